@@ -11,7 +11,7 @@
  * - play_pcap_audio needs root (raw socket); tests run as root here;
  * - without -timeout an orphaned SIPp would wait forever: we always pass a global -timeout.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { spawnTracked, pollUntil, realClock, type ExitInfo, type TrackedChild } from './child-process.js';
@@ -53,6 +53,10 @@ export interface SippOptions {
   service?: string;
   /** -inf: CSV injection files ([field0], ...). */
   injectionFiles?: string[];
+  /** Files linked into SIPp's working folder by name, e.g. { 'audio.pcap': '/tmp/x.pcap' } for play_pcap_audio. */
+  files?: Record<string, string>;
+  /** -d: length of a scenario's bare <pause/> in ms (the uac-invite-rtp call duration). */
+  pauseMs?: number;
   /** Extra command-line arguments, appended last. */
   extraArgs?: string[];
   /** Global timeout: SIPp quits after this (-timeout) and we kill it shortly after. Default 30000. */
@@ -108,6 +112,10 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   const messageLogPath = join(dir, 'messages.log');
   const errorLogPath = join(dir, 'errors.log');
 
+  // play_pcap_audio="audio.pcap" is read when the scenario loads, relative to SIPp's working folder (the
+  // attribute takes no variables), so each instance gets its own copy under the fixed name.
+  for (const [name, src] of Object.entries(opts.files ?? {})) copyFileSync(src, join(dir, name));
+
   const args: string[] = [];
   if (opts.remote) args.push(opts.remote);
   if (isBuiltin(opts.scenario)) args.push('-sn', opts.scenario);
@@ -120,6 +128,7 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   args.push('-m', String(opts.calls ?? 1));
   if (opts.rate !== undefined) args.push('-r', String(opts.rate));
   if (opts.limit !== undefined) args.push('-l', String(opts.limit));
+  if (opts.pauseMs !== undefined) args.push('-d', String(opts.pauseMs));
   if (opts.service !== undefined) args.push('-s', opts.service);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('-set', k, String(v));
   for (const [k, v] of Object.entries(opts.keys ?? {})) args.push('-key', k, String(v));
