@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/util/clock.js';
+import { DeadlineHeap, type HeapEntry } from '../../../src/rtp/pacer-heap.js';
+import { PhasePlanner } from '../../../src/rtp/pacer-phases.js';
+import { Pacer, PacerError, type PacedStream } from '../../../src/rtp/pacer.js';
+import { preciseWake } from '../../../src/rtp/pacer-wake.js';
+
+/** A stream that records when each tick ran. */
+function recorder(clock: ManualClock, log: string[] = [], name = 's') {
+  const ticks: { n: number; due: number; at: number }[] = [];
+  const missed: { first: number; count: number }[] = [];
+  const stream: PacedStream = {
+    tick(n, due) {
+      ticks.push({ n, due, at: clock.now() });
+      log.push(`${name}${n}`);
+    },
+    missed(first, count) {
+      missed.push({ first, count });
+    },
+  };
+  return { stream, ticks, missed };
+}
+
+describe('DeadlineHeap', () => {
+  type E = HeapEntry & { id: number };
+  const mk = (id: number, due: number): E => ({ id, due, order: id, index: -1 });
+
+  it('pops in deadline order, ties in insertion order, and removes from the middle', () => {
+    const h = new DeadlineHeap<E>();
+    const dues = [50, 10, 30, 10, 70, 20, 30, 5, 60, 40];
+    const es = dues.map((d, i) => mk(i, d));
+    es.forEach((e) => h.push(e));
+    expect(h.remove(es[2]!)).toBe(true);
+    expect(h.remove(es[2]!)).toBe(false);
+    es[4]!.due = 1;
+    h.update(es[4]!);
+    const out: number[] = [];
+    for (let e = h.pop(); e; e = h.pop()) out.push(e.id);
+    expect(out).toEqual([4, 7, 1, 3, 5, 6, 9, 0, 8]);
+  });
+
+  it('stays a heap under random pushes, updates and removals', () => {
+    const h = new DeadlineHeap<E>();
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const live = new Set<E>();
+    for (let i = 0; i < 2000; i++) {
+      const r = rnd();
+      if (r < 0.5 || live.size === 0) {
+        const e = mk(i, Math.floor(rnd() * 1000));
+        h.push(e);
+        live.add(e);
+      } else if (r < 0.75) {
+        const e = [...live][Math.floor(rnd() * live.size)]!;
+        e.due = Math.floor(rnd() * 1000);
+        h.update(e);
+      } else {
+        const e = [...live][Math.floor(rnd() * live.size)]!;
+        h.remove(e);
+        live.delete(e);
+      }
+    }
+    const sorted = [...live].sort((a, b) => a.due - b.due || a.order - b.order).map((e) => e.id);
+    const out: number[] = [];
+    for (let e = h.pop(); e; e = h.pop()) out.push(e.id);
+    expect(out).toEqual(sorted);
+  });
+});
+
+describe('PhasePlanner', () => {
+  it('spreads streams started one after another evenly over the ptime', () => {
+    const p = new PhasePlanner(8);
+    const offsets = Array.from({ length: 8 }, () => p.allocate(20).offsetMs);
+    expect(offsets).toEqual([0, 10, 5, 15, 2.5, 12.5, 7.5, 17.5]);
+    expect(p.load(20)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(p.allocate(20).offsetMs).toBe(0); // second round
+  });
+
+  it('reuses the slot of a stopped stream first and keeps ptimes apart', () => {
+    const p = new PhasePlanner(4);
+    const a = p.allocate(20);
+    const b = p.allocate(20);
+    p.allocate(20);
+    p.release(b);
+    expect(p.allocate(20).slot).toBe(b.slot);
+    expect(p.allocate(30).offsetMs).toBe(0);
+    p.release(a);
+    expect(p.load(20)).toEqual([0, 1, 1, 0]); // slots taken in order 0, 2, 1
+  });
+
+  it('rejects a slot count that is not a power of two', () => {
+    expect(() => new PhasePlanner(100)).toThrow('PhasePlanner needs a power of two slots, got 100.');
+  });
+});
+
+describe('Pacer', () => {
+  it('produces packet n of a stream exactly at start + n × ptime', () => {
+    const clock = new ManualClock(1000);
+    const pacer = new Pacer({ clock });
+    const r = recorder(clock);
+    pacer.add(r.stream, { start: 1005 });
+    clock.advance(4.999);
+    expect(r.ticks).toEqual([]);
+    clock.advance(0.001);
+    expect(r.ticks).toEqual([{ n: 0, due: 1005, at: 1005 }]);
+    clock.advance(200);
+    expect(r.ticks.map((t) => t.at)).toEqual(Array.from({ length: 11 }, (_, n) => 1005 + 20 * n));
+    expect(r.ticks.every((t) => t.at === t.due)).toBe(true);
+  });
+
+  it('keeps to the grid over an hour: deadlines come from the start, never drift', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock });
+    const r = recorder(clock);
+    pacer.add(r.stream, { start: 3, ptimeMs: 30 });
+    clock.advance(3_600_000);
+    expect(r.ticks.length).toBe(120_000);
+    expect(r.ticks[119_999]).toEqual({ n: 119_999, due: 3 + 119_999 * 30, at: 3 + 119_999 * 30 });
+  });
+
+  it('serves many streams with one timer, in deadline order', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock });
+    const log: string[] = [];
+    const a = recorder(clock, log, 'a');
+    const b = recorder(clock, log, 'b');
+    const c = recorder(clock, log, 'c');
+    pacer.add(a.stream, { start: 10 });
+    pacer.add(b.stream, { start: 5 });
+    pacer.add(c.stream, { start: 10, ptimeMs: 30 });
+    expect(clock.pendingCount).toBe(1);
+    clock.advance(45);
+    expect(log).toEqual(['b0', 'a0', 'c0', 'b1', 'a1', 'c1', 'b2']);
+    expect(clock.pendingCount).toBe(1);
+  });
+
+  it('staggers streams without an explicit start over the ptime', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock, phaseSlots: 4 });
+    const rs = Array.from({ length: 4 }, () => recorder(clock));
+    const handles = rs.map((r) => pacer.add(r.stream));
+    // phases 0, 10, 5, 15 of the grid; first instant at least 1 ms ahead of now
+    expect(handles.map((h) => h.start)).toEqual([20, 10, 5, 15]);
+    clock.advance(40);
+    expect(rs.map((r) => r.ticks.map((t) => t.at))).toEqual([[20, 40], [10, 30], [5, 25], [15, 35]]);
+  });
+
+  it('stops a stream: no more ticks, its slot is free, the timer is gone with the last stream', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock });
+    const a = recorder(clock);
+    const h = pacer.add(a.stream, { start: 0 });
+    clock.advance(40);
+    h.stop();
+    h.stop();
+    clock.advance(100);
+    expect(a.ticks.map((t) => t.n)).toEqual([0, 1, 2]);
+    expect(h.running).toBe(false);
+    expect(pacer.size).toBe(0);
+    expect(clock.pendingCount).toBe(0);
+  });
+
+  it('lets a stream stop itself or add another from inside its tick', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock });
+    const late = recorder(clock);
+    let count = 0;
+    const self = pacer.add(
+      {
+        tick() {
+          if (++count === 2) {
+            self.stop();
+            pacer.add(late.stream, { start: clock.now() + 5 });
+          }
+        },
+      },
+      { start: 0 },
+    );
+    clock.advance(100);
+    expect(count).toBe(2);
+    expect(late.ticks.map((t) => t.at)).toEqual([25, 45, 65, 85]);
+  });
+
+  it('skips the ticks of a stalled process instead of bursting them, and says so', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock, maxLateMs: 50 });
+    const r = recorder(clock);
+    const h = pacer.add(r.stream, { start: 0 });
+    clock.advance(0);
+    // The event loop is blocked for 130 ms: nothing runs until the clock jumps.
+    (clock as unknown as { t: number }).t = 130;
+    clock.advance(0);
+    // ticks 1..5 are dropped; tick 6 (due 120) is only 10 ms late and goes out now
+    expect(r.missed).toEqual([{ first: 1, count: 5 }]);
+    expect(r.ticks.map((t) => [t.n, t.at])).toEqual([[0, 0], [6, 130]]);
+    clock.advance(10);
+    expect(r.ticks.map((t) => [t.n, t.at])).toEqual([[0, 0], [6, 130], [7, 140]]);
+    expect(h.missedTicks).toBe(5);
+  });
+
+  it('sends a late packet late when it is within maxLateMs (no loss)', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock, maxLateMs: 50 });
+    const r = recorder(clock);
+    pacer.add(r.stream, { start: 0 });
+    clock.advance(0);
+    (clock as unknown as { t: number }).t = 45;
+    clock.advance(0);
+    expect(r.ticks.map((t) => [t.n, t.due, t.at])).toEqual([[0, 0, 0], [1, 20, 45], [2, 40, 45]]);
+    clock.advance(15);
+    expect(r.ticks.map((t) => t.at)).toEqual([0, 45, 45, 60]);
+  });
+
+  it('stops a stream whose tick throws and reports the error; the others go on', () => {
+    const clock = new ManualClock(0);
+    const errors: unknown[] = [];
+    const pacer = new Pacer({ clock, onError: (e) => errors.push(e) });
+    const good = recorder(clock);
+    const bad = pacer.add({ tick: () => { throw new Error('boom'); } }, { start: 0 });
+    pacer.add(good.stream, { start: 0 });
+    clock.advance(40);
+    expect(errors).toEqual([new Error('boom')]);
+    expect(bad.running).toBe(false);
+    expect(good.ticks.length).toBe(3);
+  });
+
+  it('rejects a ptime that is not positive', () => {
+    const pacer = new Pacer({ clock: new ManualClock() });
+    expect(() => pacer.add({ tick() {} }, { ptimeMs: 0 })).toThrow(PacerError);
+    expect(() => pacer.add({ tick() {} }, { ptimeMs: 0 })).toThrow(
+      'The packet interval must be a positive number of milliseconds, got 0.',
+    );
+  });
+
+  it('close() stops every stream and the timer', () => {
+    const clock = new ManualClock(0);
+    const pacer = new Pacer({ clock });
+    const hs = [pacer.add({ tick() {} }), pacer.add({ tick() {} })];
+    pacer.close();
+    expect(hs.map((h) => h.running)).toEqual([false, false]);
+    expect(clock.pendingCount).toBe(0);
+  });
+});
+
+describe('preciseWake', () => {
+  /** A clock whose time moves only when the wake adapter sleeps, spins or a timer fires. */
+  function harness() {
+    const clock = new ManualClock(0);
+    const steps: string[] = [];
+    const immediates: (() => void)[] = [];
+    let spins = 0;
+    const spinClock = Object.create(clock) as ManualClock;
+    spinClock.now = () => {
+      spins++;
+      (clock as unknown as { t: number }).t += 0.001; // every read of the clock costs 1 µs
+      return clock.now();
+    };
+    const wake = preciseWake({
+      clock: spinClock,
+      immediate: (fn) => {
+        steps.push('immediate');
+        immediates.push(fn);
+        return { cancel: () => immediates.splice(immediates.indexOf(fn), 1) };
+      },
+      sleep: (ms) => {
+        steps.push(`sleep ${ms.toFixed(3)}`);
+        (clock as unknown as { t: number }).t += ms;
+      },
+    });
+    const flush = () => {
+      while (immediates.length) immediates.shift()!();
+    };
+    return { clock, wake, steps, flush, spins: () => spins };
+  }
+
+  it('uses a coarse timer, then one event-loop turn, a precise sleep and a short spin', () => {
+    const { clock, wake, steps, flush } = harness();
+    let firedAt: number | undefined;
+    wake.wakeAt(10, () => (firedAt = clock.now()));
+    expect(clock.pendingCount).toBe(1);
+    expect(clock.nextDue()).toBeLessThanOrEqual(8.01);
+    clock.advance(8.01 - clock.now());
+    expect(steps).toEqual(['sleep 1.000', 'immediate']);
+    flush();
+    expect(firedAt).toBeDefined();
+    expect(firedAt!).toBeGreaterThanOrEqual(10 - 0.005);
+    expect(firedAt!).toBeLessThan(10.01);
+  });
+
+  it('never calls back synchronously, and a cancelled wake never fires', () => {
+    const { clock, wake, flush } = harness();
+    let fired = 0;
+    wake.wakeAt(clock.now() - 5, () => fired++);
+    expect(fired).toBe(0);
+    flush();
+    expect(fired).toBe(1);
+    const h = wake.wakeAt(clock.now() + 0.5, () => fired++);
+    h.cancel();
+    flush();
+    clock.advance(5);
+    expect(fired).toBe(1);
+  });
+});
