@@ -8,14 +8,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { UmphoneError } from '../../util/errors.js';
 
+/** What a Digest answer needs of a challenge: the message layer's AuthChallenge fits. */
 export interface DigestChallenge {
-  realm: string;
-  nonce: string;
+  scheme: string;
+  realm?: string;
+  nonce?: string;
   opaque?: string;
   algorithm?: string;
-  /** The qop-options of the challenge, e.g. ["auth", "auth-int"]; empty when absent. */
-  qop: string[];
-  stale?: boolean;
+  /** The qop-options of the challenge, e.g. ["auth", "auth-int"]; absent or empty for RFC 2069. */
+  qop?: string[];
 }
 
 export interface DigestCredentials {
@@ -35,36 +36,6 @@ function h(alg: string, s: string | Buffer): string {
   return createHash(alg).update(s).digest('hex');
 }
 
-/** Parses the parameters of a `Digest k=v, k="v"` challenge (scheme checked, names case-insensitive). */
-export function parseDigestChallenge(value: string): DigestChallenge {
-  const m = /^\s*Digest\s+/i.exec(value);
-  if (!m) throw new DigestAuthError(`not a Digest challenge: ${value.slice(0, 60)}`);
-  const params = new Map<string, string>();
-  const re = /\s*([A-Za-z0-9_-]+)\s*=\s*("((?:[^"\\]|\\.)*)"|[^,\s]*)\s*,?/y;
-  re.lastIndex = m[0].length;
-  let g: RegExpExecArray | null;
-  while (re.lastIndex < value.length && (g = re.exec(value))) {
-    const v = g[3] !== undefined ? g[3].replace(/\\(.)/g, '$1') : g[2]!;
-    params.set(g[1]!.toLowerCase(), v);
-  }
-  const realm = params.get('realm');
-  const nonce = params.get('nonce');
-  if (realm === undefined || nonce === undefined) {
-    throw new DigestAuthError('the Digest challenge lacks realm or nonce');
-  }
-  const c: DigestChallenge = {
-    realm,
-    nonce,
-    qop: (params.get('qop') ?? '').split(',').map((q) => q.trim().toLowerCase()).filter(Boolean),
-  };
-  const opaque = params.get('opaque');
-  if (opaque !== undefined) c.opaque = opaque;
-  const alg = params.get('algorithm');
-  if (alg !== undefined) c.algorithm = alg;
-  if (params.has('stale')) c.stale = params.get('stale')!.toLowerCase() === 'true';
-  return c;
-}
-
 export interface DigestRequest {
   method: string;
   /** The digest-uri: the Request-URI of the request being authorized. */
@@ -78,14 +49,21 @@ export interface DigestRequest {
 
 /** Builds the credentials value (`Digest username="…", …`) answering `challenge`. */
 export function digestAuthorization(challenge: DigestChallenge, cred: DigestCredentials, req: DigestRequest): string {
+  if (challenge.scheme.toLowerCase() !== 'digest') {
+    throw new DigestAuthError(`cannot answer a ${challenge.scheme} challenge: only Digest is supported`);
+  }
+  if (challenge.realm === undefined || challenge.nonce === undefined) {
+    throw new DigestAuthError('the Digest challenge lacks realm or nonce');
+  }
+  const offered = challenge.qop ?? [];
   const algorithm = challenge.algorithm ?? 'MD5';
   const algLower = algorithm.toLowerCase();
   const sess = algLower.endsWith('-sess');
   const hashName = HASHES[sess ? algLower.slice(0, -5) : algLower];
   if (!hashName) throw new DigestAuthError(`unsupported Digest algorithm ${algorithm}`);
-  const qop = challenge.qop.includes('auth') ? 'auth' : challenge.qop.includes('auth-int') ? 'auth-int' : undefined;
-  if (challenge.qop.length > 0 && !qop) {
-    throw new DigestAuthError(`unsupported qop ${challenge.qop.join(',')}`);
+  const qop = offered.includes('auth') ? 'auth' : offered.includes('auth-int') ? 'auth-int' : undefined;
+  if (offered.length > 0 && !qop) {
+    throw new DigestAuthError(`unsupported qop ${offered.join(',')}`);
   }
   const cnonce = req.cnonce ?? randomBytes(8).toString('hex');
   const nc = (req.nc ?? 1).toString(16).padStart(8, '0');

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DigestAuthError, digestAuthorization, parseDigestChallenge } from '../../../../src/sip/dialog/digest-auth.js';
+import { DigestAuthError, digestAuthorization } from '../../../../src/sip/dialog/digest-auth.js';
+import { parseChallenges } from '../../../../src/sip/message/index.js';
+
+const parseDigestChallenge = (v: string) => parseChallenges([v], 'WWW-Authenticate')[0]!;
 
 describe('digest auth', () => {
   it('reproduces the RFC 2617 §3.5 example (MD5, qop=auth)', () => {
@@ -34,8 +37,10 @@ describe('digest auth', () => {
   });
 
   it('rejects what it cannot answer with a clear error', () => {
-    expect(() => parseDigestChallenge('Basic realm="x"')).toThrow(DigestAuthError);
-    expect(() => parseDigestChallenge('Digest realm="x"')).toThrow('the Digest challenge lacks realm or nonce');
+    const req = { method: 'INVITE', uri: 'sip:x' };
+    const cred = { username: 'a', password: 'b' };
+    expect(() => digestAuthorization(parseDigestChallenge('Basic realm="x"'), cred, req)).toThrow(DigestAuthError);
+    expect(() => digestAuthorization(parseDigestChallenge('Digest realm="x"'), cred, req)).toThrow('the Digest challenge lacks realm or nonce');
     const c = parseDigestChallenge('Digest realm="x", nonce="y", algorithm=SHA-512-256');
     expect(() => digestAuthorization(c, { username: 'a', password: 'b' }, { method: 'INVITE', uri: 'sip:x' })).toThrow(
       'unsupported Digest algorithm SHA-512-256',
