@@ -21,6 +21,11 @@ export interface RemoteTarget extends HostPort {
    * came in on, RFC 3261 §18.2.2). Ignored by datagram transports.
    */
   connectionId?: string;
+  /**
+   * Where to go when that connection has closed (RFC 3261 §18.2.2: "the server SHOULD open a
+   * connection to the IP address in the "received" parameter ... using the port in the "sent-by"").
+   */
+  fallback?: HostPort;
 }
 
 /** Where a received message came from. */
