@@ -414,7 +414,7 @@ export interface Capture {
  * Resolves once tcpdump says it is listening.
  */
 export async function startCapture(path: string, filter: string): Promise<Capture> {
-  const child = spawnTracked('tcpdump', ['-i', 'lo', '-U', '-n', '-s', '0', '-w', path, filter]);
+  const child = spawnTracked('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-Z', 'root', '-s', '0', '-w', path, filter]);
   await pollUntil(
     'tcpdump to listen',
     () => child.hasExited() || /listening on/.test(child.stderr()),
