@@ -149,7 +149,13 @@ export class TcpTransport implements SipTransport {
   }
 
   private connect(target: HostPort): Connection {
-    const socket = net.connect({ host: target.address, port: target.port, localAddress: this.localBindAddress(target) });
+    let socket: net.Socket;
+    try {
+      socket = net.connect({ host: target.address, port: target.port, localAddress: this.localBindAddress(target) });
+    } catch (e) {
+      // net validates the port synchronously.
+      throw new TransportError(`TCP connect to ${target.address}:${target.port} failed: ${(e as Error).message}`, 'tcp', target, e as Error);
+    }
     const conn = this.register(socket, { address: normalizeAddress(target.address), port: target.port });
     conn.ready = new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);

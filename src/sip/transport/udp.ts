@@ -90,15 +90,19 @@ export class UdpTransport implements SipTransport {
     } catch (e) {
       return Promise.reject(new TransportError(`Cannot serialize message: ${(e as Error).message}`, 'udp', to, e as Error));
     }
+    const failed = (err: Error): TransportError =>
+      new TransportError(`UDP send to ${to.address}:${to.port} failed: ${err.message}`, 'udp', to, err);
     return new Promise((resolve, reject) => {
-      this.socket.send(bytes, to.port, to.address, (err) => {
-        if (err) {
-          reject(new TransportError(`UDP send to ${to.address}:${to.port} failed: ${err.message}`, 'udp', to, err));
-          return;
-        }
-        this.trace('out', to, bytes);
-        resolve();
-      });
+      try {
+        // dgram validates the port and address synchronously (throws) and reports I/O errors in the callback.
+        this.socket.send(bytes, to.port, to.address, (err) => {
+          if (err) return reject(failed(err));
+          this.trace('out', to, bytes);
+          resolve();
+        });
+      } catch (e) {
+        reject(failed(e as Error));
+      }
     });
   }
 
