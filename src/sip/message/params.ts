@@ -82,6 +82,10 @@ function isGenValueChar(c: number): boolean {
   return isTokenChar(c) || c === 58 /* : */ || c === 91 /* [ */ || c === 93 /* ] */;
 }
 
+function isLiberalValueChar(c: number): boolean {
+  return c > 32 && c !== 59 /* ; */ && c !== 44 /* , */ && c !== 34 /* " */ && c !== 60 && c !== 62 && c !== 127;
+}
+
 export function formatHeaderParams(params: Params): string {
   let out = '';
   for (const p of params.list) {
@@ -121,7 +125,9 @@ export function parseHeaderParams(s: string, pos: number, what: string): { param
         i = end + 1;
       } else {
         const valueStart = i;
-        while (i < s.length && isGenValueChar(s.charCodeAt(i))) i++;
+        // gen-value = token / host / quoted-string, read liberally: real peers send base64 branches
+        // ending in '=' and `received=ip:port`; anything up to a separator is kept verbatim.
+        while (i < s.length && isLiberalValueChar(s.charCodeAt(i))) i++;
         if (i === valueStart) throw new SipParseError(`Parameter '${name}' has an empty value in ${what}`);
         params.list.push({ name, value: s.slice(valueStart, i), quoted: false });
       }

@@ -35,17 +35,15 @@ export function parseMessage(buf: Buffer): SipMessage {
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
   if (start >= buf.length) throw new SipParseError('Empty message', { line: 1 });
 
+  // The start line's terminator tells the framing: CRLF (the RFC) or bare LF (some stored captures).
   let headEnd: number; // index of the first octet of the empty line's terminator
   let bodyStart: number;
-  const crlf2 = buf.indexOf('\r\n\r\n', start, 'latin1');
-  const lfLimit = crlf2 < 0 ? buf.length : crlf2 + 2;
-  const lf2 = buf.subarray(start, lfLimit).indexOf('\n\n', 0, 'latin1');
-  if (lf2 >= 0) {
-    headEnd = start + lf2 + 1;
-    bodyStart = headEnd + 1;
-  } else if (crlf2 >= 0) {
-    headEnd = crlf2 + 2;
-    bodyStart = crlf2 + 4;
+  const firstNl = buf.indexOf(10, start);
+  const crlf = firstNl > start && buf[firstNl - 1] === 13;
+  const sep = crlf ? buf.indexOf('\r\n\r\n', firstNl - 1, 'latin1') : buf.indexOf('\n\n', start, 'latin1');
+  if (sep >= 0) {
+    headEnd = crlf ? sep + 2 : sep + 1;
+    bodyStart = crlf ? sep + 4 : sep + 2;
   } else {
     // No empty line: a datagram whose header section runs to its end (RFC 4475 §3.1.2.15 file). Accepted;
     // the body is empty, so any Content-Length above 0 fails below.
@@ -60,32 +58,43 @@ export function parseMessage(buf: Buffer): SipMessage {
   let pos = 0;
   let startLine = '';
   let last: HeaderField | undefined;
-  while (pos < head.length) {
+  const len = head.length;
+  // Work on indices into `head`: one slice per name and per value, none per line.
+  while (pos < len) {
     let nl = head.indexOf('\n', pos);
-    if (nl < 0) nl = head.length;
-    const line = head.charCodeAt(nl - 1) === 13 ? head.slice(pos, nl - 1) : head.slice(pos, nl);
+    if (nl < 0) nl = len;
+    const lineEnd = nl > pos && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const lineStart = pos;
     pos = nl + 1;
     lineNo++;
     if (lineNo === 1) {
-      startLine = line;
+      startLine = head.slice(lineStart, lineEnd);
       continue;
     }
-    const c0 = line.charCodeAt(0);
+    if (lineEnd === lineStart) continue; // stray empty line of a header section cut without its blank line
+    const c0 = head.charCodeAt(lineStart);
     if (c0 === 32 || c0 === 9) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header (folding)
       if (!last) throw new SipParseError('Header folding before any header', { line: lineNo });
-      const more = trimWs(line);
+      const more = trimWs(head.slice(lineStart, lineEnd));
       if (more.length > 0) last.value = last.value.length > 0 ? last.value + ' ' + more : more;
       continue;
     }
-    if (line.length === 0) continue; // stray empty line of a header section cut without its blank line
-    const colon = line.indexOf(':');
-    if (colon < 0) throw new SipParseError("Header line has no ':'", { line: lineNo });
-    let nameEnd = colon;
-    while (nameEnd > 0 && (line.charCodeAt(nameEnd - 1) === 32 || line.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    const name = nameEnd === colon ? line.slice(0, colon) : line.slice(0, nameEnd);
-    if (!isHeaderName(name)) throw new SipParseError('Invalid header name', { line: lineNo });
-    last = { name, value: trimWs(line.slice(colon + 1)) };
+    // header name: token chars, then optional whitespace before ':' (RFC 4475 §3.1.1.1 'TO :')
+    let i = lineStart;
+    while (i < lineEnd && isTokenChar(head.charCodeAt(i))) i++;
+    const nameEnd = i;
+    while (i < lineEnd && (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9)) i++;
+    if (i >= lineEnd || head.charCodeAt(i) !== 58 /* : */) {
+      const colon = head.indexOf(':', lineStart);
+      throw new SipParseError(colon < 0 || colon >= lineEnd ? "Header line has no ':'" : 'Invalid header name', { line: lineNo });
+    }
+    if (nameEnd === lineStart) throw new SipParseError('Invalid header name', { line: lineNo });
+    let vs = i + 1;
+    let ve = lineEnd;
+    while (vs < ve && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
+    while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9 || head.charCodeAt(ve - 1) === 13)) ve--;
+    last = { name: head.slice(lineStart, nameEnd), value: head.slice(vs, ve) };
     fields.push(last);
   }
   // Content-Length after folding (its value may be folded too)
@@ -110,16 +119,9 @@ export function parseMessage(buf: Buffer): SipMessage {
   return parseStartLine(startLine, new Headers(fields), body);
 }
 
-function isHeaderName(name: string): boolean {
-  // most names are short ASCII tokens: check inline rather than through a regular expression
-  if (name.length === 0) return false;
-  for (let i = 0; i < name.length; i++) if (!isTokenChar(name.charCodeAt(i))) return false;
-  return true;
-}
-
 function isContentLengthName(name: string): boolean {
   if (name.length === 1) return name === 'l' || name === 'L';
-  return name.length === 14 && name.toLowerCase() === 'content-length';
+  return name.length === 14 && (name === 'Content-Length' || name.toLowerCase() === 'content-length');
 }
 
 /** Content-Length = 1*DIGIT (RFC 3261 §20.14); a negative or non-numeric value is fatal (RFC 4475 §3.1.2.3). */
@@ -156,14 +158,26 @@ function parseStartLine(line: string, headers: Headers, body: Buffer): SipMessag
   }
   // Request-Line = Method SP Request-URI SP SIP-Version. Runs of SP and trailing SP are tolerated
   // (RFC 4475 §3.1.2.9, §3.1.2.10 allow it; see test/conformance/CHOICES.md); LWS inside the URI is not.
-  const parts = line.split(' ').filter((p) => p.length > 0);
-  if (parts.length !== 3) {
-    throw new SipParseError(
-      parts.length < 3 ? 'Request-Line must be Method SP Request-URI SP SIP-Version' : 'Request-URI contains whitespace',
-      { line: 1 },
-    );
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  let method: string;
+  let uri: string;
+  let version: string;
+  if (sp1 > 0 && sp2 > sp1 + 1 && line.indexOf(' ', sp1 + 1) === sp2 && sp2 < line.length - 1) {
+    // the common case: exactly two single spaces
+    method = line.slice(0, sp1);
+    uri = line.slice(sp1 + 1, sp2);
+    version = line.slice(sp2 + 1);
+  } else {
+    const parts = line.split(' ').filter((p) => p.length > 0);
+    if (parts.length !== 3) {
+      throw new SipParseError(
+        parts.length < 3 ? 'Request-Line must be Method SP Request-URI SP SIP-Version' : 'Request-URI contains whitespace',
+        { line: 1 },
+      );
+    }
+    [method, uri, version] = parts as [string, string, string];
   }
-  const [method, uri, version] = parts as [string, string, string];
   if (!isToken(method)) throw new SipParseError('Invalid method in Request-Line', { line: 1 });
   checkVersion(version);
   const req: SipRequest = { kind: 'request', method, uri, version, headers, body };
@@ -172,5 +186,6 @@ function parseStartLine(line: string, headers: Headers, body: Buffer): SipMessag
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT. Other versions parse; validateRequest answers 505. */
 function checkVersion(v: string): void {
+  if (v === 'SIP/2.0') return;
   if (!/^SIP\/[0-9]+\.[0-9]+$/i.test(v)) throw new SipParseError('Invalid SIP-Version', { line: 1 });
 }

@@ -23,7 +23,7 @@ export function serializeMessage(m: SipMessage, opts: SerializeOptions = {}): Bu
     const f = fields[i]!;
     let value = f.value;
     const n = f.name;
-    if (!opts.keepContentLength && (n.length === 1 ? n === 'l' || n === 'L' : n.length === 14 && n.toLowerCase() === 'content-length')) {
+    if (!opts.keepContentLength && (n.length === 1 ? n === 'l' || n === 'L' : n.length === 14 && (n === 'Content-Length' || n.toLowerCase() === 'content-length'))) {
       if (sawLength) continue; // one Content-Length only
       sawLength = true;
       value = String(m.body.length);
