@@ -217,6 +217,34 @@ describe('baresip launcher', () => {
   });
 });
 
+describe('SIPp UAS that hangs up', () => {
+  it('uas-answer-play-bye plays, then sends a BYE baresip (the caller) accepts with 200', async () => {
+    const pcap = join(tmp, 'short.pcap');
+    writeG711Pcap(pcap, sineTone(1000, 400), { law: 'PCMU' });
+    const uas = await startSipp({
+      scenario: scenarioPath('uas-answer-play-bye.xml'),
+      transport: 't1',
+      files: { 'audio.pcap': pcap },
+      pauseMs: 600,
+      timeoutMs: 10_000,
+    });
+    const b = await startBaresip({ transport: 'tcp' });
+    try {
+      expect((await b.dial(`sip:service@${uas.address};transport=tcp`)).ok).toBe(true);
+      expect((await uas.exited).code, uas.describe()).toBe(0);
+      await b.waitForEvent('CALL_CLOSED');
+      const bye = uas.messages().find((m) => m.method === 'BYE');
+      expect(bye?.direction).toBe('sent');
+      // Request-URI is the caller's Contact; From/To are swapped relative to the INVITE.
+      expect(bye?.firstLine).toContain(`127.0.0.1:${b.sipPort}`);
+      const invite = uas.messages().find((m) => m.method === 'INVITE');
+      expect(bye?.header('To')).toBe(invite?.header('From'));
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe('pulse', () => {
   it('a tone fed into mic comes out of mic.monitor bit-exact', async () => {
     const p = await startPulse();
