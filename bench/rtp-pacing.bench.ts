@@ -1,0 +1,270 @@
+/**
+ * RTP pacing benchmark: our shared pacer (src/rtp/pacer.ts + sender.ts, precise wake on the main thread)
+ * against SIPp 3.6.1's pcap replay, measured the same way in the same run.
+ *
+ * For each point N (1, 200, 500, 1000 concurrent calls): N RTP streams of 172-byte PCMU packets every
+ * 20 ms for BENCH_SECONDS (default 10; BENCH_QUICK=1: 1, 200 and 1000 calls, 4 s), RTP both ways:
+ *   - ours: one process, one Pacer, N RtpSenders each on its own UDP socket (symmetric: the socket that
+ *     sends is the one that receives); a peer process echoes every packet back to the port it came from;
+ *   - SIPp: one UAS and one UAC instance, `-l N -r N -m N`, both replaying a G.711 pcap with
+ *     play_pcap_audio (as SIPp users load-test media), so 2N streams.
+ * Timing comes from the wire: `tcpdump -i lo -nn -w` (nanosecond timestamps), parsed here; the figure is
+ * |gap − 20 ms| pooled over every stream, the first second of each stream left out (JIT warm-up, call
+ * set-up). Loss: sequence gaps on the wire, echoed packets our sockets did not get, tcpdump's own drops.
+ * CPU is the share of one core used during the run (process.cpuUsage for us, /proc for SIPp).
+ */
+import * as dgram from 'node:dgram';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { RealClock } from '../src/util/clock.js';
+import { Pacer } from '../src/rtp/pacer.js';
+import { preciseWake } from '../src/rtp/pacer-wake.js';
+import { RtpSender } from '../src/rtp/sender.js';
+import { startCapture, type CaptureResult } from './support/capture.js';
+import { readUdpPcap } from './support/pcap.js';
+import { PacingAnalyzer, type PacingFigures } from './support/pacing-stats.js';
+import {
+  SIPP_SSRC,
+  procCpuSeconds,
+  procPeakRss,
+  spawnSipp,
+  writeG711Pcap,
+  writeScenarios,
+} from './support/sipp-rtp.js';
+
+interface Row {
+  who: 'umphone' | 'SIPp';
+  calls: number;
+  pacing: PacingFigures;
+  /** Packets lost: sequence gaps on the wire + sent but not on the wire + echoed but not received. */
+  lost: number;
+  detail: string;
+  cpuPercent: number;
+  rssMb: number;
+  capture: CaptureResult;
+  /** 1-minute load average when the point started: this machine is shared, read the figures with it. */
+  load: number;
+}
+
+const TARGET_P99: Record<number, number> = { 1: 0.25, 200: 1, 500: 1, 1000: 2 };
+/** tcpdump (libpcap TPACKET_V3, 1 s timeout) hands a partly filled block over only when it times out. */
+const CAPTURE_FLUSH_MS = 1300;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+async function startEchoPeer(n: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support/rtp-echo-peer.ts'), String(n)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const it = lines[Symbol.asyncIterator]();
+  const first = await it.next();
+  const ports = (JSON.parse(String(first.value)) as { ports: number[] }).ports;
+  return {
+    ports,
+    async stop(): Promise<number> {
+      child.stdin!.end();
+      const last = await it.next();
+      return last.done ? 0 : (JSON.parse(String(last.value)) as { echoed: number }).echoed;
+    },
+  };
+}
+
+async function runOurs(calls: number, seconds: number, dir: string): Promise<Row> {
+  const load = loadavg()[0]!;
+  const peer = await startEchoPeer(calls);
+  const sockets = await Promise.all(
+    peer.ports.map(async () => {
+      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
+      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+      return s;
+    }),
+  );
+  let received = 0;
+  for (const s of sockets) s.on('message', () => received++);
+  const capture = await startCapture(join(dir, `ours-${calls}.pcap`));
+  const clock = new RealClock();
+  const pacer = new Pacer({ clock, wake: preciseWake({ clock }) });
+  const payload = Buffer.alloc(160, 0xff);
+  const senders = sockets.map(
+    (s, i) =>
+      new RtpSender({
+        clock,
+        socket: { send: (b, port, address) => s.send(b, port, address) },
+        remote: { address: '127.0.0.1', port: peer.ports[i]! },
+        source: { poll: () => ({ payload, payloadType: 0 }) },
+      }),
+  );
+  const cpu0 = process.cpuUsage();
+  const t0 = clock.now();
+  for (const s of senders) s.start(pacer);
+  await sleep(seconds * 1000);
+  for (const s of senders) s.stop();
+  const cpu = process.cpuUsage(cpu0);
+  const wall = clock.now() - t0;
+  const rss = process.memoryUsage().rss;
+  pacer.close();
+  await sleep(CAPTURE_FLUSH_MS);
+  const cap = await capture.stop();
+  const echoed = await peer.stop();
+  for (const s of sockets) s.close();
+
+  const peerPorts = new Set(peer.ports);
+  const analyzer = new PacingAnalyzer((r) => peerPorts.has(r.dstPort));
+  let echoOnWire = 0;
+  readUdpPcap(cap.path, (r) => {
+    analyzer.add(r);
+    if (peerPorts.has(r.srcPort)) echoOnWire++;
+  });
+  if (!process.env.BENCH_KEEP) rmSync(cap.path, { force: true });
+  const pacing = analyzer.figures();
+  const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
+  const notOnWire = Math.max(0, sent - pacing.packets - pacing.lost);
+  const notReceived = Math.max(0, echoOnWire - received);
+  return {
+    who: 'umphone',
+    calls,
+    pacing,
+    lost: pacing.lost + notOnWire + notReceived,
+    detail: `sent ${sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${received}`,
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
+    rssMb: rss / 2 ** 20,
+    capture: cap,
+    load,
+  };
+}
+
+async function freeUdpPorts(count: number, step: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 20000 + 4 * Math.floor(Math.random() * 2900);
+    const ports = Array.from({ length: count }, (_, i) => base + i * step);
+    const ok = await Promise.all(
+      ports.map(
+        (p) =>
+          new Promise<boolean>((resolve) => {
+            const s = dgram.createSocket('udp4');
+            s.once('error', () => resolve(false));
+            s.bind({ port: p, address: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (ok.every(Boolean)) return base;
+  }
+  throw new Error('No free UDP port range for SIPp on 127.0.0.1.');
+}
+
+async function runSipp(calls: number, seconds: number, dir: string): Promise<Row> {
+  const load = loadavg()[0]!;
+  const callMs = (seconds + 1.5) * 1000;
+  writeG711Pcap(join(dir, 'audio.pcap'), seconds + 1.5);
+  const { uac, uas } = writeScenarios(dir, callMs + 1000); // both sides finish their pcap before the BYE
+  const uasBase = await freeUdpPorts(4, 1); // SIP, control, media (+2)
+  const uacBase = await freeUdpPorts(4, 1);
+  const common = ['-timeout', `${Math.ceil(callMs / 1000) + 30}s`, '-max_recv_loops', '10000'];
+  const server = spawnSipp(dir, ['-sf', uas, '-p', String(uasBase), '-cp', String(uasBase + 1), '-mp', String(uasBase + 2), ...common]);
+  await sleep(500);
+  const capture = await startCapture(join(dir, `sipp-${calls}.pcap`));
+  const cpuBefore = procCpuSeconds(server.child.pid!);
+  const t0 = performance.now();
+  const client = spawnSipp(dir, [
+    `127.0.0.1:${uasBase}`,
+    '-sf', uac,
+    '-p', String(uacBase), '-cp', String(uacBase + 1), '-mp', String(uacBase + 2),
+    '-m', String(calls), '-l', String(calls), '-r', String(calls), '-rp', '1000',
+    ...common,
+  ]);
+  // The calls start over the first second; each lasts callMs; SIPp quits after the last BYE.
+  let cpuClient = 0;
+  let rss = 0;
+  const sample = setInterval(() => {
+    const c = procCpuSeconds(client.child.pid!);
+    if (c > 0) cpuClient = c;
+    rss = Math.max(rss, procPeakRss(client.child.pid!) + procPeakRss(server.child.pid!));
+  }, 200);
+  const code = await Promise.race([client.exited, sleep(callMs + 21_000).then(() => 'timeout' as const)]);
+  const wall = performance.now() - t0;
+  clearInterval(sample);
+  const cpuServer = procCpuSeconds(server.child.pid!) - cpuBefore;
+  if (code === 'timeout') client.child.kill('SIGKILL');
+  server.child.kill('SIGTERM');
+  await Promise.race([server.exited, sleep(2000)]);
+  server.child.kill('SIGKILL');
+  await sleep(CAPTURE_FLUSH_MS);
+  const cap = await capture.stop();
+
+  const analyzer = new PacingAnalyzer((r) => r.payload.length >= 12 && r.payload.readUInt32BE(8) === SIPP_SSRC);
+  readUdpPcap(cap.path, (r) => analyzer.add(r));
+  if (!process.env.BENCH_KEEP) rmSync(cap.path, { force: true });
+  const pacing = analyzer.figures();
+  const perStream = Math.ceil(((seconds + 1.5) * 1000) / 20);
+  const expected = 2 * calls * perStream;
+  const missing = Math.max(0, expected - pacing.packets - pacing.lost);
+  return {
+    who: 'SIPp',
+    calls,
+    pacing,
+    lost: pacing.lost + missing,
+    detail: `streams ${pacing.streams}/${2 * calls}, expected ${expected}, on wire ${pacing.packets}, UAC exit ${code}`,
+    cpuPercent: ((cpuClient + cpuServer) / (wall / 1000)) * 100,
+    rssMb: rss / 2 ** 20,
+    capture: cap,
+    load,
+  };
+}
+
+const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
+
+function printTable(rows: Row[]): void {
+  const head = '| calls | sender | p50 ms | p99 ms | max ms | target p99 | mean gap | lost | CPU % | RSS MB | tcpdump drops | load |';
+  console.log(head);
+  console.log(head.replace(/[^|]/g, '-'));
+  for (const r of rows) {
+    const p = r.pacing;
+    console.log(
+      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who === 'umphone' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} |`,
+    );
+  }
+  const byCalls = new Map<number, Partial<Record<Row['who'], Row>>>();
+  for (const r of rows) byCalls.set(r.calls, { ...byCalls.get(r.calls), [r.who]: r });
+  for (const [calls, pair] of byCalls) {
+    if (pair.umphone && pair.SIPp) {
+      console.log(`ratio p99 umphone/SIPp at ${calls} calls: ${f(pair.umphone.pacing.p99 / pair.SIPp.pacing.p99, 2)}`);
+    }
+  }
+}
+
+export async function run(): Promise<void> {
+  const quick = process.env.BENCH_QUICK === '1';
+  const seconds = Number(process.env.BENCH_SECONDS ?? (quick ? 4 : 10));
+  const points = (process.env.BENCH_CALLS ?? (quick ? '1,200,1000' : '1,200,500,1000')).split(',').map(Number);
+  const withSipp = process.env.BENCH_NO_SIPP !== '1';
+  const dir = mkdtempSync(join(tmpdir(), 'umphone-rtp-bench-'));
+  const rows: Row[] = [];
+  console.log(`RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways`);
+  try {
+    for (const calls of points) {
+      const ours = await runOurs(calls, seconds, dir);
+      rows.push(ours);
+      console.log(`  umphone ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+      if (withSipp) {
+        await sleep(500);
+        const sipp = await runSipp(calls, seconds, dir);
+        rows.push(sipp);
+        console.log(`  SIPp    ${calls} calls: p99 ${f(sipp.pacing.p99, 3)} ms; ${sipp.detail}`);
+      }
+      await sleep(500);
+    }
+  } finally {
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.log(`captures kept in ${dir}`);
+  }
+  printTable(rows);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await run();
+}
