@@ -57,6 +57,7 @@ export function parseMessage(buf: Buffer): SipMessage {
   let lineNo = 0;
   let pos = 0;
   let startLine = '';
+  let message: SipMessage | undefined;
   let last: HeaderField | undefined;
   const len = head.length;
   // Work on indices into `head`: one slice per name and per value, none per line.
@@ -69,6 +70,7 @@ export function parseMessage(buf: Buffer): SipMessage {
     lineNo++;
     if (lineNo === 1) {
       startLine = head.slice(lineStart, lineEnd);
+      message = parseStartLine(startLine);
       continue;
     }
     if (lineEnd === lineStart) continue; // stray empty line of a header section cut without its blank line
@@ -116,7 +118,10 @@ export function parseMessage(buf: Buffer): SipMessage {
     throw new SipParseError(`Content-Length ${contentLength} is larger than the ${available}-byte body`);
   } else body = Buffer.from(buf.subarray(bodyStart, bodyStart + contentLength));
 
-  return parseStartLine(startLine, new Headers(fields), body);
+  if (!message) message = parseStartLine(startLine);
+  message.headers = new Headers(fields);
+  message.body = body;
+  return message;
 }
 
 function isContentLengthName(name: string): boolean {
@@ -138,7 +143,13 @@ function parseContentLength(value: string, line: number): number {
   return n;
 }
 
-function parseStartLine(line: string, headers: Headers, body: Buffer): SipMessage {
+const NO_HEADERS = new Headers();
+const NO_BODY = Buffer.alloc(0);
+
+/** The start line alone (its errors come first); headers and body are filled in by the caller. */
+function parseStartLine(line: string): SipMessage {
+  const headers = NO_HEADERS;
+  const body = NO_BODY;
   if (line.startsWith('SIP/') || line.startsWith('sip/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     const sp1 = line.indexOf(' ');
