@@ -56,11 +56,14 @@ export interface JitterBufferStats {
 interface Entry {
   ext: number;
   pkt: JitterPacket;
+  /** A sequence number used by a packet that is not audio (an RFC 4733 event): consumed without a frame. */
+  skip: boolean;
 }
 
 type State = 'buffering' | 'playing';
 
 /** A.1's threshold: a sequence jump this large is a restart of the sender, not loss. */
+const EMPTY = Buffer.alloc(0);
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
 /** Pulls per adaptation window (1 s at 20 ms). */
@@ -118,6 +121,18 @@ export class JitterBuffer {
   }
 
   push(pkt: JitterPacket): PushResult {
+    return this.insert(pkt, false);
+  }
+
+  /**
+   * Tells the buffer that this sequence number carried something else than audio of this stream (an
+   * RFC 4733 event shares the SSRC and sequence space, RFC 4733 §2.1), so its slot is not a loss.
+   */
+  pushSkip(ssrc: number, sequence: number, timestamp: number): PushResult {
+    return this.insert({ ssrc, sequence, timestamp, payloadType: -1, marker: false, payload: EMPTY }, true);
+  }
+
+  private insert(pkt: JitterPacket, skip: boolean): PushResult {
     let result: PushResult = 'queued';
     if (this.ssrc !== pkt.ssrc) {
       // RFC 3550 §8.2: a new SSRC is a new source; nothing of the old one's numbering carries over.
@@ -133,6 +148,7 @@ export class JitterBuffer {
       result = 'reset';
     }
     if (this.state === 'playing' && ext < this.nextExt) {
+      if (skip) return 'late';
       if (this.played.includes(ext)) {
         this.counters.duplicates++;
         return 'duplicate';
@@ -146,12 +162,13 @@ export class JitterBuffer {
     let i = this.queue.length;
     while (i > 0 && this.queue[i - 1]!.ext >= ext) {
       if (this.queue[i - 1]!.ext === ext) {
-        this.counters.duplicates++;
+        // Repeated RFC 4733 end packets may reuse their sequence number: not a duplicate of audio.
+        if (!skip) this.counters.duplicates++;
         return 'duplicate';
       }
       i--;
     }
-    this.queue.splice(i, 0, { ext, pkt });
+    this.queue.splice(i, 0, { ext, pkt, skip });
     if (ext > this.highestExt) this.highestExt = ext;
     this.learnFrame(i);
     this.trimOverflow();
@@ -174,7 +191,7 @@ export class JitterBuffer {
   private learnFrame(i: number): void {
     const cur = this.queue[i]!;
     const prev = this.queue[i - 1];
-    if (prev && prev.ext + 1 === cur.ext && !cur.pkt.marker && !this.isCn(prev.pkt)) {
+    if (prev && prev.ext + 1 === cur.ext && !cur.pkt.marker && !cur.skip && !prev.skip && !this.isCn(prev.pkt)) {
       const d = tsDiff(cur.pkt.timestamp, prev.pkt.timestamp);
       // Two neighbour pairs must agree, or one silence gap without a marker would pass for a duration.
       if (d > 0 && d <= this.clockRate / 4 && d === this.frameCandidate) this.frame = d;
@@ -218,6 +235,7 @@ export class JitterBuffer {
   }
 
   private pullBuffering(): JitterFrame {
+    while (this.queue[0]?.skip) this.queue.shift();
     if (this.queue.length > 0 && this.depth() >= this.target) {
       const head = this.queue[0]!;
       this.state = 'playing';
@@ -230,6 +248,9 @@ export class JitterBuffer {
   }
 
   private pullPlaying(): JitterFrame {
+    while (this.queue[0]?.skip && this.queue[0].ext <= this.nextExt) {
+      this.nextExt = Math.max(this.nextExt, this.queue.shift()!.ext + 1);
+    }
     const adjusted = this.adapt();
     if (adjusted) return adjusted;
     const head = this.queue[0];

@@ -69,12 +69,13 @@ export class ReceptionStats {
   constructor(readonly clockRate = 8000) {}
 
   /** Feed one RTP packet that passed the header checks; returns what A.1 makes of it. */
-  onPacket(p: PacketInfo, arrivalMs: number): PacketVerdict {
+  onPacket(p: PacketInfo, arrivalMs: number, opts: { jitter?: boolean } = {}): PacketVerdict {
     if (this.ssrc !== p.ssrc) this.newSource(p);
     const verdict = this.updateSeq(p.sequence & 0xffff);
     if (verdict === 'valid') {
       this.counters.bytes += p.payloadLength;
-      this.updateJitter(p.timestamp, arrivalMs);
+      // RFC 4733 event packets repeat the event's start timestamp: they would read as jitter.
+      if (opts.jitter !== false) this.updateJitter(p.timestamp, arrivalMs);
     } else if (verdict === 'duplicate') {
       this.counters.duplicates++;
     } else if (verdict === 'invalid') {
