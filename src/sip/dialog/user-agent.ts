@@ -218,11 +218,25 @@ export class UserAgent {
   /** INVITE server transactions still pending, with the function handling their CANCEL. */
   readonly pendingInvites = new Map<object, (cancel: IncomingRequest) => void>();
 
+  private readonly ackWaiters = new Map<string, () => void>();
+
+  /** Call `onAck` when the ACK for the 2xx of this dialog arrives (§13.3.1.4). Returns the unregister function. */
+  registerAckWaiter(d: { callId: string; localTag: string; remoteTag: string }, onAck: () => void): () => void {
+    const key = dialogKey(d.callId, d.localTag, d.remoteTag);
+    this.ackWaiters.set(key, onAck);
+    return () => {
+      if (this.ackWaiters.get(key) === onAck) this.ackWaiters.delete(key);
+    };
+  }
+
   private routeAck(ack: SipRequest): void {
     try {
       const key = dialogKey(getCallId(ack), getTo(ack).params.get('tag') ?? '', getFrom(ack).params.get('tag') ?? '');
+      const waiter = this.ackWaiters.get(key);
+      if (waiter) waiter();
       const handler = this.dialogs.get(key);
       if (handler?.onAck) handler.onAck(ack);
+      else if (waiter) return;
       else this.log(`ACK matching no dialog dropped (${ack.uri})`);
     } catch (e) {
       this.log(`unreadable ACK dropped: ${(e as Error).message}`);

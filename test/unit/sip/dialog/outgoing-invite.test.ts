@@ -4,7 +4,7 @@ import {
   createResponse, getCSeq, getCallId, getFrom, nameAddr, parseUri, randomTag, type SipRequest,
 } from '../../../../src/sip/message/index.js';
 import { SipEndpoint, type IncomingRequest } from '../../../../src/sip/transaction/endpoint.js';
-import { OutgoingInvite, type InviteOutcome } from '../../../../src/sip/dialog/outgoing-invite.js';
+import { OutgoingInvite, type InviteOutcome, type OutgoingInviteOptions } from '../../../../src/sip/dialog/outgoing-invite.js';
 import { UserAgent } from '../../../../src/sip/dialog/user-agent.js';
 import { MemoryNetwork } from '../../../support/memory-network.js';
 
@@ -30,8 +30,9 @@ function world() {
   return { clock, net, phone, router, worker, acks, flush };
 }
 
-function call(phone: UserAgent, uri = 'sip:680@192.0.2.2:5060;transport=tcp') {
+function call(phone: UserAgent, uri = 'sip:680@192.0.2.2:5060;transport=tcp', extra: Partial<OutgoingInviteOptions> = {}) {
   return new OutgoingInvite({
+    ...extra,
     ua: phone,
     target: parseUri(uri),
     protocol: 'tcp',
@@ -136,10 +137,9 @@ describe('OutgoingInvite', () => {
         r.cancels.respond(createResponse(pending!.request, 487, undefined, { toTag: 'rt' }));
       }
     });
-    const inv = call(phone);
     const ringing: number[] = [];
     let outcome: InviteOutcome | undefined;
-    const o = new OutgoingInvite({ ...(inv as unknown as { opts: object }).opts as never, onProvisional: (r) => ringing.push(r.status) });
+    const o = call(phone, undefined, { onProvisional: (r) => ringing.push(r.status) });
     void o.start().then((x) => { outcome = x; });
     await flush();
     expect(ringing).toEqual([180]);
