@@ -3,7 +3,8 @@
 #
 # Output: 8 kHz, mono, 16-bit signed PCM. No dither (-D) so two runs give identical bytes.
 # Each prompt is: espeak-ng -> resampled to 8 kHz -> leading/trailing silence trimmed (sox `silence`
-# at -60 dBFS) -> peak-normalized to -3 dBFS -> padded with 300 ms silence before and 500 ms after.
+# at -60 dBFS) -> peak-normalized to -11 dBFS (about the ITU-T P.56 nominal -26 dBov active speech level, and
+# room for +10 dB in the loudness tests without clipping) -> padded with 300 ms silence before and 500 ms after.
 # The speech boundaries are therefore known exactly (speechStartMs = 300, speechEndMs = 300 + trimmed
 # length) and are written to audio/prompts/index.json for VAD calibration and the fingerprint tests.
 #
@@ -52,7 +53,7 @@ speak() {
   sox "$TMP/raw.wav" "${SOXOUT[@]}" "$out" \
     rate -v 8000 \
     silence 1 0.005 0.1% reverse silence 1 0.005 0.1% reverse \
-    norm -3
+    norm -11
 }
 
 json_escape() { printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g'; }

@@ -1,0 +1,302 @@
+/**
+ * Recognizing a prompt without speech-to-text: "expect prompt X" compares what was heard with a
+ * reference recording of X.
+ *
+ * 1. Features, one vector per 10 ms (half an RTP packet): a 256-sample Hann window centred on
+ *    the hop, the power spectrum folded into 24 mel bands between 150 and 3600 Hz (the band a
+ *    G.711 path keeps), log10, floored 25 dB below the loudest band so coding and line noise at low
+ *    level do not matter, then DCT-II to 13 cepstral coefficients (c0..c12). The hop is 10 ms.
+ * 2. Leading and trailing silence is trimmed (frames more than 25 dB below the loudest frame), so a
+ *    prompt preceded by more or less silence matches.
+ * 3. Cepstral mean normalization: the mean of each coefficient over the utterance is subtracted, so a
+ *    gain (±10 dB) or a fixed channel colouring cancels out.
+ * 4. Frames that are digital silence inside the speech (a lost packet played as zeros) are
+ *    concealed: their features are interpolated from the neighbouring frames.
+ * 5. Dynamic time warping (symmetric steps, band ±25 % of the length) aligns heard and reference;
+ *    the distance is the mean frame distance along the path, and also the worst 200 ms stretch of
+ *    the path, so prompts that differ in one word ("press 1" vs "press 2") do not average out.
+ * 6. score = exp(-worstDistance / scale) in 0..1 (the mean distance is reported too but separates
+ *    near-identical sentences poorly); `matches` compares the score with a threshold calibrated by
+ *    scripts/prompt-accuracy.ts.
+ */
+import { levelDbfs } from './energy.js';
+
+/** Analysis hop: 10 ms, half a packet, so a heard prompt off the reference's grid still lines up. */
+export const FP_FRAME = 80;
+/**
+ * Floor of the log-mel bands below the loudest band, and the trim level below the loudest frame
+ * (dB). G.711 keeps about 38 dB of SNR at best and A-law much less for quiet speech; 25 dB keeps the
+ * spectral shape of the voiced parts and drops what coding noise and packet loss disturb. Chosen
+ * with scripts/prompt-accuracy.ts (floors of 25/30/35/40 dB compared).
+ */
+const FLOOR_DB = 25;
+const TRIM_DB = 25;
+const WIN = 256;
+const BANDS = 24;
+const CEPS = 13;
+const F_LO = 150;
+const F_HI = 3600;
+
+export interface Fingerprint {
+  /** Frames × CEPS, row-major, after trimming and mean normalization. */
+  features: Float32Array;
+  frames: number;
+  /** Where the kept speech starts and ends in the analysed signal (ms). */
+  startMs: number;
+  endMs: number;
+}
+
+export interface CompareResult {
+  /** 0..1, 1 = identical. */
+  score: number;
+  /** Mean frame distance along the DTW path. */
+  distance: number;
+  /** Mean frame distance over the worst 200 ms of the path: what the score is made of. */
+  worstDistance: number;
+  /** True when score >= threshold. */
+  matches: boolean;
+  threshold: number;
+}
+
+export interface CompareOptions {
+  threshold?: number;
+}
+
+// ---- precomputed tables -----------------------------------------------------------------------
+
+const hann = Float64Array.from({ length: WIN }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / WIN));
+const mel = (f: number): number => 2595 * Math.log10(1 + f / 700);
+const imel = (m: number): number => 700 * (10 ** (m / 2595) - 1);
+/** Triangular mel filters over FFT bins 0..WIN/2. */
+const melFilters: Array<{ first: number; weights: Float64Array }> = (() => {
+  const edges = Array.from({ length: BANDS + 2 }, (_, i) => imel(mel(F_LO) + ((mel(F_HI) - mel(F_LO)) * i) / (BANDS + 1)));
+  const bin = (f: number): number => (f * WIN) / 8000;
+  const filters = [];
+  for (let b = 0; b < BANDS; b++) {
+    const [lo, mid, hi] = [bin(edges[b]!), bin(edges[b + 1]!), bin(edges[b + 2]!)];
+    const first = Math.ceil(lo);
+    const last = Math.floor(hi);
+    const weights = new Float64Array(Math.max(0, last - first + 1));
+    for (let k = first; k <= last; k++) weights[k - first] = k <= mid ? (k - lo) / (mid - lo) : (hi - k) / (hi - mid);
+    filters.push({ first, weights });
+  }
+  return filters;
+})();
+const dct = Float64Array.from({ length: CEPS * BANDS }, (_, i) => {
+  const c = Math.floor(i / BANDS);
+  const b = i % BANDS;
+  return Math.cos((Math.PI * c * (b + 0.5)) / BANDS) * Math.sqrt((c === 0 ? 1 : 2) / BANDS);
+});
+
+/** In-place radix-2 complex FFT (length a power of two). */
+function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j]!, re[i]!];
+      [im[i], im[j]] = [im[j]!, im[i]!];
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < len / 2; k++) {
+        const wr = Math.cos(ang * k);
+        const wi = Math.sin(ang * k);
+        const a = i + k;
+        const b = a + len / 2;
+        const xr = re[b]! * wr - im[b]! * wi;
+        const xi = re[b]! * wi + im[b]! * wr;
+        re[b] = re[a]! - xr;
+        im[b] = im[a]! - xi;
+        re[a] = re[a]! + xr;
+        im[a] = im[a]! + xi;
+      }
+    }
+  }
+}
+
+/** Log-mel energies (dB) of each 20 ms frame. */
+function logMel(pcm: Int16Array): Float64Array[] {
+  const n = Math.floor(pcm.length / FP_FRAME);
+  const out: Float64Array[] = [];
+  const re = new Float64Array(WIN);
+  const im = new Float64Array(WIN);
+  const off = (WIN - FP_FRAME) / 2;
+  for (let f = 0; f < n; f++) {
+    const s0 = f * FP_FRAME - off;
+    for (let i = 0; i < WIN; i++) {
+      const idx = s0 + i;
+      re[i] = idx >= 0 && idx < pcm.length ? pcm[idx]! * hann[i]! : 0;
+      im[i] = 0;
+    }
+    fft(re, im);
+    const bands = new Float64Array(BANDS);
+    for (let b = 0; b < BANDS; b++) {
+      const { first, weights } = melFilters[b]!;
+      let e = 0;
+      for (let k = 0; k < weights.length; k++) e += weights[k]! * (re[first + k]! ** 2 + im[first + k]! ** 2);
+      bands[b] = 10 * Math.log10(e + 1e-3);
+    }
+    out.push(bands);
+  }
+  return out;
+}
+
+function isDigitalSilence(pcm: Int16Array, f: number): boolean {
+  for (let i = f * FP_FRAME; i < (f + 1) * FP_FRAME; i++) if (pcm[i] !== 0) return false;
+  return true;
+}
+
+/** Computes the fingerprint of 8 kHz mono audio (a prompt, or what was heard). */
+export function fingerprint(pcm: Int16Array): Fingerprint {
+  const n = Math.floor(pcm.length / FP_FRAME);
+  const levels = Array.from({ length: n }, (_, f) => levelDbfs(pcm.subarray(f * FP_FRAME, (f + 1) * FP_FRAME)));
+  const loudest = levels.reduce((m, v) => Math.max(m, v), -200);
+  const speechLevel = loudest - TRIM_DB;
+  let first = levels.findIndex((l) => l >= speechLevel);
+  if (first < 0) return { features: new Float32Array(0), frames: 0, startMs: 0, endMs: 0 };
+  let last = n - 1;
+  while (levels[last]! < speechLevel) last--;
+  // Keep one frame of context on each side: onsets and decays are part of the prompt.
+  first = Math.max(0, first - 1);
+  last = Math.min(n - 1, last + 1);
+
+  const mels = logMel(pcm).slice(first, last + 1);
+  const m = mels.length;
+  // Floor each frame's bands 60 dB below the loudest band of the utterance.
+  let top = -Infinity;
+  for (const v of mels) for (const x of v) top = Math.max(top, x);
+  const missing = Array.from({ length: m }, (_, i) => isDigitalSilence(pcm, first + i));
+  const ceps = new Float32Array(m * CEPS);
+  for (let i = 0; i < m; i++) {
+    const v = mels[i]!;
+    for (let b = 0; b < BANDS; b++) v[b] = Math.max(v[b]!, top - FLOOR_DB);
+    for (let c = 0; c < CEPS; c++) {
+      let s = 0;
+      for (let b = 0; b < BANDS; b++) s += dct[c * BANDS + b]! * v[b]!;
+      ceps[i * CEPS + c] = s;
+    }
+  }
+  concealMissing(ceps, missing, m);
+  // Cepstral mean normalization.
+  for (let c = 0; c < CEPS; c++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += ceps[i * CEPS + c]!;
+    s /= m;
+    for (let i = 0; i < m; i++) ceps[i * CEPS + c]! -= s;
+  }
+  return { features: ceps, frames: m, startMs: (first * FP_FRAME) / 8, endMs: ((last + 1) * FP_FRAME) / 8 };
+}
+
+/** Lost frames (and the windows they spoil) get features interpolated between good neighbours. */
+function concealMissing(ceps: Float32Array, missing: boolean[], m: number): void {
+  // A lost packet also spoils the windows of the neighbouring hops (each window spans 32 ms).
+  const bad = missing.map((x, i) => x || (missing[i - 1] ?? false) || (missing[i + 1] ?? false));
+  const lostShare = missing.filter(Boolean).length / Math.max(1, m);
+  if (lostShare === 0 || lostShare > 0.2) return; // mostly silence is not "loss": compare it as is
+  for (let i = 0; i < m; i++) {
+    if (!bad[i]) continue;
+    let a = i - 1;
+    while (a >= 0 && bad[a]) a--;
+    let b = i + 1;
+    while (b < m && bad[b]) b++;
+    for (let c = 0; c < CEPS; c++) {
+      const va = a >= 0 ? ceps[a * CEPS + c]! : undefined;
+      const vb = b < m ? ceps[b * CEPS + c]! : undefined;
+      ceps[i * CEPS + c] = va === undefined ? (vb ?? 0) : vb === undefined ? va : va + ((vb - va) * (i - a)) / (b - a);
+    }
+  }
+}
+
+function frameDistance(x: Float32Array, i: number, y: Float32Array, j: number): number {
+  let s = 0;
+  // c0 (level contour) counts half: a different loudness shape within the prompt matters less.
+  const d0 = x[i * CEPS]! - y[j * CEPS]!;
+  s += 0.25 * d0 * d0;
+  for (let c = 1; c < CEPS; c++) {
+    const d = x[i * CEPS + c]! - y[j * CEPS + c]!;
+    s += d * d;
+  }
+  return Math.sqrt(s);
+}
+
+/** DTW distance: mean local distance along the best path, and the worst `windowFrames` stretch. */
+export function dtwDistance(a: Fingerprint, b: Fingerprint, windowFrames = 20): { mean: number; worst: number } {
+  const n = a.frames;
+  const m = b.frames;
+  if (n === 0 || m === 0) return { mean: Infinity, worst: Infinity };
+  if (Math.max(n, m) > 1.6 * Math.min(n, m) + 10) return { mean: Infinity, worst: Infinity };
+  const band = Math.max(10, Math.ceil(0.25 * Math.max(n, m)), Math.abs(n - m) + 5);
+  const INF = Number.POSITIVE_INFINITY;
+  const cost = new Float64Array(n * m).fill(INF);
+  const steps = new Uint32Array(n * m);
+  const local = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const centre = Math.round((i * (m - 1)) / Math.max(1, n - 1));
+    for (let j = Math.max(0, centre - band); j <= Math.min(m - 1, centre + band); j++) {
+      const d = frameDistance(a.features, i, b.features, j);
+      local[i * m + j] = d;
+      if (i === 0 && j === 0) {
+        cost[0] = d;
+        steps[0] = 1;
+        continue;
+      }
+      // Symmetric step pattern: a diagonal step weighs 2 local distances, a horizontal/vertical one 1.
+      let best = INF;
+      let bs = 0;
+      if (i > 0 && j > 0 && cost[(i - 1) * m + j - 1]! + 2 * d < best) [best, bs] = [cost[(i - 1) * m + j - 1]! + 2 * d, steps[(i - 1) * m + j - 1]! + 2];
+      if (i > 0 && cost[(i - 1) * m + j]! + d < best) [best, bs] = [cost[(i - 1) * m + j]! + d, steps[(i - 1) * m + j]! + 1];
+      if (j > 0 && cost[i * m + j - 1]! + d < best) [best, bs] = [cost[i * m + j - 1]! + d, steps[i * m + j - 1]! + 1];
+      cost[i * m + j] = best;
+      steps[i * m + j] = bs;
+    }
+  }
+  const total = cost[n * m - 1]!;
+  if (!Number.isFinite(total)) return { mean: Infinity, worst: Infinity };
+  // Backtrack the path to find the worst stretch.
+  const path: number[] = [];
+  let i = n - 1;
+  let j = m - 1;
+  path.push(local[i * m + j]!);
+  while (i > 0 || j > 0) {
+    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : INF;
+    const up = i > 0 ? cost[(i - 1) * m + j]! : INF;
+    const left = j > 0 ? cost[i * m + j - 1]! : INF;
+    if (diag <= up && diag <= left) [i, j] = [i - 1, j - 1];
+    else if (up <= left) i--;
+    else j--;
+    path.push(local[i * m + j]!);
+  }
+  const mean = total / (n + m);
+  let worst = 0;
+  if (path.length <= windowFrames) worst = path.reduce((s, v) => s + v, 0) / path.length;
+  else {
+    let s = 0;
+    for (let k = 0; k < path.length; k++) {
+      s += path[k]!;
+      if (k >= windowFrames) s -= path[k - windowFrames]!;
+      if (k >= windowFrames - 1) worst = Math.max(worst, s / windowFrames);
+    }
+  }
+  return { mean, worst };
+}
+
+/** The worst-stretch distance that maps to a score of 1/e; calibrated with scripts/prompt-accuracy.ts. */
+export const FINGERPRINT_SCALE = 20;
+export const DEFAULT_MATCH_THRESHOLD = 0.5;
+
+export function compareFingerprints(heard: Fingerprint, reference: Fingerprint, options: CompareOptions = {}): CompareResult {
+  const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  const { mean, worst } = dtwDistance(heard, reference);
+  const score = Number.isFinite(worst) ? Math.exp(-worst / FINGERPRINT_SCALE) : 0;
+  return { score, distance: mean, worstDistance: worst, matches: score >= threshold, threshold };
+}
+
+/** One call: does this audio sound like that reference prompt? */
+export function comparePrompt(heard: Int16Array, reference: Int16Array, options?: CompareOptions): CompareResult {
+  return compareFingerprints(fingerprint(heard), fingerprint(reference), options);
+}
