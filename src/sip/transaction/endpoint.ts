@@ -37,7 +37,7 @@ import {
   type TransportError,
   type TransportProtocol,
 } from '../transport/transport.js';
-import { responseTarget, type ResponseRoutingOptions } from '../transport/via-processing.js';
+import { responseTarget, viaNamesUs, type ResponseRoutingOptions } from '../transport/via-processing.js';
 import { salvageHeaders } from './header-values.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { TransactionLayer, type ClientTransaction, type ServerTransaction } from './layer.js';
@@ -176,6 +176,11 @@ export class SipEndpoint {
     const why = validateResponse(res);
     if (why) return this.log(`Discarded response ${res.status} from ${source.address}:${source.port}: ${why}`);
     if (this.layer.receiveResponse(res)) return;
+    const via = getTopVia(res)!;
+    const locals = this.options.transports.map((t) => t.local);
+    if (!viaNamesUs(via, locals, this.options.viaHost === undefined ? [] : [this.options.viaHost])) {
+      return this.log(`Discarded response ${res.status} from ${source.address}:${source.port}: top Via is not ours (§18.1.2)`);
+    }
     for (const h of this.strayHandlers) h(res, source);
   }
 
@@ -195,6 +200,13 @@ export class SipEndpoint {
       for (const h of this.ackHandlers) h(req, source);
       return;
     }
+    if (!invalid && this.layer.isMergedRequest(req)) {
+      // §8.2.2.2: the same request reached us twice by different paths (a forking proxy upstream).
+      const res = createResponse(req, 482, 'Loop Detected', { toTag: randomTag() });
+      const via = getTopVia(req)!;
+      transport.send(res, responseTarget(via, source, this.options)).catch(() => undefined);
+      return;
+    }
     let tx: ServerTransaction;
     try {
       tx = this.layer.createServer(req, this.channel(transport, req, source));
@@ -208,9 +220,10 @@ export class SipEndpoint {
     if (req.method === 'CANCEL') {
       const cancels = this.layer.matchCancelled(req);
       // §9.2: "If the UAS did not find a matching transaction for the CANCEL, it SHOULD respond ... 481"
-      if (!cancels || cancels.state !== 'proceeding') {
-        return tx.respond(createResponse(req, 481, 'Call/Transaction Does Not Exist', { toTag: randomTag() }));
-      }
+      if (!cancels) return tx.respond(createResponse(req, 481, 'Call/Transaction Does Not Exist', { toTag: randomTag() }));
+      // §9.2: "If the original request has already received a final response, the CANCEL has no
+      // effect"; the CANCEL itself is still answered 200 (its To tag is the one of the INVITE's response).
+      if (cancels.state !== 'proceeding') return tx.respond(createResponse(req, 200, 'OK', { toTag: randomTag() }));
       return this.deliver({ request: req, source, transaction: tx, cancels });
     }
     this.deliver({ request: req, source, transaction: tx });

@@ -10,6 +10,7 @@ import {
   getCSeq,
   getCallId,
   getFrom,
+  getTo,
   getTopVia,
   type SipMessage,
   type SipRequest,
@@ -63,6 +64,18 @@ export function serverTransactionKey(req: SipRequest): string {
   return `2543|${req.uri}|${fromTag}|${getCallId(req)}|${getCSeq(req).seq}|${sentBy}|${branch ?? ''}|${method}`;
 }
 
+/** From tag + Call-ID + CSeq of a request without To tag (ACK and CANCEL excluded), else undefined. */
+function mergeKey(req: SipRequest): string | undefined {
+  if (req.method === 'ACK' || req.method === 'CANCEL') return undefined;
+  try {
+    if (getTo(req).params.has('tag')) return undefined;
+    const cseq = getCSeq(req);
+    return `${getFrom(req).params.get('tag') ?? ''}|${getCallId(req)}|${cseq.seq}|${cseq.method}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface TransactionLayerOptions {
   clock: Clock;
   /** T1, T2, T4 for every transaction this layer creates (RFC 3261 defaults otherwise). */
@@ -78,6 +91,8 @@ export interface TransactionChannel {
 export class TransactionLayer {
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /** From tag, Call-ID and CSeq of live server transactions (merged-request detection). */
+  private readonly merge = new Map<string, string>();
   private readonly config: TimerConfig;
 
   constructor(private readonly options: TransactionLayerOptions) {
@@ -140,10 +155,27 @@ export class TransactionLayer {
     }
   }
 
+  /**
+   * §8.2.2.2 Merged Requests: "If the request has no tag in the To header field, the UAS core MUST
+   * check the request against ongoing transactions. If the From tag, Call-ID, and CSeq exactly match
+   * those associated with an ongoing transaction, but the request does not match that transaction
+   * (based on the matching rules in Section 17.2.3), the UAS core SHOULD generate a 482 (Loop
+   * Detected) response". True for such a request (call it after matchRequest found nothing).
+   */
+  isMergedRequest(request: SipRequest): boolean {
+    const id = mergeKey(request);
+    return id !== undefined && this.merge.has(id);
+  }
+
   /** A new server transaction for a request that matched none. */
   createServer(request: SipRequest, channel: TransactionChannel): ServerTransaction {
     const key = serverTransactionKey(request);
-    const env = this.environment(channel, (k) => this.servers.delete(k));
+    const id = mergeKey(request);
+    const env = this.environment(channel, (k) => {
+      this.servers.delete(k);
+      if (id !== undefined && this.merge.get(id) === k) this.merge.delete(id);
+    });
+    if (id !== undefined) this.merge.set(id, key);
     const tx =
       request.method === 'INVITE'
         ? new InviteServerTransaction(key, request, env, (invite) => createResponse(invite, 100, 'Trying'))

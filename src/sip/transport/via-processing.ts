@@ -94,13 +94,17 @@ export function responseTarget(via: Via, source: MessageSource, options: Respons
   return { address: normalizeAddress(via.host), port: sentByPort };
 }
 
-/** §18.1.2: a response whose top Via sent-by is not one we insert must be discarded. */
+/**
+ * §18.1.2: "If the value of the sent-by parameter in that header field value does not correspond to
+ * a value that the client transport is configured to insert into requests, the response MUST be
+ * silently discarded." A wildcard-bound transport (0.0.0.0, ::) matches any host on its port.
+ */
 export function viaNamesUs(via: Via, locals: readonly HostPort[], advertised: readonly string[] = []): boolean {
   const host = normalizeAddress(via.host).toLowerCase();
   const port = via.port;
-  return locals.some(
-    (l) =>
-      (normalizeAddress(l.address).toLowerCase() === host || advertised.some((a) => a.toLowerCase() === host)) &&
-      (port === undefined ? l.port === 5060 || l.port === 5061 : port === l.port),
-  );
+  return locals.some((l) => {
+    const local = normalizeAddress(l.address).toLowerCase();
+    const hostOk = local === '0.0.0.0' || local === '::' || local === host || advertised.some((a) => normalizeAddress(a).toLowerCase() === host);
+    return hostOk && (port === undefined ? l.port === 5060 || l.port === 5061 : port === l.port);
+  });
 }

@@ -275,4 +275,66 @@ describe('SipEndpoint over the memory network', () => {
     expect(via).toBe('SIP/2.0/UDP 10.0.0.7:5060;branch=z9hG4bKnat;rport=5060;received=192.0.2.1');
     expect(user.responses).toEqual([200]);
   });
+
+  it('a merged request (same From tag, Call-ID, CSeq; other branch; no To tag) gets 482 (§8.2.2.2)', () => {
+    const { clock, alice, bob, toBob } = pair();
+    let calls = 0;
+    bob.onRequest(() => calls++); // the first INVITE stays in Proceeding
+    const first = request('INVITE');
+    alice.request(first, toBob, recordingUser().tu);
+    const second = createRequest({
+      method: 'INVITE',
+      uri: first.uri,
+      headers: first.headers.fields.filter((f) => f.name !== 'Via' && f.name !== 'Content-Length').map((f) => [f.name, f.value] as [string, string]),
+    });
+    const user = recordingUser();
+    alice.request(second, toBob, user.tu);
+    clock.advance(0);
+    expect(calls).toBe(1);
+    expect(user.responses).toEqual([482]);
+  });
+
+  it('a CANCEL after the final response has no effect on the INVITE and is answered 200 (§9.2)', () => {
+    const { clock, alice, bob, toBob } = pair();
+    const seen: string[] = [];
+    bob.onRequest((r) => {
+      seen.push(r.request.method);
+      answer(r, 486);
+    });
+    const invite = request('INVITE');
+    alice.request(invite, toBob, recordingUser().tu);
+    clock.advance(0);
+    const cancel = createRequest({
+      method: 'CANCEL',
+      uri: invite.uri,
+      headers: [
+        ['Via', invite.headers.get('Via')!],
+        ['Max-Forwards', '70'],
+        ['From', invite.headers.get('From')!],
+        ['To', invite.headers.get('To')!],
+        ['Call-ID', invite.headers.get('Call-ID')!],
+        ['CSeq', '1 CANCEL'],
+      ],
+    });
+    const user = recordingUser();
+    alice.request(cancel, toBob, user.tu);
+    clock.advance(0);
+    expect(user.responses).toEqual([200]);
+    expect(seen).toEqual(['INVITE']);
+  });
+
+  it('discards a stray response whose top Via is not ours (§18.1.2)', () => {
+    const { clock, net, alice } = pair();
+    const strays: string[] = [];
+    alice.onStrayResponse((r) => strays.push(r.headers.get('Via')!));
+    const mine = request('OPTIONS');
+    mine.headers.prepend('Via', 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKmine');
+    const foreign = request('OPTIONS');
+    foreign.headers.prepend('Via', 'SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKother');
+    const injector = net.createTransport('192.0.2.9', 5060);
+    void injector.send(createResponse(mine, 200), { address: '192.0.2.1', port: 5060 });
+    void injector.send(createResponse(foreign, 200), { address: '192.0.2.1', port: 5060 });
+    clock.advance(0);
+    expect(strays).toEqual(['SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKmine']);
+  });
 });
