@@ -1,39 +1,42 @@
 /**
  * RFC 4733 sender: one telephone-event at a time, driven once per packet time by the RTP pacer.
  *
- * Contract with the RTP layer (the sender knows no sockets, no clock, no sequence numbers):
- *   every ptime the RTP stream calls `poll(slotTimestamp)`, where `slotTimestamp` is the RTP timestamp
- *   an audio packet of this slot would carry. The answer is either
- *     - `{ kind: 'audio' }`: send the audio frame as usual, or
- *     - `{ kind: 'events', packets }`: send these packets, in order, INSTEAD of the audio frame, each with
- *       the telephone-event payload type, `marker`, and `timestampOverride` as the RTP timestamp; the
- *       sequence number goes on incrementing by one per packet sent, as for audio.
- *   The slot timestamp advances by one ptime of samples per slot whatever was sent, so audio after an
- *   event continues the same timestamp line (RFC 4733 §2.5.1.1: the event's timestamp is the instant it
- *   began, on the audio's clock) and sequence numbers stay consecutive across audio and events.
+ * Contract with the RTP layer (the sender knows no sockets, no clock, no sequence numbers): every ptime
+ * the RTP stream's source calls `poll(slotTimestamp)`, where `slotTimestamp` is the RTP timestamp an
+ * audio packet of this slot would carry (rtp/sender.ts: `RtpTick.timestamp`, the media clock). The
+ * answer is either
+ *   - `{ kind: 'audio' }`: send the audio frame as usual, or
+ *   - `{ kind: 'events', packets }`: send this packet (always exactly one per slot, so it fits the RTP
+ *     sender's one-frame-per-tick source contract) INSTEAD of the audio frame, with the telephone-event
+ *     payload type, `marker`, and `timestampOverride` as the RTP timestamp (`RtpFrame.timestamp`); the
+ *     sequence number goes on incrementing by one per packet sent, as for audio.
+ * The media clock advances by one ptime per slot whatever was sent, so audio after an event resumes on
+ * the same timestamp line (RFC 4733 §2.5.1.1: the event's timestamp is the instant it began, on the
+ * audio's clock) and sequence numbers stay consecutive across audio and events.
  *
  * What goes out for one event (RFC 4733 §2.5.1):
  *   - §2.5.1.2: first packet with the marker bit; every packet of the event carries the same RTP
  *     timestamp, the start of the event; the duration field grows by one ptime per packet and covers the
  *     event from its start to the end of the current slot.
  *   - §2.5.1.4: the last packet has the E bit and is sent three times in all, "at the interval used by
- *     the source for updates" (one per slot here; `endSpacing: 'burst'` sends the three back to back),
- *     same duration and timestamp, so with audio suppressed they take consecutive sequence numbers.
+ *     the source for updates" (one per slot), same duration and timestamp, so with audio suppressed the
+ *     three take consecutive sequence numbers.
  *   - §2.5.1.3 long-duration events: the duration field is 16 bits. When an event outgrows it, the
- *     current segment ends at the largest whole number of ptimes <= 0xFFFF, its last report is sent three
- *     times (the two repeats in a burst at the next slot, ahead of the new segment: the event goes on), and a new segment starts with
- *     RTP timestamp = segment start + that duration, no marker (it is not a new event), durations again
- *     counted from the segment's own timestamp. Only the final segment's last packet has the E bit.
+ *     current segment ends at the largest whole number of ptimes <= 0xFFFF (65440 units at 160 per
+ *     slot), its last report is sent twice more in the next two slots (three in all, §2.5.1.4), and a
+ *     new segment follows with RTP timestamp = segment start + that duration, no marker (it is not a new
+ *     event), its duration counted from its own timestamp (so its first report, two slots later, already
+ *     covers three slots). Only the final segment's last packet has the E bit.
  *   - Volume (§2.3.4): 10 (-10 dBm0) unless configured.
- * Audio is suppressed from the event's first packet to its last end retransmission.
+ * Audio is suppressed from the event's first packet to its last end repeat.
  */
 import { DtmfConfigError, DtmfStateError } from './errors.js';
 import { keyToEvent, type DtmfKey } from './keys.js';
 import { encodeTelephoneEvent, MAX_EVENT_DURATION } from './rfc4733.js';
 
 export interface TelephoneEventPacket {
-  /** The 4-octet event report. */
-  payload: Uint8Array;
+  /** The 4-octet event report (a Buffer, as rtp/sender.ts's RtpFrame wants). */
+  payload: Buffer;
   marker: boolean;
   /** The RTP timestamp of this packet: the start of the event (or of its current segment). */
   timestampOverride: number;
@@ -48,8 +51,6 @@ export interface Rfc4733SenderOptions {
   clockRate?: number;
   /** Volume field as -dBm0, 0..63. Default 10. */
   volume?: number;
-  /** 'ptime' (default, RFC 4733 §2.5.1.4) or 'burst': how the three end packets are spaced. */
-  endSpacing?: 'ptime' | 'burst';
 }
 
 export type Rfc4733SenderState = 'idle' | 'starting' | 'playing' | 'ending';
@@ -66,13 +67,11 @@ export class Rfc4733Sender {
   readonly unitsPerSlot: number;
   /** Longest segment: whole slots that fit in the 16-bit duration field (65440 at 160 per slot). */
   readonly maxSegment: number;
-  private readonly endSpacing: 'ptime' | 'burst';
 
   private st: Rfc4733SenderState = 'idle';
   private event = 0;
-  /** Total length in timestamp units, or undefined while a key is held (ended by release()). */
+  /** Total length in timestamp units, or undefined while a key is held (until release()). */
   private total: number | undefined;
-  private releaseRequested = false;
   private startTs = 0;
   /** Units of the event covered by the packets sent so far. */
   private elapsed = 0;
@@ -80,12 +79,13 @@ export class Rfc4733Sender {
   private segOffset = 0;
   private endPacket: TelephoneEventPacket | undefined;
   private endCopiesLeft = 0;
+  /** Copies of a closed segment's last report still to send (§2.5.1.3 with §2.5.1.4). */
+  private segmentCopiesLeft = 0;
 
   constructor(options: Rfc4733SenderOptions = {}) {
     this.ptimeMs = options.ptimeMs ?? 20;
     this.clockRate = options.clockRate ?? 8000;
     this.volume = options.volume ?? 10;
-    this.endSpacing = options.endSpacing ?? 'ptime';
     if (!Number.isInteger(this.volume) || this.volume < 0 || this.volume > 63) {
       throw new DtmfConfigError(`Telephone-event volume ${this.volume} is outside 0..63 (-dBm0).`);
     }
@@ -122,18 +122,30 @@ export class Rfc4733Sender {
     }
     this.event = event;
     this.total = durationMs === undefined ? undefined : Math.max(1, Math.round((durationMs * this.clockRate) / 1000));
-    this.releaseRequested = false;
     this.elapsed = 0;
     this.segOffset = 0;
+    this.segmentCopiesLeft = 0;
     this.st = 'starting';
   }
 
-  /** Ends a held key: the next poll() sends the end packet (duration up to the end of that slot). */
+  /** Ends a held key: the event lasts until the end of the next slot; that slot sends the E packet. */
   release(): void {
     if (this.st !== 'starting' && this.st !== 'playing') {
       throw new DtmfStateError('No telephone-event is playing; there is nothing to release.');
     }
-    this.releaseRequested = true;
+    if (this.total === undefined) this.total = this.elapsed + this.unitsPerSlot;
+  }
+
+  /**
+   * Slots the RTP stream could not serve (a stalled process, `RtpSource.missed`): the event's duration
+   * moves on with the media clock, as if those updates had been sent and lost.
+   */
+  missed(count: number): void {
+    if (this.st !== 'playing' || count <= 0) return;
+    const grown = this.elapsed + count * this.unitsPerSlot;
+    // Stay one slot short of the end so the E packet still goes out at the next poll.
+    const cap = this.total === undefined ? grown : this.total - 1;
+    this.elapsed = Math.max(this.elapsed, Math.min(grown, cap));
   }
 
   /** Called by the RTP stream once per ptime; see the contract at the top of this file. */
@@ -159,44 +171,29 @@ export class Rfc4733Sender {
 
   private update(first: boolean): Rfc4733Slot {
     let covered = this.elapsed + this.unitsPerSlot;
-    let final = false;
-    if (this.total !== undefined && covered >= this.total) {
-      covered = this.total;
-      final = true;
-    } else if (this.releaseRequested) {
-      final = true;
-    }
-    const packets: TelephoneEventPacket[] = [];
-    let marker = first;
-    // §2.5.1.3: a segment that would exceed 16 bits is closed and a new one begins. The previous slot
-    // already sent the closing report (duration = maxSegment, a whole number of slots): two more copies
-    // make the three of §2.5.1.4, then the new segment's first report follows in the same slot.
-    if (covered - this.segOffset > this.maxSegment) {
-      const repeat = this.packet(this.maxSegment, false, false);
-      packets.push(repeat, repeat);
-      this.segOffset += this.maxSegment;
-      marker = false;
-    }
+    if (this.total !== undefined && covered >= this.total) covered = this.total;
     this.elapsed = covered;
-    const p = this.packet(covered - this.segOffset, final, marker);
-    packets.push(p);
-    if (final) {
-      const again: TelephoneEventPacket = { ...p, marker: false };
-      if (this.endSpacing === 'burst') {
-        for (let i = 1; i < END_COPIES; i++) packets.push(again);
-        this.finish();
-      } else {
-        this.endPacket = again;
-        this.endCopiesLeft = END_COPIES - 1;
-        this.st = 'ending';
-      }
+    // §2.5.1.3: the segment cannot grow past 16 bits: close it. The previous slot already sent its last
+    // report (a whole number of slots, exactly maxSegment); two more copies follow, one per slot.
+    if (this.segmentCopiesLeft === 0 && covered - this.segOffset > this.maxSegment) this.segmentCopiesLeft = 2;
+    if (this.segmentCopiesLeft > 0) {
+      const copy = this.packet(this.maxSegment, false, false);
+      if (--this.segmentCopiesLeft === 0) this.segOffset += this.maxSegment;
+      return { kind: 'events', packets: [copy] };
     }
-    return { kind: 'events', packets };
+    const final = this.total !== undefined && covered >= this.total;
+    const p = this.packet(covered - this.segOffset, final, first);
+    if (final) {
+      this.endPacket = { ...p, marker: false };
+      this.endCopiesLeft = END_COPIES - 1;
+      this.st = 'ending';
+    }
+    return { kind: 'events', packets: [p] };
   }
 
   private packet(duration: number, end: boolean, marker: boolean): TelephoneEventPacket {
     return {
-      payload: encodeTelephoneEvent({ event: this.event, end, volume: this.volume, duration }),
+      payload: encodeTelephoneEvent({ event: this.event, end, volume: this.volume, duration }, Buffer.alloc(4)) as Buffer,
       marker,
       timestampOverride: (this.startTs + this.segOffset) >>> 0,
     };

@@ -57,8 +57,6 @@ export interface DtmfSchedulerOptions {
   initialSilenceMs?: number;
   /** RFC 4733 volume field (-dBm0). Default 10. */
   volume?: number;
-  /** RFC 4733 end packet spacing. Default 'ptime'. */
-  endSpacing?: 'ptime' | 'burst';
   /** In-band level per tone (dBm0). Default -10. */
   levelDbm0?: number;
   /** In-band twist, level(high) - level(low). Default 0. */
@@ -72,7 +70,7 @@ export interface DtmfSchedulerOptions {
 export interface DtmfSlotOutput {
   /** 'send': send this slot's audio frame (with any in-band tone already mixed in); 'suppress': none. */
   audio: 'send' | 'suppress';
-  /** RFC 4733 packets to send in this slot, in order (see rfc4733-sender.ts for the header fields). */
+  /** RFC 4733 packets to send in this slot instead of audio: at most one (see rfc4733-sender.ts). */
   events: readonly TelephoneEventPacket[];
   /** INFO body to send now. */
   info?: DtmfInfoBody;
@@ -124,7 +122,7 @@ export class DtmfScheduler {
     if (!(this.durationMs > 0)) throw new DtmfConfigError(`DTMF duration ${this.durationMs} ms must be a positive number.`);
     if (this.mode === 'rfc4733') {
       this.sender = new Rfc4733Sender({
-        ptimeMs: this.ptimeMs, clockRate: this.rate, volume: options.volume ?? 10, endSpacing: options.endSpacing ?? 'ptime',
+        ptimeMs: this.ptimeMs, clockRate: this.rate, volume: options.volume ?? 10,
       });
     }
     if (this.mode === 'inband') {
@@ -157,6 +155,16 @@ export class DtmfScheduler {
   /** Drops the keys not yet started (a key already playing finishes). */
   clear(): void {
     this.queue.length = 0;
+  }
+
+  /**
+   * Slots the RTP stream could not serve (forward `RtpSource.missed(count)`): time moves on; an event
+   * playing grows by those slots, an in-band tone is cut short by them.
+   */
+  missed(count: number): void {
+    if (count <= 0) return;
+    this.slot += count;
+    this.sender?.missed(count);
   }
 
   /**

@@ -46,15 +46,35 @@ describe('Rfc4733Sender (RFC 4733 §2.5.1)', () => {
     expect(events.map((p) => decodeTelephoneEvent(p.payload).end)).toEqual([false, false, false, false, true, true, true]);
   });
 
-  it('uses the configured volume and can burst the three end packets in one slot', () => {
-    const s = new Rfc4733Sender({ volume: 6, endSpacing: 'burst' });
+  it('uses the configured volume', () => {
+    const s = new Rfc4733Sender({ volume: 6 });
     s.begin('D', 40);
-    const { events, audioSlots } = drive(s, 4);
-    expect(events.map((p) => [p.slot, decodeTelephoneEvent(p.payload).duration, decodeTelephoneEvent(p.payload).end])).toEqual([
-      [0, 160, false], [1, 320, true], [1, 320, true], [1, 320, true],
+    const { events, audioSlots } = drive(s, 5);
+    expect(events.map((p) => [p.slot, decodeTelephoneEvent(p.payload).duration, decodeTelephoneEvent(p.payload).end, decodeTelephoneEvent(p.payload).volume])).toEqual([
+      [0, 160, false, 6], [1, 320, true, 6], [2, 320, true, 6], [3, 320, true, 6],
     ]);
-    expect(events.map((p) => decodeTelephoneEvent(p.payload).volume)).toEqual([6, 6, 6, 6]);
-    expect(audioSlots).toEqual([2, 3]);
+    expect(audioSlots).toEqual([4]);
+  });
+
+  it('never asks for more than one packet per slot (the RTP sender sends one frame per tick)', () => {
+    const s = new Rfc4733Sender();
+    s.begin('3', 9000);
+    for (let i = 0; i < 470; i++) {
+      const r = s.poll(i * 160);
+      expect(r.kind === 'audio' || r.packets.length === 1).toBe(true);
+    }
+  });
+
+  it('moves a playing event on by the slots the stream missed', () => {
+    const s = new Rfc4733Sender();
+    s.begin('2', 200);
+    s.poll(0);
+    s.missed(3);
+    const r = s.poll(4 * 160);
+    expect(r.kind === 'events' && decodeTelephoneEvent(r.packets[0]!.payload).duration).toBe(5 * 160);
+    s.missed(100); // cannot jump past the end: the E packet still goes out
+    const e = s.poll(105 * 160);
+    expect(e.kind === 'events' && decodeTelephoneEvent(e.packets[0]!.payload)).toMatchObject({ end: true, duration: 1600 });
   });
 
   it('sends a short event whose first packet is also its end: marker and E on the first only once', () => {
@@ -91,13 +111,15 @@ describe('Rfc4733Sender (RFC 4733 §2.5.1)', () => {
     expect(v.filter((p) => p.slot === 408)).toEqual([
       { slot: 408, seq: 508, ts: ts0, m: false, event: 9, end: false, volume: 10, duration: 65440 },
     ]);
-    // Slot 409: two more copies of the closing report, then segment 2 begins at ts0 + 65440, no marker.
+    // Slots 409 and 410: two more copies of the closing report; slot 411: segment 2, timestamp
+    // ts0 + 65440, no marker, duration counted from its own start (3 slots).
     const seg2 = (ts0 + 65440) >>> 0;
-    expect(v.filter((p) => p.slot === 409).map((p) => [p.ts, p.m, p.duration, p.end])).toEqual([
-      [ts0, false, 65440, false], [ts0, false, 65440, false], [seg2, false, 160, false],
+    expect(v.filter((p) => p.slot >= 409 && p.slot <= 411).map((p) => [p.slot, p.ts, p.m, p.duration, p.end])).toEqual([
+      [409, ts0, false, 65440, false], [410, ts0, false, 65440, false], [411, seg2, false, 480, false],
     ]);
     const last = v.filter((p) => p.end);
     expect(last.map((p) => [p.slot, p.ts, p.duration])).toEqual([[499, seg2, 14560], [500, seg2, 14560], [501, seg2, 14560]]);
+    expect(v).toHaveLength(502); // one packet per slot, 0..501
     expect(v.filter((p) => p.m)).toHaveLength(1);
     // Sequence numbers are consecutive across the whole event.
     expect(v.every((p, i) => i === 0 || p.seq === ((v[i - 1]!.seq + 1) & 0xffff))).toBe(true);
