@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { addComfortNoise, applyGainDb, dropFrames, g711RoundTrip, padSilence } from '../src/media/analysis/degrade.js';
 import { compareFingerprints, DEFAULT_MATCH_THRESHOLD, fingerprint, FINGERPRINT_SCALE } from '../src/media/analysis/fingerprint.js';
 import { loadWavForPlaybackSync } from '../src/media/wav/reader.js';
+import { RealClock } from '../src/util/clock.js';
+
+const clock = new RealClock();
 
 interface Condition {
   name: string;
@@ -47,9 +50,9 @@ export function measure(threshold = DEFAULT_MATCH_THRESHOLD) {
       let best = -1;
       let bestIdx = -1;
       for (const [j, ref] of refs.entries()) {
-        const t0 = performance.now();
+        const t0 = clock.now();
         const r = compareFingerprints(heard, ref, { threshold });
-        compareMs += performance.now() - t0;
+        compareMs += clock.now() - t0;
         comparisons++;
         if (r.score > best) [best, bestIdx] = [r.score, j];
         if (i === j) {

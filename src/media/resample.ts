@@ -55,9 +55,9 @@ export class Resampler {
   private readonly T: number;
   private readonly half: number;
   /** coeffs[phase * T + m] for input index base - half + 1 + m. */
-  private readonly coeffs: Float32Array;
+  private readonly coeffs: Float64Array;
   /** Input history: buf[0] is absolute input index `bufStart`. */
-  private buf: Float32Array;
+  private buf: Float64Array;
   private bufLen = 0;
   private bufStart: number;
   /** Index of the next output sample. */
@@ -85,7 +85,7 @@ export class Resampler {
     const halfExact = (zc * fromRate) / lower;
     this.half = Math.ceil(halfExact);
     this.T = 2 * this.half;
-    this.coeffs = new Float32Array(this.L * this.T);
+    this.coeffs = new Float64Array(this.L * this.T);
     const i0b = besselI0(beta);
     for (let p = 0; p < this.L; p++) {
       for (let m = 0; m < this.T; m++) {
@@ -106,7 +106,7 @@ export class Resampler {
     this.latencySamples = compensateDelay ? 0 : this.half;
     this.delayL = this.latencySamples * this.L;
     // History starts as silence before time 0 so the first outputs are defined.
-    this.buf = new Float32Array(4 * this.T + 4096);
+    this.buf = new Float64Array(4 * this.T + 4096);
     this.bufStart = -this.T;
     this.bufLen = this.T;
   }
@@ -145,7 +145,7 @@ export class Resampler {
       this.bufStart += drop;
     }
     if (this.bufLen + input.length > this.buf.length) {
-      const bigger = new Float32Array(Math.max(this.buf.length * 2, this.bufLen + input.length));
+      const bigger = new Float64Array(Math.max(this.buf.length * 2, this.bufLen + input.length));
       bigger.set(this.buf.subarray(0, this.bufLen));
       this.buf = bigger;
     }

@@ -88,26 +88,35 @@ const dct = Float64Array.from({ length: CEPS * BANDS }, (_, i) => {
   return Math.cos((Math.PI * c * (b + 0.5)) / BANDS) * Math.sqrt((c === 0 ? 1 : 2) / BANDS);
 });
 
-/** In-place radix-2 complex FFT (length a power of two). */
+/** Twiddle factors e^(-2πik/WIN) for k < WIN/2, computed once. */
+const twRe = Float64Array.from({ length: WIN / 2 }, (_, k) => Math.cos((-2 * Math.PI * k) / WIN));
+const twIm = Float64Array.from({ length: WIN / 2 }, (_, k) => Math.sin((-2 * Math.PI * k) / WIN));
+
+/** In-place radix-2 complex FFT of length WIN. */
 function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
+  const n = WIN;
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1;
     for (; j & bit; bit >>= 1) j ^= bit;
     j ^= bit;
     if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
+      let t = re[i]!;
+      re[i] = re[j]!;
+      re[j] = t;
+      t = im[i]!;
+      im[i] = im[j]!;
+      im[j] = t;
     }
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
+    const half = len >> 1;
+    const stride = n / len;
     for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
+      for (let k = 0; k < half; k++) {
+        const wr = twRe[k * stride]!;
+        const wi = twIm[k * stride]!;
         const a = i + k;
-        const b = a + len / 2;
+        const b = a + half;
         const xr = re[b]! * wr - im[b]! * wi;
         const xi = re[b]! * wi + im[b]! * wr;
         re[b] = re[a]! - xr;
@@ -224,52 +233,70 @@ function frameDistance(x: Float32Array, i: number, y: Float32Array, j: number): 
   return Math.sqrt(s);
 }
 
-/** DTW distance: mean local distance along the best path, and the worst `windowFrames` stretch. */
+/**
+ * DTW distance: mean local distance along the best path, and the worst `windowFrames` stretch.
+ * Only a band around the diagonal is computed and stored (Sakoe-Chiba), row by row.
+ */
 export function dtwDistance(a: Fingerprint, b: Fingerprint, windowFrames = 20): { mean: number; worst: number } {
   const n = a.frames;
   const m = b.frames;
-  if (n === 0 || m === 0) return { mean: Infinity, worst: Infinity };
-  if (Math.max(n, m) > 1.6 * Math.min(n, m) + 10) return { mean: Infinity, worst: Infinity };
+  const none = { mean: Infinity, worst: Infinity };
+  if (n === 0 || m === 0) return none;
+  // Utterances of very different length are different prompts; do not spend time aligning them.
+  if (Math.max(n, m) > 1.6 * Math.min(n, m) + 10) return none;
   const band = Math.max(10, Math.ceil(0.25 * Math.max(n, m)), Math.abs(n - m) + 5);
-  const INF = Number.POSITIVE_INFINITY;
-  const cost = new Float64Array(n * m).fill(INF);
-  const steps = new Uint32Array(n * m);
-  const local = new Float64Array(n * m);
+  const width = 2 * band + 1;
+  const lo = new Int32Array(n);
+  for (let i = 0; i < n; i++) lo[i] = Math.round((i * (m - 1)) / Math.max(1, n - 1)) - band;
+  // Cell (i, j) lives at i * width + (j - lo[i]) when 0 <= j - lo[i] < width.
+  const cost = new Float64Array(n * width).fill(Infinity);
+  const local = new Float32Array(n * width);
+  const at = (i: number, j: number): number => {
+    if (i < 0 || j < 0) return -1;
+    const k = j - lo[i]!;
+    return k < 0 || k >= width ? -1 : i * width + k;
+  };
+  const get = (i: number, j: number): number => {
+    const c = at(i, j);
+    return c < 0 ? Infinity : cost[c]!;
+  };
   for (let i = 0; i < n; i++) {
-    const centre = Math.round((i * (m - 1)) / Math.max(1, n - 1));
-    for (let j = Math.max(0, centre - band); j <= Math.min(m - 1, centre + band); j++) {
+    const l = lo[i]!;
+    const pl = i > 0 ? lo[i - 1]! : 0;
+    for (let j = Math.max(0, l); j < Math.min(m, l + width); j++) {
       const d = frameDistance(a.features, i, b.features, j);
-      local[i * m + j] = d;
+      const c = i * width + (j - l);
+      local[c] = d;
       if (i === 0 && j === 0) {
-        cost[0] = d;
-        steps[0] = 1;
+        cost[c] = d;
         continue;
       }
-      // Symmetric step pattern: a diagonal step weighs 2 local distances, a horizontal/vertical one 1.
-      let best = INF;
-      let bs = 0;
-      if (i > 0 && j > 0 && cost[(i - 1) * m + j - 1]! + 2 * d < best) [best, bs] = [cost[(i - 1) * m + j - 1]! + 2 * d, steps[(i - 1) * m + j - 1]! + 2];
-      if (i > 0 && cost[(i - 1) * m + j]! + d < best) [best, bs] = [cost[(i - 1) * m + j]! + d, steps[(i - 1) * m + j]! + 1];
-      if (j > 0 && cost[i * m + j - 1]! + d < best) [best, bs] = [cost[i * m + j - 1]! + d, steps[i * m + j - 1]! + 1];
-      cost[i * m + j] = best;
-      steps[i * m + j] = bs;
+      // Symmetric step pattern: a diagonal step weighs 2 local distances, a horizontal/vertical one
+      // 1, so every path from (0,0) to (n-1,m-1) has the same total weight n + m.
+      let best = j > l ? cost[c - 1]! + d : Infinity; // (i, j-1)
+      if (i > 0) {
+        const kUp = j - pl; // (i-1, j)
+        if (kUp >= 0 && kUp < width) best = Math.min(best, cost[(i - 1) * width + kUp]! + d);
+        if (j > 0 && kUp - 1 >= 0 && kUp - 1 < width) best = Math.min(best, cost[(i - 1) * width + kUp - 1]! + 2 * d);
+      }
+      cost[c] = best;
     }
   }
-  const total = cost[n * m - 1]!;
-  if (!Number.isFinite(total)) return { mean: Infinity, worst: Infinity };
+  const total = get(n - 1, m - 1);
+  if (!Number.isFinite(total)) return none;
   // Backtrack the path to find the worst stretch.
   const path: number[] = [];
   let i = n - 1;
   let j = m - 1;
-  path.push(local[i * m + j]!);
+  path.push(local[at(i, j)]!);
   while (i > 0 || j > 0) {
-    const diag = i > 0 && j > 0 ? cost[(i - 1) * m + j - 1]! : INF;
-    const up = i > 0 ? cost[(i - 1) * m + j]! : INF;
-    const left = j > 0 ? cost[i * m + j - 1]! : INF;
+    const diag = get(i - 1, j - 1);
+    const up = get(i - 1, j);
+    const left = get(i, j - 1);
     if (diag <= up && diag <= left) [i, j] = [i - 1, j - 1];
     else if (up <= left) i--;
     else j--;
-    path.push(local[i * m + j]!);
+    path.push(local[at(i, j)]!);
   }
   const mean = total / (n + m);
   let worst = 0;
