@@ -170,9 +170,11 @@ describe('JitterBuffer', () => {
         fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.boolean(), fc.boolean()), { minLength: 20, maxLength: 150 }),
         (s0, t0, plan) => {
           const jb = jb40();
+          // Losses of single packets, never the first or the last (longer bursts are the overflow's business).
+          const isLost = (lost: boolean, i: number) => lost && i % 2 === 1 && i < plan.length - 1;
           const arrivals: JitterPacket[][] = [];
           plan.forEach(([delay, lost, dup], i) => {
-            if (lost && i > 0 && i < plan.length - 1) return;
+            if (isLost(lost, i)) return;
             const p = pkt(s0 + i, t0 + i * 160);
             (arrivals[i + delay] ??= []).push(p);
             if (dup) (arrivals[i + delay + 1] ??= []).push(p);
@@ -185,7 +187,7 @@ describe('JitterBuffer', () => {
           const seqs = frames.flatMap((f) => (f.kind === 'audio' || f.kind === 'lost' ? [[f.kind, f.sequence] as const] : []));
           const expected = plan.map((_, i) => (s0 + i) & 0xffff);
           expect(seqs.slice(0, plan.length).map(([, q]) => q)).toEqual(expected);
-          const lostPlanned = plan.filter(([, lost], i) => lost && i > 0 && i < plan.length - 1).length;
+          const lostPlanned = plan.filter(([, lost], i) => isLost(lost, i)).length;
           expect(seqs.slice(0, plan.length).filter(([k]) => k === 'lost').length).toBe(lostPlanned);
           expect(jb.stats().late).toBe(0);
         },
