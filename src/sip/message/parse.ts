@@ -79,6 +79,7 @@ export function parseMessage(buf: Buffer): SipMessage {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header (folding)
       if (!last) throw new SipParseError('Header folding before any header', { line: lineNo });
       const more = trimWs(head.slice(lineStart, lineEnd));
+      if (more.indexOf('\r') >= 0) throw new SipParseError('Header line contains a bare CR', { line: lineNo });
       if (more.length > 0) last.value = last.value.length > 0 ? last.value + ' ' + more : more;
       continue;
     }
@@ -97,6 +98,7 @@ export function parseMessage(buf: Buffer): SipMessage {
     while (vs < ve && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
     while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9 || head.charCodeAt(ve - 1) === 13)) ve--;
     last = { name: head.slice(lineStart, nameEnd), value: head.slice(vs, ve) };
+    if (last.value.indexOf('\r') >= 0) throw new SipParseError('Header line contains a bare CR', { line: lineNo });
     fields.push(last);
   }
   // Content-Length after folding (its value may be folded too)
