@@ -40,8 +40,10 @@ export type AudioDeviceSelector = number | string | undefined;
 export interface AudioOutputStats {
   /** Frames handed to write(). */
   framesWritten: number;
-  /** Device-rate samples played as silence because the queue was empty (underruns). */
+  /** Device-rate samples played as silence (nothing queued, at the start, or after an underrun). */
   silenceSamples: number;
+  /** Times the queue ran dry while playing (the far end's audio was late). */
+  underruns: number;
   /** Device-rate samples dropped from the head of the queue to keep the delay bounded. */
   droppedSamples: number;
   /** Device-rate samples waiting in the queue now. */

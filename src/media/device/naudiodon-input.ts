@@ -52,7 +52,9 @@ export class NaudiodonAudioInput implements AudioInput {
     const { stream, channels } = openDeviceStream(mod, 'input', device, {
       sampleRate: rate,
       sampleFormat: 16,
-      maxQueue: 2,
+      // The PortAudio callback BLOCKS when this queue is full (and the device then overruns): room for
+      // many callbacks costs no delay, since the reader drains it as fast as it fills.
+      maxQueue: 32,
       highwaterMark: frameBytes(1),
       closeOnError: false,
     });

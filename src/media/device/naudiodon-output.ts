@@ -53,7 +53,11 @@ export class NaudiodonAudioOutput implements AudioOutput {
     this.converter = options.converter(FRAME_RATE, rate);
     this.chunkSamples = Math.max(1, Math.round((rate * options.chunkMs) / 1000));
     const frame = Math.round((rate * FRAME_MS) / 1000);
-    this.queue = new SampleQueue({ maxSamples: 3 * frame, trimToSamples: frame });
+    this.queue = new SampleQueue({
+      maxSamples: 3 * frame,
+      trimToSamples: frame + this.chunkSamples,
+      primeSamples: frame + this.chunkSamples,
+    });
   }
 
   static open(mod: NaudiodonModule, device: AudioDeviceInfo, options: DeviceStreamOptions): NaudiodonAudioOutput {
@@ -99,6 +103,7 @@ export class NaudiodonAudioOutput implements AudioOutput {
     return {
       framesWritten: this.framesWritten,
       silenceSamples: this.queue.silenceSamples,
+      underruns: this.queue.underruns,
       droppedSamples: this.queue.droppedSamples,
       queuedSamples: this.queue.length,
     };

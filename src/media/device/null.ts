@@ -19,7 +19,7 @@ export class NullAudioOutput implements AudioOutput {
   }
   onError(_handler: (error: AudioDeviceFailedError) => void): void {}
   stats(): AudioOutputStats {
-    return { framesWritten: this.framesWritten, silenceSamples: 0, droppedSamples: 0, queuedSamples: 0 };
+    return { framesWritten: this.framesWritten, silenceSamples: 0, underruns: 0, droppedSamples: 0, queuedSamples: 0 };
   }
   async close(): Promise<void> {
     this.closed = true;

@@ -7,8 +7,12 @@
  *   until `trimToSamples` remain. Dropping down to a low mark (rather than just the excess) gets the delay
  *   back to its target at once instead of holding it at the ceiling for the rest of the call.
  * - an underrun never stalls the consumer: takeOrSilence() returns what is there padded with zeros, so
- *   the sound card keeps its own pace and resumes with the next samples as soon as they arrive; nothing
- *   is replayed and no delay is added beyond what the queue holds (no drift).
+ *   the sound card keeps its own pace; nothing is replayed and no delay is added beyond what the queue
+ *   holds (no drift).
+ * - priming (optional): at the start and after each underrun, takeOrSilence() gives silence until
+ *   `primeSamples` are queued. Frames arrive whole (20 ms) but are consumed in smaller chunks on
+ *   another clock; without a margin, a frame that arrives just as the queue runs dry underruns again
+ *   at the next jitter. Priming to a frame and a chunk gives that margin once, where it is needed.
  *
  * Capacity is fixed at construction (maxSamples), so steady state allocates only the chunks it returns.
  */
@@ -17,6 +21,8 @@ export interface SampleQueuePolicy {
   maxSamples: number;
   /** Length the queue is trimmed to when it overflows (the newest samples are kept). */
   trimToSamples: number;
+  /** takeOrSilence() plays silence at the start and after an underrun until this many are queued. */
+  primeSamples?: number;
 }
 
 export class SampleQueue {
@@ -27,6 +33,9 @@ export class SampleQueue {
   droppedSamples = 0;
   /** Zero samples given out by takeOrSilence() because the queue ran short, since construction. */
   silenceSamples = 0;
+  /** Underruns (the queue ran dry while playing), since construction. */
+  underruns = 0;
+  private priming = true;
 
   constructor(readonly policy: SampleQueuePolicy) {
     if (!(policy.maxSamples > 0) || !Number.isInteger(policy.maxSamples)) {
@@ -34,6 +43,10 @@ export class SampleQueue {
     }
     if (!(policy.trimToSamples >= 0 && policy.trimToSamples <= policy.maxSamples)) {
       throw new RangeError(`trimToSamples must be within 0..${policy.maxSamples}, got ${policy.trimToSamples}`);
+    }
+    const prime = policy.primeSamples ?? 0;
+    if (!(prime >= 0 && prime <= policy.trimToSamples)) {
+      throw new RangeError(`primeSamples must be within 0..${policy.trimToSamples}, got ${prime}`);
     }
     this.ring = new Int16Array(policy.maxSamples);
   }
@@ -77,18 +90,33 @@ export class SampleQueue {
     return out;
   }
 
-  /** n samples: the queued ones first, zeros for the rest (counted in silenceSamples). */
+  /**
+   * n samples: the queued ones first, zeros for the rest (counted in silenceSamples). While priming,
+   * all zeros until primeSamples are queued.
+   */
   takeOrSilence(n: number): Int16Array {
     const out = new Int16Array(n);
+    if (this.priming) {
+      if (this.len < (this.policy.primeSamples ?? 0) || this.len === 0) {
+        this.silenceSamples += n;
+        return out;
+      }
+      this.priming = false;
+    }
     const have = Math.min(n, this.len);
     this.copyOut(out, have);
-    this.silenceSamples += n - have;
+    if (have < n) {
+      this.silenceSamples += n - have;
+      this.underruns++;
+      this.priming = true;
+    }
     return out;
   }
 
   clear(): void {
     this.head = 0;
     this.len = 0;
+    this.priming = true;
   }
 
   private copyOut(out: Int16Array, n: number): void {

@@ -149,29 +149,35 @@ describe('output', () => {
     expect(stream.listenerCount('error')).toBe(1);
   });
 
-  it('keeps one 10 ms chunk in flight: frames when queued, silence on underrun, no added delay after it', async () => {
+  it('keeps one 10 ms chunk in flight; primes with a frame and a chunk; silence on underrun, then primes again', async () => {
     const { stream, out } = await open(8000);
     // The chunk in flight was decided when the previous write completed: silence, nothing queued yet.
     expect(stream.writes).toHaveLength(1);
     out.write(tone(160, 100));
     expect([...stream.complete()]).toEqual(new Array(80).fill(0));
-    expect([...stream.complete()]).toEqual(new Array(80).fill(100));
-    expect([...stream.complete()]).toEqual(new Array(80).fill(100));
-    out.write(tone(160, 7)); // arrives late: the chunk in flight is already an underrun
+    out.write(tone(160, 101)); // 320 queued ≥ 240: the next chunk taken plays
+    expect([...stream.complete()]).toEqual(new Array(80).fill(0)); // was decided while priming
+    for (const v of [100, 100, 101]) expect([...stream.complete()]).toEqual(new Array(80).fill(v));
+    expect(out.stats()).toMatchObject({ underruns: 0, queuedSamples: 0 });
+    expect([...stream.complete()]).toEqual(new Array(80).fill(101));
+    // The queue ran dry: the chunk now in flight is an underrun; play resumes once primed again.
+    expect(out.stats().underruns).toBe(1);
+    out.write(tone(160, 7));
     expect([...stream.complete()]).toEqual(new Array(80).fill(0));
-    expect([...stream.complete()]).toEqual(new Array(80).fill(7)); // resumes at once, no delay added
-    expect([...stream.complete()]).toEqual(new Array(80).fill(7));
+    out.write(tone(160, 8));
+    expect([...stream.complete()]).toEqual(new Array(80).fill(0));
+    for (const v of [7, 7, 8, 8]) expect([...stream.complete()]).toEqual(new Array(80).fill(v));
     expect(stream.writes).toHaveLength(1);
-    // Silence: the chunk at open, the underrun, and the one now in flight after the last frame.
-    expect(out.stats()).toMatchObject({ framesWritten: 2, silenceSamples: 240, droppedSamples: 0, queuedSamples: 0 });
+    expect(out.stats()).toMatchObject({ framesWritten: 4, droppedSamples: 0, queuedSamples: 0 });
   });
 
   it('catches up when frames come faster than the device plays them', async () => {
     const { stream, out } = await open(8000);
     for (let i = 1; i <= 4; i++) out.write(tone(160, i)); // 80 ms arrive at once; bound is 60 ms
-    expect(out.stats()).toMatchObject({ droppedSamples: 480, queuedSamples: 160 });
+    // Trimmed to a frame and a chunk (30 ms): the newest audio survives.
+    expect(out.stats()).toMatchObject({ droppedSamples: 400, queuedSamples: 240 });
     stream.complete(); // the silence chunk that was already in flight
-    expect([...stream.complete()]).toEqual(new Array(80).fill(4)); // the newest frame survived
+    for (const v of [3, 4, 4]) expect([...stream.complete()]).toEqual(new Array(80).fill(v));
   });
 
   it('resamples 8 kHz frames to the device rate', async () => {
@@ -189,6 +195,7 @@ describe('output', () => {
     const { stream, out } = await open(8000, { refuseMono: true });
     expect(stream.options.channelCount).toBe(2);
     out.write(Int16Array.from({ length: 160 }, (_, i) => i));
+    out.write(tone(160, 0));
     stream.complete();
     expect([...stream.complete().subarray(0, 6)]).toEqual([0, 0, 1, 1, 2, 2]);
   });

@@ -112,8 +112,29 @@ describe('SampleQueue', () => {
     );
   });
 
+  it('priming: silence until primeSamples are queued, at the start and again after an underrun', () => {
+    const q = new SampleQueue({ maxSamples: 12, trimToSamples: 6, primeSamples: 6 });
+    q.push(ramp(1, 4));
+    expect([...q.takeOrSilence(2)]).toEqual([0, 0]); // 4 < 6: still priming
+    q.push(ramp(5, 2));
+    expect([...q.takeOrSilence(2)]).toEqual([1, 2]);
+    expect([...q.takeOrSilence(2)]).toEqual([3, 4]);
+    q.push(ramp(7, 1)); // arrives in time: no underrun
+    expect([...q.takeOrSilence(3)]).toEqual([5, 6, 7]);
+    expect(q.underruns).toBe(0);
+    q.push(ramp(8, 1));
+    expect([...q.takeOrSilence(2)]).toEqual([8, 0]); // ran dry
+    expect(q.underruns).toBe(1);
+    q.push(ramp(9, 5));
+    expect([...q.takeOrSilence(2)]).toEqual([0, 0]); // priming again: 5 < 6
+    q.push(ramp(14, 1));
+    expect([...q.takeOrSilence(6)]).toEqual([9, 10, 11, 12, 13, 14]);
+    expect(q.silenceSamples).toBe(2 + 1 + 2);
+  });
+
   it('rejects a policy that cannot work', () => {
     expect(() => new SampleQueue({ maxSamples: 0, trimToSamples: 0 })).toThrow('maxSamples must be a positive integer, got 0');
     expect(() => new SampleQueue({ maxSamples: 4, trimToSamples: 5 })).toThrow('trimToSamples must be within 0..4, got 5');
+    expect(() => new SampleQueue({ maxSamples: 8, trimToSamples: 4, primeSamples: 5 })).toThrow('primeSamples must be within 0..4, got 5');
   });
 });
