@@ -20,10 +20,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RealClock } from '../src/util/clock.js';
-import { Pacer } from '../src/rtp/pacer.js';
-import { preciseWake } from '../src/rtp/pacer-wake.js';
-import { RtpSender } from '../src/rtp/sender.js';
 import { startCapture, type CaptureResult } from './support/capture.js';
 import { readUdpPcap } from './support/pcap.js';
 import { PacingAnalyzer, type PacingFigures } from './support/pacing-stats.js';
@@ -74,44 +70,31 @@ async function startEchoPeer(n: number) {
   };
 }
 
+/** `chrt -f 20` before a command when BENCH_CHRT=1 (ours, its peer and SIPp alike), else nothing. */
+function rt(cmd: string[]): string[] {
+  return process.env.BENCH_CHRT === '1' ? ['chrt', '-f', '20', ...cmd] : cmd;
+}
+
+function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
+  return spawn(cmd[0]!, cmd.slice(1), opts);
+}
+
 async function runOurs(calls: number, seconds: number, dir: string): Promise<Row> {
   const load = loadavg()[0]!;
   const peer = await startEchoPeer(calls);
-  const sockets = await Promise.all(
-    peer.ports.map(async () => {
-      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
-      await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-      return s;
-    }),
-  );
-  let received = 0;
-  for (const s of sockets) s.on('message', () => received++);
   const capture = await startCapture(join(dir, `ours-${calls}.pcap`));
-  const clock = new RealClock();
-  const pacer = new Pacer({ clock, wake: preciseWake({ clock }) });
-  const payload = Buffer.alloc(160, 0xff);
-  const senders = sockets.map(
-    (s, i) =>
-      new RtpSender({
-        clock,
-        socket: { send: (b, port, address) => s.send(b, port, address) },
-        remote: { address: '127.0.0.1', port: peer.ports[i]! },
-        source: { poll: () => ({ payload, payloadType: 0 }) },
-      }),
+  const child = spawnCmd(
+    rt([process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(',')]),
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const cpu0 = process.cpuUsage();
-  const t0 = clock.now();
-  for (const s of senders) s.start(pacer);
-  await sleep(seconds * 1000);
-  for (const s of senders) s.stop();
-  const cpu = process.cpuUsage(cpu0);
-  const wall = clock.now() - t0;
-  const rss = process.memoryUsage().rss;
-  pacer.close();
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => (out += d));
+  await new Promise((resolve) => child.once('exit', resolve));
+  const res = JSON.parse(out.trim()) as { sent: number; received: number; cpuMs: number; wallMs: number; rss: number };
   await sleep(CAPTURE_FLUSH_MS);
   const cap = await capture.stop();
   const echoed = await peer.stop();
-  for (const s of sockets) s.close();
 
   const peerPorts = new Set(peer.ports);
   const analyzer = new PacingAnalyzer((r) => peerPorts.has(r.dstPort));
@@ -122,17 +105,16 @@ async function runOurs(calls: number, seconds: number, dir: string): Promise<Row
   });
   if (!process.env.BENCH_KEEP) rmSync(cap.path, { force: true });
   const pacing = analyzer.figures();
-  const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
-  const notOnWire = Math.max(0, sent - pacing.packets - pacing.lost);
-  const notReceived = Math.max(0, echoOnWire - received);
+  const notOnWire = Math.max(0, res.sent - pacing.packets - pacing.lost);
+  const notReceived = Math.max(0, echoOnWire - res.received);
   return {
     who: 'umphone',
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived,
-    detail: `sent ${sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${received}`,
-    cpuPercent: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-    rssMb: rss / 2 ** 20,
+    detail: `sent ${res.sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}`,
+    cpuPercent: (res.cpuMs / res.wallMs) * 100,
+    rssMb: res.rss / 2 ** 20,
     capture: cap,
     load,
   };
@@ -165,7 +147,7 @@ async function runSipp(calls: number, seconds: number, dir: string): Promise<Row
   const uasBase = await freeUdpPorts(4, 1); // SIP, control, media (+2)
   const uacBase = await freeUdpPorts(4, 1);
   const common = ['-timeout', `${Math.ceil(callMs / 1000) + 30}s`, '-max_recv_loops', '10000'];
-  const server = spawnSipp(dir, ['-sf', uas, '-p', String(uasBase), '-cp', String(uasBase + 1), '-mp', String(uasBase + 2), ...common]);
+  const server = spawnSipp(dir, ['-sf', uas, '-p', String(uasBase), '-cp', String(uasBase + 1), '-mp', String(uasBase + 2), ...common], rt([]));
   await sleep(500);
   const capture = await startCapture(join(dir, `sipp-${calls}.pcap`));
   const cpuBefore = procCpuSeconds(server.child.pid!);
@@ -176,7 +158,7 @@ async function runSipp(calls: number, seconds: number, dir: string): Promise<Row
     '-p', String(uacBase), '-cp', String(uacBase + 1), '-mp', String(uacBase + 2),
     '-m', String(calls), '-l', String(calls), '-r', String(calls), '-rp', '1000',
     ...common,
-  ]);
+  ], rt([]));
   // The calls start over the first second; each lasts callMs; SIPp quits after the last BYE.
   let cpuClient = 0;
   let rss = 0;
@@ -244,7 +226,10 @@ export async function run(): Promise<void> {
   const withSipp = process.env.BENCH_NO_SIPP !== '1';
   const dir = mkdtempSync(join(tmpdir(), 'umphone-rtp-bench-'));
   const rows: Row[] = [];
-  console.log(`RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways`);
+  console.log(
+    `RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways` +
+      (process.env.BENCH_CHRT === '1' ? ', every sender under chrt -f 20' : ''),
+  );
   try {
     for (const calls of points) {
       const ours = await runOurs(calls, seconds, dir);

@@ -127,8 +127,9 @@ export interface SippRun {
 }
 
 /** Spawns SIPp in `dir` (where audio.pcap and the scenarios live), all sockets on 127.0.0.1. */
-export function spawnSipp(dir: string, args: string[]): SippRun {
-  const child = spawn('sipp', [...args, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1', '-nostdin'], {
+export function spawnSipp(dir: string, args: string[], prefix: string[] = []): SippRun {
+  const cmd = [...prefix, 'sipp', ...args, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-ci', '127.0.0.1', '-nostdin'];
+  const child = spawn(cmd[0]!, cmd.slice(1), {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
