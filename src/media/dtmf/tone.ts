@@ -3,7 +3,7 @@
  *
  * Level reference (ITU-T G.711 convention, μ-law): a sine whose peaks reach the coder's overload point
  * (8159 on the 14-bit scale, 32636 on the 16-bit scale used here) is +3.17 dBm0. So 0 dBm0 is a sine of
- * peak 32636 × 10^(-3.17/20) ≈ 22659 (RMS ≈ 16022) in Int16 samples. (A-law's full-scale sine is +3.14
+ * peak 32636 × 10^(-3.17/20) ≈ 22657 (RMS ≈ 16021) in Int16 samples. (A-law's full-scale sine is +3.14
  * dBm0 on a 4032 × 8 = 32256 overload point, i.e. 0 dBm0 ≈ 22470: 0.07 dB apart; we use the μ-law figure.)
  * Each tone of the pair is set separately: by default -10 dBm0 each (peak ≈ 7165; the pair peaks at
  * ≈ 14330, well clear of clipping), within Q.23/Q.24's sending range, and `twistDb` = level(high) -
