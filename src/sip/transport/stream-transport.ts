@@ -1,0 +1,338 @@
+/**
+ * SIP over a stream (RFC 3261 §18): TCP, and TLS (RFC 3261 §26.2, RFC 5630) which differs only in how
+ * sockets are made (tcp.ts, tls.ts). A listening server plus outgoing connections, one stream framer
+ * per connection.
+ *
+ * Connection reuse:
+ * - a response goes back on the connection its request came in on (§18.2.2), named by connectionId;
+ * - one connection per remote address:port carries every request to that target (§18.1.1);
+ * - a connection a peer opened to us is reused for our requests to that peer: it is indexed under its
+ *   source address:port and, when the top Via of a request on it names the same IP as the source,
+ *   under the Via sent-by too (the peer's listening port; the idea of RFC 5923 aliases without the
+ *   `alias` parameter, limited to the address the connection really comes from).
+ * Idle connections are closed after `idleTimeoutMs` of silence (via the injected Clock).
+ * Bad input never takes the server down: a message that frames but does not parse is reported with
+ * the connection kept; a framing error is reported (so the edge can answer 400/513) and then the
+ * connection is closed, because nothing after it can be trusted to start a message.
+ */
+import net from 'node:net';
+import type { Clock, TimerHandle } from '../../util/clock.js';
+import { serializeMessage, tryParseMessage, type SipMessage } from '../message/index.js';
+import { StreamFramer, type FrameEvent } from './stream-framer.js';
+import {
+  Handlers,
+  TransportError,
+  type HostPort,
+  type InboundParseError,
+  type MessageHandler,
+  type MessageSource,
+  type RemoteTarget,
+  type SipTransport,
+  type TraceEvent,
+} from './transport.js';
+import { normalizeAddress, stampReceived } from './via-processing.js';
+
+export interface StreamTransportOptions {
+  clock: Clock;
+  address?: string;
+  port?: number;
+  /** Close a connection after this long without traffic (default 5 minutes, longer than Timer C). */
+  idleTimeoutMs?: number;
+  /** Largest message accepted on a connection (default 64 KiB). */
+  maxMessageSize?: number;
+}
+
+/** How a stream transport makes its sockets. */
+export interface StreamSockets {
+  protocol: 'tcp' | 'tls';
+  server: net.Server;
+  /** 'connection' for TCP, 'secureConnection' for TLS (after the handshake). */
+  acceptEvent: 'connection' | 'secureConnection';
+  /** Open a socket to a target; it emits connectEvent when ready for SIP. */
+  connect(target: HostPort, localAddress: string | undefined): net.Socket;
+  connectEvent: 'connect' | 'secureConnect';
+}
+
+interface Connection {
+  id: string;
+  socket: net.Socket;
+  framer: StreamFramer;
+  remote: HostPort;
+  /** Resolved once connected (outgoing) or at once (accepted). */
+  ready: Promise<void>;
+  keys: Set<string>;
+  idle?: TimerHandle;
+  closed: boolean;
+}
+
+const key = (a: HostPort): string => `${normalizeAddress(a.address)}:${a.port}`;
+
+export class StreamTransport implements SipTransport {
+  readonly protocol: 'tcp' | 'tls';
+  readonly reliable = true;
+  private readonly messageHandlers = new Handlers<Parameters<MessageHandler>>();
+  private readonly parseErrorHandlers = new Handlers<[InboundParseError]>();
+  private readonly errorHandlers = new Handlers<[TransportError]>();
+  private readonly traceHandlers = new Handlers<[TraceEvent]>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly byTarget = new Map<string, Connection>();
+  private nextId = 1;
+  private closed = false;
+  private boundLocal: HostPort = { address: '0.0.0.0', port: 0 };
+  private readonly idleTimeoutMs: number;
+
+  private readonly server: net.Server;
+
+  protected constructor(
+    private readonly sockets: StreamSockets,
+    private readonly options: StreamTransportOptions,
+  ) {
+    this.protocol = sockets.protocol;
+    this.server = sockets.server;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  }
+
+  /** Start listening; subclasses call this from their static listen(). */
+  protected async start(): Promise<void> {
+    const server = this.server;
+    const name = this.protocol.toUpperCase();
+    server.on(this.sockets.acceptEvent, (socket: net.Socket) => this.adopt(socket));
+    // A failed TLS handshake of an incoming connection must not take the server down.
+    server.on('tlsClientError', (e: Error) => this.errorHandlers.emit(new TransportError(`TLS handshake failed: ${e.message}`, this.protocol, this.local, e)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.address ?? '0.0.0.0', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => this.errorHandlers.emit(new TransportError(`${name} server error: ${e.message}`, this.protocol, this.local, e)));
+    const a = server.address() as net.AddressInfo;
+    this.boundLocal = { address: a.address, port: a.port };
+  }
+
+  get local(): HostPort {
+    return this.boundLocal;
+  }
+
+  /** Open connections (for tests and diagnostics). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  onMessage(handler: MessageHandler): void {
+    this.messageHandlers.add(handler);
+  }
+  onParseError(handler: (e: InboundParseError) => void): void {
+    this.parseErrorHandlers.add(handler);
+  }
+  onError(handler: (e: TransportError) => void): void {
+    this.errorHandlers.add(handler);
+  }
+  onTrace(handler: (e: TraceEvent) => void): void {
+    this.traceHandlers.add(handler);
+  }
+
+  async send(message: SipMessage | Buffer, to: RemoteTarget): Promise<void> {
+    if (this.closed) throw new TransportError(`${this.protocol.toUpperCase()} transport is closed`, this.protocol, to);
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.isBuffer(message) ? message : serializeMessage(message);
+    } catch (e) {
+      throw new TransportError(`Cannot serialize message: ${(e as Error).message}`, this.protocol, to, e as Error);
+    }
+    let conn = to.connectionId !== undefined ? this.connections.get(to.connectionId) : undefined;
+    if (!conn || conn.closed) {
+      // §18.2.2: the request's connection is gone: open one to received/sent-by.
+      const target = to.connectionId !== undefined && to.fallback ? to.fallback : to;
+      conn = this.byTarget.get(key(target));
+      if (!conn || conn.closed) conn = this.connect(target);
+    }
+    await conn.ready;
+    this.write(conn, bytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.connections.values()) this.drop(c, undefined);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private write(conn: Connection, bytes: Buffer): void {
+    if (conn.closed) throw new TransportError(`${this.protocol.toUpperCase()} connection to ${key(conn.remote)} is closed`, this.protocol, conn.remote);
+    conn.socket.write(bytes);
+    this.touch(conn);
+    this.trace('out', conn, bytes);
+  }
+
+  private connect(target: HostPort): Connection {
+    const failed = (e: Error): TransportError =>
+      new TransportError(`${this.protocol.toUpperCase()} connect to ${target.address}:${target.port} failed: ${e.message}`, this.protocol, target, e);
+    let socket: net.Socket;
+    try {
+      socket = this.sockets.connect(target, this.localBindAddress(target));
+    } catch (e) {
+      // net validates the port synchronously.
+      throw failed(e as Error);
+    }
+    const conn = this.register(socket, { address: normalizeAddress(target.address), port: target.port });
+    conn.ready = new Promise<void>((resolve, reject) => {
+      socket.once(this.sockets.connectEvent, () => resolve());
+      socket.once('error', (e) => reject(failed(e)));
+    });
+    conn.ready.catch(() => undefined);
+    return conn;
+  }
+
+  /** Outgoing connections leave from the listening address when it is a specific one (127.0.0.1 in tests). */
+  private localBindAddress(target: HostPort): string | undefined {
+    const a = this.boundLocal.address;
+    if (a === '0.0.0.0' || a === '::') return undefined;
+    return net.isIPv6(a) === net.isIPv6(target.address) || !net.isIP(target.address) ? a : undefined;
+  }
+
+  private adopt(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    const remote = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
+    const conn = this.register(socket, remote);
+    conn.ready = Promise.resolve();
+  }
+
+  private register(socket: net.Socket, remote: HostPort): Connection {
+    const conn: Connection = {
+      id: `${this.protocol}-${this.nextId++}`,
+      socket,
+      framer: new StreamFramer({ maxMessageSize: this.options.maxMessageSize }),
+      remote,
+      ready: Promise.resolve(),
+      keys: new Set([key(remote)]),
+      closed: false,
+    };
+    this.connections.set(conn.id, conn);
+    this.byTarget.set(key(remote), conn);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
+    socket.on('error', (e) => this.drop(conn, e));
+    socket.on('close', () => this.drop(conn, undefined));
+    this.touch(conn);
+    return conn;
+  }
+
+  private drop(conn: Connection, error: Error | undefined): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.idle?.cancel();
+    this.connections.delete(conn.id);
+    for (const k of conn.keys) if (this.byTarget.get(k) === conn) this.byTarget.delete(k);
+    conn.socket.destroy();
+    if (error && !this.closed) {
+      this.errorHandlers.emit(
+        new TransportError(`${this.protocol.toUpperCase()} connection to ${key(conn.remote)} failed: ${error.message}`, this.protocol, conn.remote, error),
+      );
+    }
+  }
+
+  private touch(conn: Connection): void {
+    conn.idle?.cancel();
+    conn.idle = this.options.clock.setTimeout(() => {
+      conn.socket.end();
+      this.drop(conn, undefined);
+    }, this.idleTimeoutMs);
+  }
+
+  private receive(conn: Connection, chunk: Buffer): void {
+    this.touch(conn);
+    for (const ev of conn.framer.push(chunk)) this.frame(conn, ev);
+    if (conn.framer.isBroken) {
+      // Framing is lost: whatever the handlers wrote (a 400 or 513) is flushed by end().
+      conn.socket.end();
+      conn.closed = true;
+      this.connections.delete(conn.id);
+      for (const k of conn.keys) if (this.byTarget.get(k) === conn) this.byTarget.delete(k);
+      conn.idle?.cancel();
+    }
+  }
+
+  private frame(conn: Connection, ev: FrameEvent): void {
+    const source: MessageSource = {
+      protocol: this.protocol,
+      address: conn.remote.address,
+      port: conn.remote.port,
+      connectionId: conn.id,
+      local: this.local,
+    };
+    switch (ev.type) {
+      case 'ping':
+        // RFC 5626 §3.5.1: answer a CRLFCRLF ping with a CRLF pong.
+        if (!conn.closed) conn.socket.write('\r\n');
+        return;
+      case 'pong':
+      case 'garbage':
+        return;
+      case 'error':
+        this.trace('in', conn, ev.error.head);
+        this.parseErrorHandlers.emit({
+          error: ev.error,
+          bytes: ev.error.head,
+          source,
+          closing: true,
+          respond: async (m) => this.writeRaw(conn, m),
+        });
+        return;
+      case 'message': {
+        this.trace('in', conn, ev.bytes);
+        const parsed = tryParseMessage(ev.bytes);
+        if (!parsed.ok) {
+          this.parseErrorHandlers.emit({
+            error: parsed.error,
+            bytes: ev.bytes,
+            source,
+            closing: false,
+            respond: async (m) => this.writeRaw(conn, m),
+          });
+          return;
+        }
+        const msg = parsed.message;
+        if (msg.kind === 'request') {
+          const via = stampReceived(msg, conn.remote);
+          // Alias the connection under the Via sent-by when it names the connection's own address.
+          if (via && via.port !== undefined && normalizeAddress(via.host) === conn.remote.address) {
+            const alias = key({ address: via.host, port: via.port });
+            if (!this.byTarget.has(alias)) {
+              this.byTarget.set(alias, conn);
+              conn.keys.add(alias);
+            }
+          }
+        }
+        this.messageHandlers.emit(msg, source);
+        return;
+      }
+    }
+  }
+
+  /** Write on a connection even while it is being closed for a framing error (the answer goes first). */
+  private writeRaw(conn: Connection, m: SipMessage | Buffer): void {
+    const bytes = Buffer.isBuffer(m) ? m : serializeMessage(m);
+    if (conn.socket.writable) {
+      conn.socket.write(bytes);
+      this.trace('out', conn, bytes);
+    }
+  }
+
+  private trace(direction: 'in' | 'out', conn: Connection, bytes: Buffer): void {
+    if (this.traceHandlers.size === 0) return;
+    this.traceHandlers.emit({
+      direction,
+      timestamp: this.options.clock.wallNow(),
+      protocol: this.protocol,
+      local: this.local,
+      remote: conn.remote,
+      connectionId: conn.id,
+      bytes,
+    });
+  }
+}
