@@ -167,7 +167,7 @@ export class RtpReceiver {
       this.jitterBuffer.push(packet);
       return 'duplicate';
     }
-    this.jitterBuffer.setJitter(this.reception.snapshot().jitter);
+    this.jitterBuffer.setJitter(this.reception.jitter);
     const pushed = this.jitterBuffer.push(packet);
     if (pushed === 'late') {
       this.reception.noteLate();

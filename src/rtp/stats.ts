@@ -53,6 +53,7 @@ export class ReceptionStats {
   private baseSeq = 0;
   private badSeq = RTP_SEQ_MOD + 1;
   private probation = 0;
+  private probationBytes = 0;
   private received = 0;
   private expectedPrior = 0;
   private receivedPrior = 0;
@@ -72,6 +73,8 @@ export class ReceptionStats {
   onPacket(p: PacketInfo, arrivalMs: number, opts: { jitter?: boolean } = {}): PacketVerdict {
     if (this.ssrc !== p.ssrc) this.newSource(p);
     const verdict = this.updateSeq(p.sequence & 0xffff);
+    // With MIN_SEQUENTIAL 2, a packet on probation is always the first of a candidate run.
+    if (verdict === 'probation') this.probationBytes = p.payloadLength;
     if (verdict === 'valid') {
       this.counters.bytes += p.payloadLength;
       // RFC 4733 event packets repeat the event's start timestamp: they would read as jitter.
@@ -112,6 +115,7 @@ export class ReceptionStats {
     this.initSeq(p.sequence);
     this.maxSeq = (p.sequence - 1) & 0xffff;
     this.probation = MIN_SEQUENTIAL;
+    this.probationBytes = 0;
     this.transit = undefined;
     this.jitterTs = 0;
     this.lastSr = undefined;
@@ -143,9 +147,13 @@ export class ReceptionStats {
         this.probation--;
         this.maxSeq = seq;
         if (this.probation === 0) {
+          // A.1 discards the probation packets; they were in sequence after all, so count them (the
+          // call summary then agrees with what the peer sent): the source starts at the first of them.
           this.initSeq(seq);
-          this.received++;
-          this.remember(seq);
+          this.baseSeq = seq - (MIN_SEQUENTIAL - 1);
+          this.received = MIN_SEQUENTIAL;
+          for (let k = MIN_SEQUENTIAL - 1; k >= 0; k--) this.remember(seq - k);
+          this.counters.bytes += this.probationBytes;
           return 'valid';
         }
       } else {
@@ -234,6 +242,11 @@ export class ReceptionStats {
       lsr: this.lastSr?.middle32 ?? 0,
       dlsr: this.lastSr ? Math.max(0, Math.round(((nowMs - this.lastSr.arrivalMs) / 1000) * 65536)) >>> 0 : 0,
     };
+  }
+
+  /** Current interarrival jitter (A.8) in timestamp units. */
+  get jitter(): number {
+    return this.jitterTs;
   }
 
   snapshot(): ReceptionSnapshot {

@@ -9,7 +9,7 @@ describe('ReceptionStats (RFC 3550 A.1, A.3, A.8)', () => {
   it('a hand-computed scenario: probation, loss, reorder, duplicate, jitter', () => {
     const s = new ReceptionStats(8000);
     const verdicts = feed(s, [
-      [1000, 0, 0], // probation (A.1: MIN_SEQUENTIAL 2)
+      [1000, 0, 0], // probation (A.1: MIN_SEQUENTIAL 2), counted once the next one confirms it
       [1001, 160, 20], // valid; transit 0
       [1002, 320, 45], // transit 40 → D 40 → J 2.5
       [1004, 640, 80], // transit 0 → D 40 → J 4.84375 (1003 missing for now)
@@ -21,9 +21,9 @@ describe('ReceptionStats (RFC 3550 A.1, A.3, A.8)', () => {
     const snap = s.snapshot();
     expect(snap).toMatchObject({
       ssrc: 7,
-      packetsReceived: 6, // A.1 counts the duplicate
-      bytesReceived: 5 * 160,
-      expected: 7,
+      packetsReceived: 7, // A.1 counts the duplicate
+      bytesReceived: 6 * 160,
+      expected: 8,
       lost: 1, // two lost, minus one duplicate
       extendedHighestSeq: 1007,
       cycles: 0,
@@ -34,8 +34,8 @@ describe('ReceptionStats (RFC 3550 A.1, A.3, A.8)', () => {
     expect(snap.jitter).toBeCloseTo(28.4759521484375, 10);
     expect(snap.jitterMs).toBeCloseTo(28.4759521484375 / 8, 10);
     const rb = s.reportBlock(140)!;
-    expect(rb).toEqual({ ssrc: 7, fractionLost: 36, cumulativeLost: 1, highestSeq: 1007, jitter: 28, lsr: 0, dlsr: 0 });
-    expect(s.snapshot().fractionLost).toBe(36 / 256);
+    expect(rb).toEqual({ ssrc: 7, fractionLost: 32, cumulativeLost: 1, highestSeq: 1007, jitter: 28, lsr: 0, dlsr: 0 });
+    expect(s.snapshot().fractionLost).toBe(32 / 256); // 1 of 8 expected: floor(256 / 8)
     // Next interval: 1008..1011 with 1009 lost → expected 4, received 3 → floor(256/4) = 64.
     feed(s, [[1008, 1280, 160], [1010, 1600, 200], [1011, 1760, 220]]);
     expect(s.reportBlock(220)).toMatchObject({ fractionLost: 64, cumulativeLost: 2, highestSeq: 1011 });
@@ -46,7 +46,7 @@ describe('ReceptionStats (RFC 3550 A.1, A.3, A.8)', () => {
   it('sequence wrap-around counts a cycle', () => {
     const s = new ReceptionStats();
     feed(s, [[65533, 0, 0], [65534, 160, 20], [65535, 320, 40], [0, 480, 60], [1, 640, 80]]);
-    expect(s.snapshot()).toMatchObject({ extendedHighestSeq: 65537, cycles: 1, expected: 4, lost: 0, jitter: 0 });
+    expect(s.snapshot()).toMatchObject({ extendedHighestSeq: 65537, cycles: 1, expected: 5, packetsReceived: 5, lost: 0, jitter: 0 });
     expect(s.reportBlock(80)!.highestSeq).toBe(0x10001);
   });
 
@@ -69,7 +69,7 @@ describe('ReceptionStats (RFC 3550 A.1, A.3, A.8)', () => {
     const s = new ReceptionStats();
     feed(s, [[1, 0, 0], [2, 160, 20], [3, 320, 40], [5, 640, 80]], 7);
     feed(s, [[500, 9000, 100], [501, 9160, 120], [502, 9320, 140]], 8);
-    expect(s.snapshot()).toMatchObject({ ssrc: 8, ssrcChanges: 1, packetsReceived: 3 + 2, expected: 4 + 2, lost: 1, extendedHighestSeq: 502 });
+    expect(s.snapshot()).toMatchObject({ ssrc: 8, ssrcChanges: 1, packetsReceived: 4 + 3, expected: 5 + 3, lost: 1, extendedHighestSeq: 502 });
   });
 
   it('LSR and DLSR from the last SR received', () => {
