@@ -36,10 +36,10 @@ const conditions: Array<[string, (x: Int16Array) => Int16Array]> = [
 
 const candidates: Array<[string, VadOptions]> = [
   ['defaults', {}],
-  ['margin 6', { marginDb: 6 }],
-  ['margin 12', { marginDb: 12 }],
+  ['margin 4', { marginDb: 4 }],
+  ['margin 9', { marginDb: 9 }],
   ['min -45', { minSpeechDbfs: -45 }],
-  ['min -55', { minSpeechDbfs: -55 }],
+  ['min -50', { minSpeechDbfs: -50 }],
   ['window 1 s', { floorWindowMs: 1000 }],
   ['window 4 s', { floorWindowMs: 4000 }],
   ['onset 40, hangover 200', { onsetMs: 40, hangoverMs: 200 }],

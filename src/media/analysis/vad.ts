@@ -7,14 +7,24 @@
  * back-dated: speech-start is the first loud frame of the onset run, speech-end the end of the last
  * loud frame, while `detectedAtMs` says when the decision could be made.
  *
+ * Speech that starts with the stream (an IVR greeting played at once on answer) first sets the floor
+ * itself; the floor drops at the first pause between words, and the next word triggers the onset.
+ * So at onset we look back over the recent frames with the floor we know now: earlier runs of at
+ * least `onsetMs` above the threshold, less than `hangoverMs` apart, belong to the same utterance,
+ * and speech-start is back-dated to the first of them.
+ *
  * The noise floor adapts by minimum statistics: it is the lowest frame level of the last
  * `floorWindowMs`. Line noise or comfort noise (RFC 3389) is there from the first frame, so the floor
  * sits on it at once; speech has gaps between words, so the floor does not climb onto speech unless
  * someone talks for the whole window without a pause. A stream that starts in the middle of speech
  * is only detected once the window has seen a quieter frame. Pure, frame-driven: no timers.
  *
- * Defaults come from scripts/vad-calibrate.ts over the prompts in audio/ with white noise and
- * comfort noise at several levels (see that script's table).
+ * Defaults come from scripts/vad-calibrate.ts over the 18 prompts in audio/ (speech peaks at
+ * -11 dBFS) with G.711, comfort noise and white noise at several levels: a 6 dB margin keeps every
+ * boundary within ±41 ms down to -50 dBFS of noise with no false alarm (4 dB lets comfort noise at
+ * -50 dBov hold speech open for 500 ms; 9 dB cuts quiet word edges, up to -143 ms); the -55 dBFS
+ * absolute minimum keeps the edges of quiet (-21 dBFS peak) speech; a 2 s floor window does not
+ * climb onto long sentences (1 s does: offsets up to -123 ms).
  */
 import { FRAME_MS, levelDbfs, SILENCE_DB } from './energy.js';
 
@@ -40,8 +50,8 @@ export interface VadEvent {
 }
 
 export const VAD_DEFAULTS: Required<VadOptions> = {
-  marginDb: 9,
-  minSpeechDbfs: -50,
+  marginDb: 6,
+  minSpeechDbfs: -55,
   onsetMs: 60,
   hangoverMs: 300,
   floorWindowMs: 2000,
@@ -53,6 +63,8 @@ export class VoiceActivityDetector {
   private t = 0;
   /** Sliding-window minimum: (end time, level) pairs with increasing levels (monotonic deque). */
   private readonly minQueue: Array<{ end: number; level: number }> = [];
+  /** Recent frames (one floor window) for back-dating an onset. */
+  private readonly history: Array<{ start: number; end: number; level: number }> = [];
   /** Start of the current run of loud frames, or -1. */
   private runStart = -1;
   /** End of the last loud frame. */
@@ -99,6 +111,8 @@ export class VoiceActivityDetector {
     this.t = end;
     const level = levelDbfs(frame);
     this.trackFloor(level, end);
+    this.history.push({ start, end, level });
+    while (this.history[0]!.end <= end - this.opt.floorWindowMs) this.history.shift();
     const loud = level > this.thresholdDbfs && level > SILENCE_DB;
     const events: VadEvent[] = [];
     if (loud) {
@@ -111,7 +125,7 @@ export class VoiceActivityDetector {
       case 'silence':
         if (loud && end - this.runStart >= this.opt.onsetMs) {
           this.st = 'speech';
-          events.push({ type: 'speech-start', atMs: this.runStart, detectedAtMs: end });
+          events.push({ type: 'speech-start', atMs: this.backdate(this.runStart), detectedAtMs: end });
         }
         break;
       case 'speech':
@@ -123,6 +137,32 @@ export class VoiceActivityDetector {
         break;
     }
     return events;
+  }
+
+  /** The start of the utterance whose onset run begins at runStart (see the file comment). */
+  private backdate(runStart: number): number {
+    const threshold = this.thresholdDbfs;
+    let utteranceStart = runStart;
+    let runEnd = -1; // end of the run being collected (walking backwards), -1 when none
+    let runBegin = -1;
+    for (let k = this.history.length - 1; k >= 0; k--) {
+      const f = this.history[k]!;
+      if (f.end > runStart) continue;
+      if (f.start < this.silenceSince) break; // the previous utterance
+      if (f.level > threshold) {
+        if (runEnd < 0) {
+          if (utteranceStart - f.end >= this.opt.hangoverMs) break;
+          runEnd = f.end;
+        }
+        runBegin = f.start;
+        continue;
+      }
+      if (runEnd >= 0 && runEnd - runBegin >= this.opt.onsetMs) utteranceStart = runBegin;
+      runEnd = -1;
+      if (utteranceStart - f.start >= this.opt.hangoverMs) break;
+    }
+    if (runEnd >= 0 && runEnd - runBegin >= this.opt.onsetMs) utteranceStart = runBegin;
+    return utteranceStart;
   }
 
   private trackFloor(level: number, end: number): void {
