@@ -114,11 +114,13 @@ export function parseMessage(buf: Buffer): SipMessage {
   }
 
   const available = buf.length - bodyStart;
-  let body: Buffer;
-  if (contentLength < 0) body = Buffer.from(buf.subarray(bodyStart));
-  else if (contentLength > available) {
+  if (contentLength > available) {
     throw new SipParseError(`Content-Length ${contentLength} is larger than the ${available}-byte body`);
-  } else body = Buffer.from(buf.subarray(bodyStart, bodyStart + contentLength));
+  }
+  // The body is copied: the caller may reuse its receive buffer (stream framers do).
+  const bodyLength = contentLength < 0 ? available : contentLength;
+  const body = bodyLength === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(bodyLength);
+  if (bodyLength > 0) buf.copy(body, 0, bodyStart, bodyStart + bodyLength);
 
   if (!message) message = parseStartLine(startLine);
   message.headers = new Headers(fields);
