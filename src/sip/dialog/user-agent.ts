@@ -34,6 +34,8 @@ export interface UserAgentOptions {
   /** Product token for User-Agent / Server headers. */
   userAgent?: string;
   credentials?: DigestCredentials;
+  /** The address written in Contact (default: the transport's bound address). */
+  advertisedAddress?: string;
   /** Diagnostics. */
   log?: (line: string) => void;
 }
@@ -49,6 +51,7 @@ export class UserAgent {
   readonly clock: Clock;
   readonly userAgent: string;
   readonly credentials: DigestCredentials | undefined;
+  readonly advertisedAddress: string | undefined;
   private readonly dialogs = new Map<string, DialogRequestHandler>();
   private inviteHandler: ((r: IncomingRequest) => void) | undefined;
   private outOfDialogHandler: ((r: IncomingRequest) => boolean) | undefined;
@@ -59,6 +62,7 @@ export class UserAgent {
     this.clock = opts.clock;
     this.userAgent = opts.userAgent ?? 'umphone';
     this.credentials = opts.credentials;
+    this.advertisedAddress = opts.advertisedAddress;
     this.log = opts.log ?? (() => undefined);
     this.endpoint.onRequest((r) => this.route(r));
     this.endpoint.onAck((ack) => this.routeAck(ack));
@@ -91,7 +95,8 @@ export class UserAgent {
   contact(protocol: TransportProtocol, user?: string): string {
     const t = this.endpoint.transport(protocol);
     if (!t) throw new Error(`No ${protocol.toUpperCase()} transport`);
-    const host = t.local.address.includes(':') ? `[${t.local.address}]` : t.local.address;
+    const addr = this.advertisedAddress ?? t.local.address;
+    const host = addr.includes(':') ? `[${addr}]` : addr;
     const userPart = user ? `${user}@` : '';
     return `<sip:${userPart}${host}:${t.local.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}>`;
   }

@@ -1,0 +1,450 @@
+/**
+ * One call placed by the phone: the only place where the SIP dialog, SDP and the media session meet.
+ *
+ *   INVITE (offer) ──3xx──▶ next target ... ──18x──▶ ringing (early media if SDP) ──2xx──▶ media
+ *   hangup(): CANCEL before the answer, BYE after; a BYE from the peer, a media timeout or a lost
+ *   transport end it too. Whatever ends it, recordings are finalized and `ended` resolves with the
+ *   summary (SIP outcome, redirect chain, RTP statistics, DTMF both ways).
+ */
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { UmphoneError } from '../util/errors.js';
+import {
+  formatUri, getContentType, nameAddr, type SipRequest, type SipResponse, type SipUri,
+} from '../sip/message/index.js';
+import type { UserAgent } from '../sip/dialog/user-agent.js';
+import { OutgoingInvite, type InviteOutcome } from '../sip/dialog/outgoing-invite.js';
+import type { InviteSession, SessionEndReason } from '../sip/dialog/invite-session.js';
+import type { TargetAttempt } from '../sip/dialog/target-set.js';
+import { createOffer, negotiate, type AudioCodecName, type NegotiatedAudio } from '../sdp/index.js';
+import type { Pacer } from '../rtp/pacer.js';
+import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent, type DtmfModeRequest } from '../media/dtmf/index.js';
+import type { PlaybackAudio } from '../media/wav/reader.js';
+import type { AudioInput, AudioOutput } from '../media/device/device.js';
+import { MediaSession, type DtmfSettings, type MediaSocket, type Recording } from './media-session.js';
+import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
+
+export interface CallOptions {
+  /** Our user part (From and Contact). Default "umphone". */
+  from?: string;
+  /** Display name in From. */
+  name?: string;
+  /** To URI or user part; default the target. */
+  to?: string;
+  /** Diverting numbers, newest first (RFC 5806 Diversion, or History-Info with historyInfo). */
+  diversion?: string[];
+  diversionReason?: string;
+  historyInfo?: boolean;
+  codecs?: AudioCodecName[];
+  dtmf?: DtmfSettings;
+  maxRedirects?: number;
+  /** Extra headers for the INVITE. */
+  headers?: Array<[string, string]>;
+  /** Record what the far end says to this WAV. */
+  record?: string;
+  /** Record stereo: left = received, right = sent. */
+  recordBoth?: boolean;
+  /** Play this audio into the call once answered. */
+  play?: PlaybackAudio;
+  loop?: boolean;
+  /** Accept RTP from whatever source sends first (symmetric RTP latching). */
+  latch?: boolean;
+  output?: AudioOutput;
+  input?: AudioInput;
+  /** RFC 4028 Session-Expires we ask for (seconds); 0 = none. Default 1800. */
+  sessionExpires?: number;
+  /** End the call when no RTP arrives for this long (ms). Default 30 000; 0 = never. */
+  rtpTimeoutMs?: number;
+}
+
+/** The context a call needs from its phone. */
+export interface CallContext {
+  ua: UserAgent;
+  clock: Clock;
+  pacer: Pacer;
+  protocol: 'tcp' | 'udp';
+  /** Our address for the SDP c= line. */
+  mediaAddress: string;
+  openSocket(): Promise<MediaSocket>;
+}
+
+export type CallState = 'calling' | 'ringing' | 'answered' | 'ending' | 'ended';
+
+export type CallEvent =
+  | { type: 'attempt'; uri: string; q?: number; depth: number }
+  | { type: 'provisional'; status: number; reason: string }
+  | { type: 'redirect'; status: number; targets: string[] }
+  | { type: 'answered'; status: number; codec: string; remote: string }
+  | { type: 'digit'; digit: DtmfDigitEvent }
+  | { type: 'warning'; message: string }
+  | { type: 'ended'; reason: string };
+
+export type CallFailureKind = 'rejected' | 'redirect' | 'timeout' | 'transport' | 'no-codec' | 'cancelled';
+
+export class CallFailedError extends UmphoneError {
+  constructor(message: string, readonly kind: CallFailureKind, readonly status: number | undefined, readonly summary: CallSummary) {
+    super(message, `CALL_${kind.toUpperCase()}`);
+  }
+}
+
+export interface RedirectHop {
+  uri: string;
+  q?: number;
+  depth: number;
+  status?: number;
+  reason?: string;
+}
+
+export interface CallSummary {
+  target: string;
+  callId: string;
+  state: CallState;
+  /** Final SIP status of the INVITE (200, 486 ...), or undefined when none came. */
+  status?: number;
+  reason?: string;
+  redirects: RedirectHop[];
+  answeredAtMs?: number;
+  durationMs: number;
+  endedBy?: string;
+  codec?: string;
+  remoteRtp?: string;
+  rtp?: {
+    sent: { packets: number; bytes: number };
+    received: { packets: number; lost: number; lossPercent: number; jitterMs: number; duplicates: number; outOfOrder: number };
+  };
+  dtmf: { sent: DtmfDigitEvent[]; received: DtmfDigitEvent[] };
+  recordings: string[];
+}
+
+export class Call {
+  state: CallState = 'calling';
+  readonly target: SipUri;
+  readonly ended: Promise<CallSummary>;
+  /** Resolves once answered; rejects with CallFailedError when the call could not be set up. */
+  readonly answered: Promise<void>;
+  media: MediaSession | undefined;
+  session: InviteSession | undefined;
+  private invite: OutgoingInvite | undefined;
+  private socket: MediaSocket | undefined;
+  private offer: Buffer | undefined;
+  private readonly listeners = new Set<(e: CallEvent) => void>();
+  private resolveEnded!: (s: CallSummary) => void;
+  private resolveAnswered!: () => void;
+  private rejectAnswered!: (e: Error) => void;
+  private startedAt: number;
+  private answeredAt: number | undefined;
+  private endedAt: number | undefined;
+  private endedBy: string | undefined;
+  private finalResponse: SipResponse | undefined;
+  private attempts: TargetAttempt[] = [];
+  private readonly recordings: Recording[] = [];
+  private rtpWatch: TimerHandle | undefined;
+  private lastRtpPackets = 0;
+  private hangupRequested = false;
+
+  constructor(private readonly ctx: CallContext, target: SipUri, readonly options: CallOptions = {}) {
+    this.target = target;
+    this.startedAt = ctx.clock.now();
+    this.ended = new Promise((r) => { this.resolveEnded = r; });
+    this.answered = new Promise((res, rej) => { this.resolveAnswered = res; this.rejectAnswered = rej; });
+    this.answered.catch(() => undefined);
+  }
+
+  onEvent(listener: (e: CallEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get callId(): string {
+    return this.invite?.callId ?? '';
+  }
+
+  /** Send the INVITE. Resolves when the call is answered (see `answered`). */
+  async start(): Promise<void> {
+    const o = this.options;
+    this.socket = await this.ctx.openSocket();
+    const offerInit: Parameters<typeof createOffer>[0] = {
+      address: this.ctx.mediaAddress,
+      port: this.socket.rtpPort,
+      codecs: o.codecs ?? ['PCMU', 'PCMA'],
+      ptime: 20,
+    };
+    this.offer = Buffer.from(createOffer(offerInit));
+    const host = this.target.host;
+    const fromUser = o.from ?? 'umphone';
+    const localHost = this.ctx.mediaAddress.includes(':') ? `[${this.ctx.mediaAddress}]` : this.ctx.mediaAddress;
+    const from = nameAddr(/^sips?:/.test(fromUser) ? fromUser : `sip:${fromUser}@${localHost}`, o.name);
+    const toUri = o.to ? (/^sips?:/.test(o.to) ? o.to : `sip:${o.to}@${host}`) : formatUri({ ...this.target, params: this.target.params.clone(), headers: [] });
+    const to = nameAddr(toUri);
+    to.uri.params.delete('transport');
+    to.uri.params.delete('maddr');
+    const headers: Array<[string, string]> = [];
+    const div = o.diversion ?? [];
+    if (div.length > 0) {
+      headers.push(...(o.historyInfo ? historyInfoHeaders(div, this.target, o.diversionReason) : diversionHeaders(div, host, o.diversionReason)));
+    }
+    const se = o.sessionExpires ?? 1800;
+    if (se > 0) headers.push(['Session-Expires', String(se)], ['Min-SE', '90']);
+    headers.push(...(o.headers ?? []));
+    this.invite = new OutgoingInvite({
+      ua: this.ctx.ua,
+      target: this.target,
+      protocol: this.ctx.protocol,
+      from,
+      to,
+      contactUser: fromUser.replace(/^sips?:([^@]*)@.*$/, '$1'),
+      headers,
+      offer: { body: this.offer, contentType: 'application/sdp' },
+      maxRedirects: o.maxRedirects ?? 5,
+      onAttempt: (a) => this.emit({ type: 'attempt', uri: formatUri(a.uri), ...(a.q !== undefined ? { q: a.q } : {}), depth: a.depth }),
+      onProvisional: (res) => this.onProvisional(res),
+      onRedirect: (res, added) => this.emit({ type: 'redirect', status: res.status, targets: added.map((t) => formatUri(t.uri)) }),
+    });
+    const outcome = await this.invite.start();
+    this.attempts = outcome.attempts;
+    await this.onOutcome(outcome);
+    return this.answered;
+  }
+
+  /** Hang up: CANCEL before the answer, BYE after. Resolves with the summary once the call has ended. */
+  async hangup(): Promise<CallSummary> {
+    this.hangupRequested = true;
+    if (this.state === 'calling' || this.state === 'ringing') {
+      this.invite?.cancel();
+      if (!this.invite) this.finish('local (before INVITE)');
+    } else if (this.state === 'answered' && this.session) {
+      this.state = 'ending';
+      const bye = this.session.bye();
+      this.finish('local (BYE)');
+      await bye;
+    }
+    return this.ended;
+  }
+
+  /** Send DTMF into the call ("1234#", "," = 500 ms pause). */
+  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
+    if (!this.media) return Promise.reject(new UmphoneError('cannot send DTMF: the call has no media yet', 'CALL_STATE'));
+    return this.media.sendDtmf(sequence, mode);
+  }
+
+  /** Start recording what the far end says. */
+  record(path: string, opts: { stereo?: boolean } = {}): Recording {
+    if (!this.media) throw new UmphoneError('cannot record: the call has no media yet', 'CALL_STATE');
+    const r = this.media.record(path, opts);
+    this.recordings.push(r);
+    return r;
+  }
+
+  /** Play audio into the call; resolves when it has been sent. */
+  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
+    if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
+    return this.media.play(audio, opts);
+  }
+
+  summary(): CallSummary {
+    const now = this.endedAt ?? this.ctx.clock.now();
+    const s: CallSummary = {
+      target: formatUri(this.target),
+      callId: this.callId,
+      state: this.state,
+      redirects: (this.invite?.targets.attempts ?? this.attempts).map((a) => {
+        const hop: RedirectHop = { uri: formatUri(a.uri), depth: a.depth };
+        if (a.q !== undefined) hop.q = a.q;
+        if (a.status !== undefined) hop.status = a.status;
+        if (a.reason !== undefined) hop.reason = a.reason;
+        return hop;
+      }),
+      durationMs: this.answeredAt !== undefined ? now - this.answeredAt : 0,
+      dtmf: { sent: [...(this.media?.digitsSent ?? [])], received: [...(this.media?.digitsReceived ?? [])] },
+      recordings: this.recordings.map((r) => r.path),
+    };
+    if (this.finalResponse) {
+      s.status = this.finalResponse.status;
+      s.reason = this.finalResponse.reason;
+    }
+    if (this.answeredAt !== undefined) s.answeredAtMs = this.answeredAt - this.startedAt;
+    if (this.endedBy) s.endedBy = this.endedBy;
+    if (this.media) {
+      const n = this.media.negotiatedAudio;
+      s.codec = `${n.codec.name}/${n.codec.clockRate} (PT ${n.codec.payloadType})${n.telephoneEvent ? `, telephone-event PT ${n.telephoneEvent.payloadType}` : ''}`;
+      s.remoteRtp = `${n.remoteRtp.address}:${n.remoteRtp.port}`;
+      const st = this.media.stats();
+      const r = st.received;
+      const lost = Math.max(0, r.lost);
+      const expected = r.expected;
+      s.rtp = {
+        sent: { packets: st.sent.packets, bytes: st.sent.bytes },
+        received: {
+          packets: r.packetsReceived,
+          lost,
+          lossPercent: expected > 0 ? Math.round((lost / expected) * 10000) / 100 : 0,
+          jitterMs: Math.round(r.jitterMs * 100) / 100,
+          duplicates: r.duplicates,
+          outOfOrder: r.outOfOrder,
+        },
+      };
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private onProvisional(res: SipResponse): void {
+    if (this.state === 'calling') this.state = 'ringing';
+    this.emit({ type: 'provisional', status: res.status, reason: res.reason });
+    // Early media (RFC 3960): a 183 with SDP starts the media before the answer.
+    if (res.body.length > 0 && !this.media && isSdp(res)) {
+      try {
+        this.startMedia(negotiate(this.offer!, res.body));
+      } catch (e) {
+        this.emit({ type: 'warning', message: `early media ignored: ${(e as Error).message}` });
+      }
+    }
+  }
+
+  private async onOutcome(outcome: InviteOutcome): Promise<void> {
+    if (outcome.kind === 'answered') {
+      this.finalResponse = outcome.response;
+      this.session = outcome.session;
+      let negotiated: NegotiatedAudio;
+      try {
+        negotiated = negotiate(this.offer!, outcome.response.body);
+      } catch (e) {
+        // RFC 3261 §13.2.2.4 / RFC 3264: the ACK was sent; an unusable answer ends the call with BYE.
+        void outcome.session.bye();
+        return this.fail(`the answer cannot be used: ${(e as Error).message}`, 'no-codec', outcome.response.status);
+      }
+      this.answeredAt = this.ctx.clock.now();
+      if (this.media) this.media.update(negotiated);
+      else this.startMedia(negotiated);
+      this.state = 'answered';
+      this.wireSession(outcome.session);
+      this.emit({ type: 'answered', status: outcome.response.status, codec: negotiated.codec.name, remote: `${negotiated.remoteRtp.address}:${negotiated.remoteRtp.port}` });
+      this.resolveAnswered();
+      if (this.options.record) this.record(this.options.record, { stereo: this.options.recordBoth ?? false });
+      if (this.options.play) void this.media!.play(this.options.play, { loop: this.options.loop ?? false });
+      this.watchRtp();
+      if (this.hangupRequested) void this.hangup();
+      return;
+    }
+    if (outcome.kind === 'cancelled') return this.fail('the call was cancelled before it was answered', 'cancelled', 487);
+    this.finalResponse = outcome.response;
+    const kind: CallFailureKind = outcome.error?.code?.startsWith('SIP_REDIRECT')
+      ? 'redirect'
+      : outcome.status === 408 && !outcome.response ? 'timeout'
+      : outcome.status === 503 && !outcome.response ? 'transport'
+      : outcome.status === 488 || outcome.status === 606 ? 'no-codec'
+      : 'rejected';
+    const why = outcome.error ? outcome.error.message : `${outcome.status} ${outcome.reason}`;
+    this.fail(why, kind, outcome.status);
+  }
+
+  private startMedia(negotiated: NegotiatedAudio): void {
+    const o = this.options;
+    const mopts: ConstructorParameters<typeof MediaSession>[0] = {
+      clock: this.ctx.clock,
+      pacer: this.ctx.pacer,
+      socket: this.socket!,
+      negotiated,
+      dtmf: o.dtmf ?? { mode: 'auto' },
+      latch: o.latch ?? false,
+      warn: (message) => this.emit({ type: 'warning', message }),
+    };
+    if (o.output) mopts.output = o.output;
+    if (o.input) mopts.input = o.input;
+    this.media = new MediaSession(mopts);
+    this.media.onDigit((digit) => this.emit({ type: 'digit', digit }));
+    this.media.onInfo((info) => {
+      void this.session?.send('INFO', { body: Buffer.from(info.body), contentType: info.contentType });
+    });
+    this.media.start();
+  }
+
+  private wireSession(session: InviteSession): void {
+    session.handlers = {
+      onEnded: (reason) => this.onSessionEnded(reason),
+      onOffer: (offer) => this.onReoffer(offer),
+      onInfo: (body, contentType) => {
+        if (!contentType || !isDtmfInfoContentType(contentType)) return 415;
+        try {
+          this.media?.receivedInfoDigit(dtmfEventFromInfo(parseDtmfInfo(contentType, body), this.ctx.clock.now() - this.startedAt));
+          return 200;
+        } catch {
+          return 400;
+        }
+      },
+      onNotify: () => 200,
+      onRefer: () => 603,
+    };
+  }
+
+  /** A re-INVITE/UPDATE from the peer: answer with our SDP (hold, resume, refresh). */
+  private onReoffer(offer: Buffer | undefined): { body: Buffer; contentType: string } | { reject: number; reason?: string } {
+    if (!offer) return { body: this.offer!, contentType: 'application/sdp' };
+    try {
+      // We answer with our original offer's media (same port, codecs); the peer's new SDP updates the send side.
+      const n = negotiate(this.offer!, offer);
+      this.media?.update(n);
+      return { body: this.offer!, contentType: 'application/sdp' };
+    } catch (e) {
+      return { reject: 488, reason: `Not Acceptable Here (${(e as Error).message})`.slice(0, 100) };
+    }
+  }
+
+  private onSessionEnded(reason: SessionEndReason): void {
+    const by = reason.by === 'remote' ? `remote (${reason.request})`
+      : reason.by === 'local' ? 'local (BYE)'
+      : reason.by === 'timeout' ? `timeout (${reason.what})`
+      : `error (${reason.message})`;
+    this.finish(by);
+  }
+
+  /** No RTP for rtpTimeoutMs while answered: the peer vanished. BYE (best effort) and end. */
+  private watchRtp(): void {
+    const timeout = this.options.rtpTimeoutMs ?? 30_000;
+    if (timeout <= 0) return;
+    const check = () => {
+      if (this.state !== 'answered' || !this.media) return;
+      const n = this.media.stats().received.packetsReceived;
+      if (n === this.lastRtpPackets) {
+        this.emit({ type: 'warning', message: `no RTP received for ${timeout / 1000} s: hanging up` });
+        void this.session?.bye();
+        this.finish(`media timeout (no RTP for ${timeout / 1000} s)`);
+        return;
+      }
+      this.lastRtpPackets = n;
+      this.rtpWatch = this.ctx.clock.setTimeout(check, timeout);
+    };
+    this.rtpWatch = this.ctx.clock.setTimeout(check, timeout);
+  }
+
+  private fail(message: string, kind: CallFailureKind, status: number | undefined): void {
+    this.finish(`failed: ${message}`);
+    this.rejectAnswered(new CallFailedError(message, kind, status, this.summary()));
+  }
+
+  private finish(endedBy: string): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.endedBy = endedBy;
+    this.endedAt = this.ctx.clock.now();
+    this.rtpWatch?.cancel();
+    this.media?.stop();
+    void this.socket?.close();
+    this.emit({ type: 'ended', reason: endedBy });
+    const s = this.summary();
+    this.resolveEnded(s);
+  }
+
+  private emit(e: CallEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function isSdp(m: SipRequest | SipResponse): boolean {
+  try {
+    const ct = getContentType(m);
+    return ct !== undefined && `${ct.type}/${ct.subtype}`.toLowerCase() === 'application/sdp';
+  } catch {
+    return false;
+  }
+}

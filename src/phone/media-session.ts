@@ -1,0 +1,449 @@
+/**
+ * The media of one call: where RTP, G.711, DTMF, the sound card, recording and analysis meet.
+ *
+ * Two paced streams on the process's one Pacer:
+ * - the sender: once per ptime it takes the next 20 ms of outgoing audio (a WAV being played, else the
+ *   microphone, else silence), lets the DTMF schedulers mix in-band tones into it or replace it by
+ *   RFC 4733 event packets, G.711-encodes it and sends it from the RTP socket that also receives
+ *   (symmetric RTP);
+ * - the playout: once per 20 ms it takes 160 samples of received audio out of the jitter buffer
+ *   (whatever the peer's packetization), decodes them and hands them to the recording, the sound card,
+ *   the in-band DTMF detector and every listener (speech/silence and tone detection, prompt capture).
+ * Received audio is timed by playout ticks ("media time", ms since the session started), so analysis
+ * never reads the wall clock.
+ */
+import type { Clock } from '../util/clock.js';
+import { UmphoneError } from '../util/errors.js';
+import type { NegotiatedAudio } from '../sdp/index.js';
+import type { Pacer, PacedHandle } from '../rtp/pacer.js';
+import { RtpReceiver, type ReceiverSnapshot, type RemoteAddress } from '../rtp/receiver.js';
+import { RtpSender, type RtpPollResult, type RtpSendSocket, type RtpTick } from '../rtp/sender.js';
+import { codecFor, type G711Codec } from '../media/g711.js';
+import {
+  DtmfDetector, DtmfScheduler, Rfc4733Receiver, chooseDtmfMode,
+  type DtmfDigitEvent, type DtmfInfoBody, type DtmfMode, type DtmfModeRequest,
+} from '../media/dtmf/index.js';
+import { WavWriter } from '../media/wav/writer.js';
+import type { PlaybackAudio } from '../media/wav/reader.js';
+import type { AudioInput, AudioOutput } from '../media/device/device.js';
+
+export const FRAME = 160;
+const FRAME_MS = 20;
+
+/** The RTP/RTCP socket pair as the media session uses it (rtp/socket.ts's RtpSocketPair fits). */
+export interface MediaSocket {
+  readonly address: string;
+  readonly rtpPort: number;
+  readonly rtpSendSocket: RtpSendSocket;
+  onRtp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  onRtcp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  close(): Promise<void>;
+}
+
+export interface DtmfSettings {
+  mode: DtmfModeRequest;
+  durationMs?: number;
+  gapMs?: number;
+  pauseMs?: number;
+  initialSilenceMs?: number;
+  /** In-band level per tone (dBm0). */
+  levelDbm0?: number;
+  /** RFC 4733 volume field. */
+  volume?: number;
+}
+
+export interface MediaSessionOptions {
+  clock: Clock;
+  pacer: Pacer;
+  socket: MediaSocket;
+  negotiated: NegotiatedAudio;
+  dtmf?: DtmfSettings;
+  /** Symmetric RTP latching: accept the first source as the peer (--latch). */
+  latch?: boolean;
+  output?: AudioOutput;
+  input?: AudioInput;
+  /** Report a non-fatal problem (one line). */
+  warn?: (line: string) => void;
+}
+
+export class MediaError extends UmphoneError {
+  constructor(message: string) {
+    super(message, 'MEDIA');
+  }
+}
+
+interface Playback {
+  audio: PlaybackAudio;
+  pos: number;
+  loop: boolean;
+  done: () => void;
+}
+
+export interface Recording {
+  readonly path: string;
+  readonly channels: 1 | 2;
+  /** Media time (ms) the recording started at. */
+  readonly startedAtMs: number;
+  /** Audio written so far (ms). */
+  readonly durationMs: number;
+  /** Stop and finalize the file (idempotent). */
+  stop(): void;
+}
+
+export type FrameListener = (pcm: Int16Array, atMs: number) => void;
+
+export class MediaSession {
+  readonly receiver: RtpReceiver;
+  readonly sender: RtpSender;
+  private negotiated: NegotiatedAudio;
+  private codec: G711Codec;
+  private readonly decoders = new Map<number, G711Codec>();
+  private readonly rfc4733: Rfc4733Receiver;
+  private readonly detector: DtmfDetector;
+  private readonly schedulers = new Map<DtmfMode, DtmfScheduler>();
+  private readonly pendingEvents: RtpPollResult[] = [];
+  private readonly dtmfWaiters: Array<{ scheduler: DtmfScheduler; target: number; done: () => void }> = [];
+  private readonly frameListeners = new Set<FrameListener>();
+  private readonly digitListeners = new Set<(d: DtmfDigitEvent) => void>();
+  private readonly infoListeners = new Set<(info: DtmfInfoBody) => void>();
+  private readonly recordings = new Set<RecordingImpl>();
+  private playback: Playback | undefined;
+  private playoutHandle: PacedHandle | undefined;
+  private playoutFifo: Int16Array = new Int16Array(0);
+  private lastSent: Int16Array = new Int16Array(FRAME);
+  private mediaMs = 0;
+  private muted = false;
+  private stopped = false;
+  private onHold = false;
+  readonly digitsReceived: DtmfDigitEvent[] = [];
+  readonly digitsSent: DtmfDigitEvent[] = [];
+  private readonly dtmfSettings: DtmfSettings;
+
+  constructor(private readonly opts: MediaSessionOptions) {
+    this.negotiated = opts.negotiated;
+    this.codec = codecFor(opts.negotiated.codec.name);
+    this.dtmfSettings = opts.dtmf ?? { mode: 'auto' };
+    this.mapDecoders(opts.negotiated);
+    const te = opts.negotiated.telephoneEvent;
+    this.rfc4733 = new Rfc4733Receiver({
+      clock: opts.clock,
+      clockRate: te?.clockRate ?? 8000,
+      onDigit: (d) => this.emitDigit(d),
+    });
+    this.detector = new DtmfDetector({ onDigit: (d) => this.emitDigit(d) });
+    const rp = opts.negotiated.receivePayloadTypes;
+    this.receiver = new RtpReceiver({
+      clock: opts.clock,
+      audioPayloadTypes: rp.audio,
+      telephoneEventPayloadTypes: rp.telephoneEvent,
+      comfortNoisePayloadTypes: rp.comfortNoise,
+      remote: opts.negotiated.remoteRtp,
+      latch: opts.latch ?? false,
+      onTelephoneEvent: (p) =>
+        this.rfc4733.receive({ payload: p.payload, sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, ssrc: p.ssrc }),
+    });
+    opts.socket.onRtp((datagram, from) => {
+      if (!this.stopped) this.receiver.receive(datagram, from);
+    });
+    this.sender = new RtpSender({
+      clock: opts.clock,
+      socket: opts.socket.rtpSendSocket,
+      remote: opts.negotiated.remoteRtp,
+      ptimeMs: opts.negotiated.ptime,
+      source: { poll: (tick) => this.produce(tick) },
+    });
+    this.onHold = opts.negotiated.onHold;
+    opts.output?.onError((e) => this.warn(`sound card output failed: ${e.message}; the call goes on without sound`));
+    opts.input?.onError((e) => this.warn(`microphone failed: ${e.message}; sending silence`));
+  }
+
+  /** Start both paced streams. */
+  start(): void {
+    this.sender.start(this.opts.pacer);
+    this.playoutHandle = this.opts.pacer.add({ tick: () => this.playout() }, { ptimeMs: FRAME_MS });
+  }
+
+  get negotiatedAudio(): NegotiatedAudio {
+    return this.negotiated;
+  }
+
+  /** Media time: ms of received audio played out since start. */
+  get nowMs(): number {
+    return this.mediaMs;
+  }
+
+  /** A re-INVITE changed the session (hold, new address, new codec). */
+  update(n: NegotiatedAudio): void {
+    this.negotiated = n;
+    this.codec = codecFor(n.codec.name);
+    this.mapDecoders(n);
+    this.onHold = n.onHold;
+    this.sender.setRemote(n.remoteRtp);
+    this.receiver.update({
+      audioPayloadTypes: n.receivePayloadTypes.audio,
+      telephoneEventPayloadTypes: n.receivePayloadTypes.telephoneEvent,
+      remote: n.remoteRtp,
+    });
+  }
+
+  onFrame(listener: FrameListener): () => void {
+    this.frameListeners.add(listener);
+    return () => this.frameListeners.delete(listener);
+  }
+
+  onDigit(listener: (d: DtmfDigitEvent) => void): () => void {
+    this.digitListeners.add(listener);
+    return () => this.digitListeners.delete(listener);
+  }
+
+  /** SIP INFO bodies the DTMF scheduler wants sent (the call sends the INFO request). */
+  onInfo(listener: (info: DtmfInfoBody) => void): () => void {
+    this.infoListeners.add(listener);
+    return () => this.infoListeners.delete(listener);
+  }
+
+  /** A digit that arrived by SIP INFO (the call parsed it). */
+  receivedInfoDigit(d: DtmfDigitEvent): void {
+    this.emitDigit(d);
+  }
+
+  /** The DTMF method `requested` resolves to for this session (auto: RFC 4733 when negotiated). */
+  dtmfMode(requested: DtmfModeRequest = this.dtmfSettings.mode): DtmfMode {
+    return chooseDtmfMode(requested, this.negotiated.telephoneEvent?.payloadType);
+  }
+
+  /**
+   * Queue DTMF ("1234#", "," = pause) and resolve when the last key has been sent. Keys queued faster
+   * than they can be sent go out in order, none lost, none merged.
+   */
+  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
+    const m = this.dtmfMode(mode);
+    if (m === 'rfc4733' && !this.negotiated.telephoneEvent) {
+      return Promise.reject(new MediaError('RFC 4733 DTMF was requested but the answer has no telephone-event'));
+    }
+    const scheduler = this.scheduler(m);
+    scheduler.enqueue(sequence);
+    const target = scheduler.sentKeys + scheduler.pendingKeys;
+    return new Promise((resolve) => this.dtmfWaiters.push({ scheduler, target, done: resolve }));
+  }
+
+  /** Play a WAV (8 kHz mono, as reader.ts prepares it); resolves when it has been sent. */
+  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
+    this.playback?.done();
+    return new Promise((resolve) => {
+      this.playback = { audio, pos: 0, loop: opts.loop ?? false, done: resolve };
+    });
+  }
+
+  stopPlayback(): void {
+    this.playback?.done();
+    this.playback = undefined;
+  }
+
+  get playing(): boolean {
+    return this.playback !== undefined;
+  }
+
+  /** Mute the microphone (silence is sent instead). */
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
+  get isMuted(): boolean {
+    return this.muted;
+  }
+
+  /**
+   * Record what the far end says to `path` (16-bit PCM, 8 kHz): mono, or stereo with left = received and
+   * right = sent. Streamed to disk with the header patched as it grows: valid whatever ends the call.
+   */
+  record(path: string, opts: { stereo?: boolean } = {}): Recording {
+    const channels: 1 | 2 = opts.stereo ? 2 : 1;
+    const writer = WavWriter.open(path, {
+      channels,
+      onError: (e: Error) => this.warn(`recording ${path}: ${e.message}`),
+    });
+    const rec = new RecordingImpl(path, channels, this.mediaMs, writer, () => this.recordings.delete(rec));
+    this.recordings.add(rec);
+    return rec;
+  }
+
+  stats(): { sent: { packets: number; bytes: number; ssrc: number }; received: ReceiverSnapshot; dtmf: { sent: number; received: number } } {
+    return {
+      sent: { packets: this.sender.packetsSent, bytes: this.sender.bytesSent, ssrc: this.sender.ssrc },
+      received: this.receiver.snapshot(),
+      dtmf: { sent: this.digitsSent.length, received: this.digitsReceived.length },
+    };
+  }
+
+  /** Stop the streams and finalize recordings. The socket is closed by its owner. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sender.stop();
+    this.playoutHandle?.stop();
+    this.rfc4733.flush();
+    for (const d of this.detector.flush()) void d;
+    for (const r of [...this.recordings]) r.stop();
+    this.playback?.done();
+    this.playback = undefined;
+    for (const w of this.dtmfWaiters.splice(0)) w.done();
+  }
+
+  // ---- the sender's source ------------------------------------------------------------------------
+
+  private produce(tick: RtpTick): RtpPollResult {
+    const frame = this.nextOutgoingFrame();
+    let suppress = false;
+    for (const s of this.schedulers.values()) {
+      const out = s.poll(tick.timestamp, frame);
+      if (out.info) for (const l of this.infoListeners) l(out.info);
+      if (out.audio === 'suppress') suppress = true;
+      for (const p of out.events) {
+        this.pendingEvents.push({
+          payload: Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength),
+          payloadType: this.negotiated.telephoneEvent!.payloadType,
+          marker: p.marker,
+          timestamp: p.timestampOverride,
+        });
+      }
+    }
+    this.settleDtmfWaiters();
+    this.lastSent = suppress ? new Int16Array(FRAME) : frame;
+    if (this.pendingEvents.length > 0) return this.pendingEvents.shift()!;
+    if (this.onHold || this.negotiated.direction === 'recvonly' || this.negotiated.direction === 'inactive') return 'skip';
+    if (suppress) return 'skip';
+    return { payload: this.codec.encode(frame), payloadType: this.negotiated.codec.payloadType };
+  }
+
+  private nextOutgoingFrame(): Int16Array {
+    const frame = new Int16Array(FRAME);
+    const pb = this.playback;
+    if (pb) {
+      let filled = 0;
+      while (filled < FRAME) {
+        const n = Math.min(FRAME - filled, pb.audio.samples.length - pb.pos);
+        frame.set(pb.audio.samples.subarray(pb.pos, pb.pos + n), filled);
+        filled += n;
+        pb.pos += n;
+        if (pb.pos >= pb.audio.samples.length) {
+          if (pb.loop && pb.audio.samples.length > 0) pb.pos = 0;
+          else {
+            this.playback = undefined;
+            pb.done();
+            break;
+          }
+        }
+      }
+      return frame;
+    }
+    if (this.opts.input && !this.muted) {
+      const mic = this.opts.input.read();
+      if (mic) frame.set(mic.subarray(0, FRAME));
+    }
+    return frame;
+  }
+
+  private scheduler(mode: DtmfMode): DtmfScheduler {
+    let s = this.schedulers.get(mode);
+    if (!s) {
+      const d = this.dtmfSettings;
+      const o: ConstructorParameters<typeof DtmfScheduler>[0] = {
+        mode,
+        ptimeMs: this.negotiated.ptime,
+        onSent: (e) => this.digitsSent.push(e),
+      };
+      if (d.durationMs !== undefined) o.durationMs = d.durationMs;
+      if (d.gapMs !== undefined) o.gapMs = d.gapMs;
+      if (d.pauseMs !== undefined) o.pauseMs = d.pauseMs;
+      if (d.initialSilenceMs !== undefined) o.initialSilenceMs = d.initialSilenceMs;
+      if (d.levelDbm0 !== undefined) o.levelDbm0 = d.levelDbm0;
+      if (d.volume !== undefined) o.volume = d.volume;
+      s = new DtmfScheduler(o);
+      this.schedulers.set(mode, s);
+    }
+    return s;
+  }
+
+  private settleDtmfWaiters(): void {
+    for (let i = this.dtmfWaiters.length - 1; i >= 0; i--) {
+      const w = this.dtmfWaiters[i]!;
+      if (w.scheduler.sentKeys >= w.target && w.scheduler.idle) {
+        this.dtmfWaiters.splice(i, 1);
+        w.done();
+      }
+    }
+  }
+
+  // ---- the playout ----------------------------------------------------------------------------------
+
+  private playout(): void {
+    while (this.playoutFifo.length < FRAME) {
+      const f = this.receiver.pull();
+      let pcm: Int16Array;
+      if (f.kind === 'audio') {
+        const dec = this.decoders.get(f.payloadType) ?? this.codec;
+        pcm = dec.decode(f.payload);
+      } else {
+        pcm = new Int16Array(Math.max(1, f.samples));
+      }
+      const merged = new Int16Array(this.playoutFifo.length + pcm.length);
+      merged.set(this.playoutFifo);
+      merged.set(pcm, this.playoutFifo.length);
+      this.playoutFifo = merged;
+    }
+    const frame = this.playoutFifo.slice(0, FRAME);
+    this.playoutFifo = this.playoutFifo.slice(FRAME);
+    const at = this.mediaMs;
+    this.mediaMs += FRAME_MS;
+    for (const r of this.recordings) r.write(frame, this.lastSent);
+    this.opts.output?.write(frame);
+    this.detector.process(frame);
+    for (const l of this.frameListeners) l(frame, at);
+  }
+
+  private emitDigit(d: DtmfDigitEvent): void {
+    this.digitsReceived.push(d);
+    for (const l of this.digitListeners) l(d);
+  }
+
+  private mapDecoders(n: NegotiatedAudio): void {
+    this.decoders.clear();
+    for (const pt of n.receivePayloadTypes.audio) {
+      if (pt === 0) this.decoders.set(pt, codecFor('PCMU'));
+      else if (pt === 8) this.decoders.set(pt, codecFor('PCMA'));
+    }
+    this.decoders.set(n.codec.payloadType, codecFor(n.codec.name));
+  }
+
+  private warn(line: string): void {
+    this.opts.warn?.(line);
+  }
+}
+
+class RecordingImpl implements Recording {
+  private samples = 0;
+  private stopped = false;
+  constructor(
+    readonly path: string,
+    readonly channels: 1 | 2,
+    readonly startedAtMs: number,
+    private readonly writer: WavWriter,
+    private readonly onStop: () => void,
+  ) {}
+  get durationMs(): number {
+    return (this.samples / 8000) * 1000;
+  }
+  write(received: Int16Array, sent: Int16Array): void {
+    if (this.stopped) return;
+    if (this.channels === 2) this.writer.writeStereo(received, sent.length === received.length ? sent : new Int16Array(received.length));
+    else this.writer.write(received);
+    this.samples += received.length;
+  }
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.writer.close();
+    this.onStop();
+  }
+}

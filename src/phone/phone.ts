@@ -1,0 +1,126 @@
+/**
+ * The phone: a SIP user agent on TCP and UDP with one RTP pacer for all its calls. The programmatic
+ * face of umphone (scripts, tests, the CLI):
+ *
+ *   const phone = await Phone.create({ localIp: '127.0.0.1' });
+ *   const call = await phone.call('sip:680@um.example.com;transport=tcp', { from: '111', diversion: ['613'] });
+ *   await call.sendDtmf('#');
+ *   await call.hangup();
+ *   await phone.close();
+ */
+import { RealClock, type Clock } from '../util/clock.js';
+import { SipEndpoint } from '../sip/transaction/endpoint.js';
+import { TcpTransport } from '../sip/transport/tcp.js';
+import { UdpTransport } from '../sip/transport/udp.js';
+import { localAddressFor } from '../sip/transport/local-address.js';
+import type { SipTransport, TraceEvent } from '../sip/transport/transport.js';
+import { UserAgent } from '../sip/dialog/user-agent.js';
+import { Pacer } from '../rtp/pacer.js';
+import { preciseWake } from '../rtp/pacer-wake.js';
+import { RtpSocketPair } from '../rtp/socket.js';
+import { Call, type CallOptions } from './call.js';
+import { parseTarget } from './call-headers.js';
+
+export const VERSION = '0.1.0';
+
+export interface PhoneOptions {
+  /** Address to bind and to advertise (Via, Contact, SDP). Default: the address that routes to the first target, else 127.0.0.1. */
+  localIp?: string;
+  /** SIP port (TCP and UDP). Default 0: any free port. */
+  localPort?: number;
+  /** Default transport for targets without transport=. Default tcp (Exchange UM speaks TCP). */
+  transport?: 'tcp' | 'udp';
+  /** RTP port range. Default 16384-32767. */
+  rtpPortRange?: { min: number; max: number };
+  userAgent?: string;
+  credentials?: { username: string; password: string };
+  clock?: Clock;
+  /** Every SIP message in and out (for -v). */
+  onTrace?: (e: TraceEvent) => void;
+  /** Diagnostics from the SIP stack. */
+  log?: (line: string) => void;
+}
+
+export class Phone {
+  private readonly calls = new Set<Call>();
+
+  private constructor(
+    readonly ua: UserAgent,
+    readonly endpoint: SipEndpoint,
+    readonly pacer: Pacer,
+    readonly clock: Clock,
+    readonly localIp: string,
+    readonly transport: 'tcp' | 'udp',
+    private readonly options: PhoneOptions,
+  ) {}
+
+  static async create(options: PhoneOptions = {}): Promise<Phone> {
+    const clock = options.clock ?? new RealClock();
+    const localIp = options.localIp ?? '127.0.0.1';
+    const transports: SipTransport[] = [];
+    try {
+      transports.push(await TcpTransport.listen({ clock, address: localIp, port: options.localPort ?? 0 }));
+      // UDP on the same port number as TCP when we chose it (SIP's habit: one port for both).
+      const port = options.localPort ?? transports[0]!.local.port;
+      transports.push(await UdpTransport.listen({ clock, address: localIp, port }).catch(() => UdpTransport.listen({ clock, address: localIp, port: 0 })));
+    } catch (e) {
+      await Promise.all(transports.map((t) => t.close()));
+      throw e;
+    }
+    const endpointOpts: ConstructorParameters<typeof SipEndpoint>[0] = {
+      clock,
+      transports,
+      validation: { supported: ['timer', 'replaces', 'norefersub'], acceptTypes: ['application/sdp', 'application/dtmf-relay', 'application/dtmf', 'message/sipfrag', 'application/simple-message-summary'] },
+      viaHost: localIp.includes(':') ? `[${localIp}]` : localIp,
+    };
+    if (options.log) endpointOpts.log = options.log;
+    const endpoint = new SipEndpoint(endpointOpts);
+    const uaOpts: ConstructorParameters<typeof UserAgent>[0] = {
+      endpoint, clock, userAgent: options.userAgent ?? `umphone/${VERSION}`, advertisedAddress: localIp,
+    };
+    if (options.credentials) uaOpts.credentials = options.credentials;
+    if (options.log) uaOpts.log = options.log;
+    const ua = new UserAgent(uaOpts);
+    if (options.onTrace) ua.onTrace(options.onTrace);
+    const pacer = new Pacer(clock instanceof RealClock ? { clock, wake: preciseWake({ clock }) } : { clock });
+    return new Phone(ua, endpoint, pacer, clock, localIp, options.transport ?? 'tcp', options);
+  }
+
+  /** The local address to use for calls to `host` (what the kernel routes from). */
+  static localIpFor(host: string): Promise<string> {
+    return localAddressFor(host);
+  }
+
+  /**
+   * Start a call and return it at once (for progress, Ctrl-C → CANCEL): `call.answered` resolves when it
+   * is answered or rejects with CallFailedError; `call.ended` resolves with the summary.
+   */
+  dial(target: string, options: CallOptions = {}): Call {
+    const uri = parseTarget(target, this.transport);
+    const call = new Call({
+      ua: this.ua,
+      clock: this.clock,
+      pacer: this.pacer,
+      protocol: this.transport,
+      mediaAddress: this.localIp,
+      openSocket: () => RtpSocketPair.open({ address: this.localIp, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) }),
+    }, uri, options);
+    this.calls.add(call);
+    void call.ended.then(() => this.calls.delete(call));
+    call.start().catch(() => undefined);
+    return call;
+  }
+
+  /** Place a call and wait until it is answered (throws CallFailedError otherwise). */
+  async call(target: string, options: CallOptions = {}): Promise<Call> {
+    const call = this.dial(target, options);
+    await call.answered;
+    return call;
+  }
+
+  /** Hang up every call and close the transports. */
+  async close(): Promise<void> {
+    await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
+    await this.endpoint.close();
+  }
+}
