@@ -139,6 +139,9 @@ export class MediaSession {
       comfortNoisePayloadTypes: rp.comfortNoise,
       remote: opts.negotiated.remoteRtp,
       latch: opts.latch ?? false,
+      // A little more depth than the adaptive minimum: a recording or a prompt match loses more to a late
+      // packet than a conversation loses to 40 ms of delay.
+      jitterBuffer: { minDelayMs: 40, initialDelayMs: 60 },
       onTelephoneEvent: (p) =>
         this.rfc4733.receive({ payload: p.payload, sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, ssrc: p.ssrc }),
     });
@@ -160,7 +163,14 @@ export class MediaSession {
   /** Start both paced streams. */
   start(): void {
     this.sender.start(this.opts.pacer);
-    this.playoutHandle = this.opts.pacer.add({ tick: () => this.playout() }, { ptimeMs: FRAME_MS });
+    // A stalled process (GC, a loaded machine) makes the pacer skip ticks: play them out late rather
+    // than lose received audio from the recording and the analysis.
+    this.playoutHandle = this.opts.pacer.add({
+      tick: () => this.playout(),
+      missed: (_first, count) => {
+        for (let i = 0; i < Math.min(count, 100); i++) this.playout();
+      },
+    }, { ptimeMs: FRAME_MS });
   }
 
   get negotiatedAudio(): NegotiatedAudio {
