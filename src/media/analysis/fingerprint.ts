@@ -221,7 +221,7 @@ function concealMissing(ceps: Float32Array, missing: boolean[], m: number): void
   }
 }
 
-function frameDistance(x: Float32Array, i: number, y: Float32Array, j: number): number {
+export function frameDistance(x: Float32Array, i: number, y: Float32Array, j: number): number {
   let s = 0;
   // c0 (level contour) counts half: a different loudness shape within the prompt matters less.
   const d0 = x[i * CEPS]! - y[j * CEPS]!;
