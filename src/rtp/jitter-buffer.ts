@@ -26,7 +26,7 @@ export type JitterFrame =
   | { kind: 'lost'; sequence: number; timestamp: number; samples: number }
   | { kind: 'silence'; reason: 'buffering' | 'gap' | 'adjust'; samples: number };
 
-export type PushResult = 'queued' | 'duplicate' | 'late' | 'reset';
+export type PushResult = 'queued' | 'duplicate' | 'late' | 'reset' | 'invalid';
 
 export interface JitterBufferOptions {
   clockRate?: number;
@@ -45,6 +45,8 @@ export interface JitterBufferStats {
   lost: number;
   late: number;
   duplicates: number;
+  /** Packets far outside the stream (A.1 MAX_DROPOUT / MAX_MISORDER) dropped as strays. */
+  invalid: number;
   overflowDrops: number;
   adjustDrops: number;
   adjustInserts: number;
@@ -84,11 +86,13 @@ export class JitterBuffer {
   private jitterTarget: number;
   private lateBoost = 0;
   private frameCandidate = 0;
+  private badSeq = -1;
+  private lastPushed: { ext: number; ts: number } | undefined;
   private emptyPulls = 0;
   private lastKind: JitterFrame['kind'] | undefined;
   private played: number[] = [];
   private window = { pulls: 0, minDepth: Infinity, late: 0 };
-  private counters = { delivered: 0, lost: 0, late: 0, duplicates: 0, overflowDrops: 0, adjustDrops: 0, adjustInserts: 0, resets: 0 };
+  private counters = { delivered: 0, lost: 0, late: 0, duplicates: 0, invalid: 0, overflowDrops: 0, adjustDrops: 0, adjustInserts: 0, resets: 0 };
 
   constructor(opts: JitterBufferOptions = {}) {
     this.clockRate = opts.clockRate ?? 8000;
@@ -142,11 +146,18 @@ export class JitterBuffer {
     let ext = extendSeq(pkt.sequence, this.highestExt);
     const ahead = ext - this.highestExt;
     if (ahead > MAX_DROPOUT || (this.state === 'playing' && this.nextExt - ext > MAX_MISORDER)) {
-      // The sender restarted its sequence numbers without changing SSRC: start over.
+      // RFC 3550 A.1: a stray packet far from the stream is dropped; if the next one follows it, the
+      // sender restarted its sequence numbers without changing SSRC: start over from there.
+      if (pkt.sequence !== this.badSeq) {
+        this.badSeq = (pkt.sequence + 1) & 0xffff;
+        this.counters.invalid++;
+        return 'invalid';
+      }
       this.reset(pkt.ssrc, pkt.sequence);
       ext = extendSeq(pkt.sequence, this.highestExt);
       result = 'reset';
     }
+    this.badSeq = -1;
     if (this.state === 'playing' && ext < this.nextExt) {
       if (skip) return 'late';
       if (this.played.includes(ext)) {
@@ -170,7 +181,7 @@ export class JitterBuffer {
     }
     this.queue.splice(i, 0, { ext, pkt, skip });
     if (ext > this.highestExt) this.highestExt = ext;
-    this.learnFrame(i);
+    if (!skip) this.learnFrame(ext, pkt);
     this.trimOverflow();
     return result;
   }
@@ -185,18 +196,18 @@ export class JitterBuffer {
     this.played = [];
     this.emptyPulls = 0;
     this.lastKind = undefined;
+    this.lastPushed = undefined;
   }
 
-  /** Learn the packet duration from two neighbours in sequence (no marker: same talkspurt). */
-  private learnFrame(i: number): void {
-    const cur = this.queue[i]!;
-    const prev = this.queue[i - 1];
-    if (prev && prev.ext + 1 === cur.ext && !cur.pkt.marker && !cur.skip && !prev.skip && !this.isCn(prev.pkt)) {
-      const d = tsDiff(cur.pkt.timestamp, prev.pkt.timestamp);
-      // Two neighbour pairs must agree, or one silence gap without a marker would pass for a duration.
-      if (d > 0 && d <= this.clockRate / 4 && d === this.frameCandidate) this.frame = d;
-      this.frameCandidate = d;
-    }
+  /** Learn the packet duration from consecutive audio packets of one talkspurt, as they arrive. */
+  private learnFrame(ext: number, pkt: JitterPacket): void {
+    const prev = this.lastPushed;
+    this.lastPushed = this.isCn(pkt) ? undefined : { ext, ts: pkt.timestamp };
+    if (!prev || prev.ext + 1 !== ext || pkt.marker || this.isCn(pkt)) return;
+    const d = tsDiff(pkt.timestamp, prev.ts);
+    // Two pairs in a row must agree, or one silence gap without a marker would pass for a duration.
+    if (d > 0 && d <= this.clockRate / 4 && d === this.frameCandidate) this.frame = d;
+    this.frameCandidate = d;
   }
 
   private isCn(p: JitterPacket): boolean {

@@ -85,12 +85,14 @@ describe('JitterBuffer', () => {
     expect(jb.stats().resets).toBe(1);
   });
 
-  it('a sequence jump beyond 3000 is a restart of the sender, not 3000 losses', () => {
+  it('a sequence jump beyond 3000 is a stray packet, or a restart of the sender when the next follows it, never 3000 losses', () => {
     const jb = jb40();
     run(jb, [[pkt(1, 0), pkt(2, 160)], [pkt(3, 320)]]);
-    expect(jb.push(pkt(20000, 50000))).toBe('reset');
-    expect(run(jb, [[pkt(20001, 50160)], [pkt(20002, 50320)]])).toEqual(['a20000', 'a20001']);
-    expect(jb.stats().lost).toBe(0);
+    // One stray packet far away is dropped; a second that follows it means the sender restarted.
+    expect(jb.push(pkt(20000, 50000))).toBe('invalid');
+    expect(jb.push(pkt(20001, 50160))).toBe('reset');
+    expect(run(jb, [[pkt(20002, 50320)], [pkt(20003, 50480)]])).toEqual(['a20001', 'a20002']);
+    expect(jb.stats()).toMatchObject({ lost: 0, invalid: 1, resets: 1 });
   });
 
   it('comfort noise (PT 13) passes through; the silence after it is silence, and the next talkspurt (marker) re-anchors', () => {
@@ -136,6 +138,27 @@ describe('JitterBuffer', () => {
     other.push(pkt(1, 0));
     other.push(pkt(2, 640));
     expect(other.pull()).toMatchObject({ kind: 'audio', samples: 160 });
+  });
+
+  it('a packet from long ago (a stray duplicate) is dropped without resetting the stream', () => {
+    const jb = jb40();
+    const arrivals: JitterPacket[][] = [];
+    for (let i = 0; i < 150; i++) arrivals.push([pkt(i, i * 160)]);
+    run(jb, arrivals);
+    expect(jb.push(pkt(3, 480))).toBe('invalid');
+    expect(jb.push(pkt(150, 150 * 160))).toBe('queued');
+    expect(jb.stats()).toMatchObject({ resets: 0, invalid: 1 });
+  });
+
+  it('learns the packet duration while it streams one packet at a time', () => {
+    const jb = new JitterBuffer({ initialDelayMs: 20, minDelayMs: 20 });
+    const samples: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      jb.push(pkt(i, i * 240));
+      const f = jb.pull();
+      if (f.kind === 'audio') samples.push(f.samples);
+    }
+    expect(samples.at(-1)).toBe(240);
   });
 
   it('the target follows the jitter estimate within min and max', () => {
