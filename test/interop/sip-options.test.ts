@@ -15,7 +15,21 @@ import { TcpTransport } from '../../src/sip/transport/tcp.js';
 import type { TraceEvent, TransportError } from '../../src/sip/transport/transport.js';
 import { UdpTransport } from '../../src/sip/transport/udp.js';
 import { killAllChildren } from '../support/child-process.js';
-import { scenarioPath, startSipp } from '../support/sipp.js';
+import { SippStartError, scenarioPath, startSipp as startSippOnce, type SippOptions } from '../support/sipp.js';
+
+/**
+ * The free-port helper probes then releases a port; another process (tests run in parallel here)
+ * can take it before SIPp binds it. Such a start failure is retried on new ports, any other is not.
+ */
+async function startSipp(opts: SippOptions) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSippOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof SippStartError) || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
 
 const METHODS = ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS'];
 const endpoints: SipEndpoint[] = [];
