@@ -6,7 +6,7 @@
  *   transport end it too. Whatever ends it, recordings are finalized and `ended` resolves with the
  *   summary (SIP outcome, redirect chain, RTP statistics, DTMF both ways).
  */
-import type { Clock, TimerHandle } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import { UmphoneError } from '../util/errors.js';
 import {
   formatUri, getContentType, nameAddr, type SipRequest, type SipResponse, type SipUri,
@@ -17,10 +17,13 @@ import type { InviteSession, SessionEndReason } from '../sip/dialog/invite-sessi
 import type { TargetAttempt } from '../sip/dialog/target-set.js';
 import { createOffer, negotiate, type AudioCodecName, type NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
-import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent, type DtmfModeRequest } from '../media/dtmf/index.js';
+import type { DtmfDigitEvent, DtmfModeRequest } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
-import { MediaSession, type DtmfSettings, type MediaSocket, type Recording } from './media-session.js';
+import type { DtmfSettings, MediaSession, MediaSocket, Recording } from './media-session.js';
+import { infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
+import { handleRefer, type TransferRequest } from './refer.js';
+import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
 
 export interface CallOptions {
@@ -76,6 +79,12 @@ export type CallEvent =
   | { type: 'answered'; status: number; codec: string; remote: string }
   | { type: 'digit'; digit: DtmfDigitEvent }
   | { type: 'warning'; message: string }
+  /** The peer sent REFER (RFC 3515): claim() the transfer to follow it (followTransfer), else it is declined. */
+  | { type: 'transfer'; transfer: TransferRequest }
+  /** A message-summary NOTIFY (RFC 3842) in the dialog. */
+  | { type: 'voicemail'; summary: MessageSummary }
+  /** The peer's re-INVITE/UPDATE put us on hold or resumed (RFC 3264 §8.4). */
+  | { type: 'hold'; onHold: boolean }
   | { type: 'ended'; reason: string };
 
 export type CallFailureKind = 'rejected' | 'redirect' | 'timeout' | 'transport' | 'no-codec' | 'cancelled';
@@ -137,8 +146,7 @@ export class Call {
   private finalResponse: SipResponse | undefined;
   private attempts: TargetAttempt[] = [];
   private readonly recordings: Recording[] = [];
-  private rtpWatch: TimerHandle | undefined;
-  private lastRtpPackets = 0;
+  private stopRtpWatch: () => void = () => undefined;
   private hangupRequested = false;
 
   constructor(private readonly ctx: CallContext, target: SipUri, readonly options: CallOptions = {}) {
@@ -263,26 +271,7 @@ export class Call {
     }
     if (this.answeredAt !== undefined) s.answeredAtMs = this.answeredAt - this.startedAt;
     if (this.endedBy) s.endedBy = this.endedBy;
-    if (this.media) {
-      const n = this.media.negotiatedAudio;
-      s.codec = `${n.codec.name}/${n.codec.clockRate} (PT ${n.codec.payloadType})${n.telephoneEvent ? `, telephone-event PT ${n.telephoneEvent.payloadType}` : ''}`;
-      s.remoteRtp = `${n.remoteRtp.address}:${n.remoteRtp.port}`;
-      const st = this.media.stats();
-      const r = st.received;
-      const lost = Math.max(0, r.lost);
-      const expected = r.expected;
-      s.rtp = {
-        sent: { packets: st.sent.packets, bytes: st.sent.bytes },
-        received: {
-          packets: r.packetsReceived,
-          lost,
-          lossPercent: expected > 0 ? Math.round((lost / expected) * 10000) / 100 : 0,
-          jitterMs: Math.round(r.jitterMs * 100) / 100,
-          duplicates: r.duplicates,
-          outOfOrder: r.outOfOrder,
-        },
-      };
-    }
+    if (this.media) Object.assign(s, mediaSummary(this.media));
     return s;
   }
 
@@ -339,41 +328,25 @@ export class Call {
   }
 
   private startMedia(negotiated: NegotiatedAudio): void {
-    const o = this.options;
-    const mopts: ConstructorParameters<typeof MediaSession>[0] = {
+    this.media = startCallMedia({
       clock: this.ctx.clock,
       pacer: this.ctx.pacer,
       socket: this.socket!,
       negotiated,
-      dtmf: o.dtmf ?? { mode: 'auto' },
-      latch: o.latch ?? false,
+      options: this.options,
+      onDigit: (digit) => this.emit({ type: 'digit', digit }),
       warn: (message) => this.emit({ type: 'warning', message }),
-    };
-    if (o.output) mopts.output = o.output;
-    if (o.input) mopts.input = o.input;
-    this.media = new MediaSession(mopts);
-    this.media.onDigit((digit) => this.emit({ type: 'digit', digit }));
-    this.media.onInfo((info) => {
-      void this.session?.send('INFO', { body: Buffer.from(info.body), contentType: info.contentType });
+      sendInfo: (body, contentType) => void this.session?.send('INFO', { body, contentType }),
     });
-    this.media.start();
   }
 
   private wireSession(session: InviteSession): void {
     session.handlers = {
       onEnded: (reason) => this.onSessionEnded(reason),
       onOffer: (offer) => this.onReoffer(offer),
-      onInfo: (body, contentType) => {
-        if (!contentType || !isDtmfInfoContentType(contentType)) return 415;
-        try {
-          this.media?.receivedInfoDigit(dtmfEventFromInfo(parseDtmfInfo(contentType, body), this.ctx.clock.now() - this.startedAt));
-          return 200;
-        } catch {
-          return 400;
-        }
-      },
-      onNotify: () => 200,
-      onRefer: () => 603,
+      onInfo: (body, contentType) => infoDtmfStatus(this.media, body, contentType, this.ctx.clock.now() - this.startedAt),
+      onNotify: (req) => messageSummaryNotifyStatus(req, (summary) => this.emit({ type: 'voicemail', summary })),
+      onRefer: (req) => handleRefer(session, req, (transfer) => this.emit({ type: 'transfer', transfer })),
     };
   }
 
@@ -401,20 +374,11 @@ export class Call {
   /** No RTP for rtpTimeoutMs while answered: the peer vanished. BYE (best effort) and end. */
   private watchRtp(): void {
     const timeout = this.options.rtpTimeoutMs ?? 30_000;
-    if (timeout <= 0) return;
-    const check = () => {
-      if (this.state !== 'answered' || !this.media) return;
-      const n = this.media.stats().received.packetsReceived;
-      if (n === this.lastRtpPackets) {
-        this.emit({ type: 'warning', message: `no RTP received for ${timeout / 1000} s: hanging up` });
-        void this.session?.bye();
-        this.finish(`media timeout (no RTP for ${timeout / 1000} s)`);
-        return;
-      }
-      this.lastRtpPackets = n;
-      this.rtpWatch = this.ctx.clock.setTimeout(check, timeout);
-    };
-    this.rtpWatch = this.ctx.clock.setTimeout(check, timeout);
+    this.stopRtpWatch = watchRtp(this.ctx.clock, timeout, () => this.media, () => this.state === 'answered', () => {
+      this.emit({ type: 'warning', message: `no RTP received for ${timeout / 1000} s: hanging up` });
+      void this.session?.bye();
+      this.finish(`media timeout (no RTP for ${timeout / 1000} s)`);
+    });
   }
 
   private fail(message: string, kind: CallFailureKind, status: number | undefined): void {
@@ -427,7 +391,7 @@ export class Call {
     this.state = 'ended';
     this.endedBy = endedBy;
     this.endedAt = this.ctx.clock.now();
-    this.rtpWatch?.cancel();
+    this.stopRtpWatch();
     this.media?.stop();
     void this.socket?.close();
     this.emit({ type: 'ended', reason: endedBy });
