@@ -66,6 +66,7 @@ type State = 'buffering' | 'playing';
 
 /** A.1's threshold: a sequence jump this large is a restart of the sender, not loss. */
 const EMPTY = Buffer.alloc(0);
+const PLAYED_HISTORY = 128;
 const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
 /** Pulls per adaptation window (1 s at 20 ms). */
@@ -90,7 +91,8 @@ export class JitterBuffer {
   private lastPushed: { ext: number; ts: number } | undefined;
   private emptyPulls = 0;
   private lastKind: JitterFrame['kind'] | undefined;
-  private played: number[] = [];
+  /** Ring of the last PLAYED_HISTORY extended sequence numbers played, to tell a duplicate from a late packet. */
+  private played = new Float64Array(PLAYED_HISTORY).fill(NaN);
   private window = { pulls: 0, minDepth: Infinity, late: 0 };
   private counters = { delivered: 0, lost: 0, late: 0, duplicates: 0, invalid: 0, overflowDrops: 0, adjustDrops: 0, adjustInserts: 0, resets: 0 };
 
@@ -160,7 +162,7 @@ export class JitterBuffer {
     this.badSeq = -1;
     if (this.state === 'playing' && ext < this.nextExt) {
       if (skip) return 'late';
-      if (this.played.includes(ext)) {
+      if (this.played[ext & (PLAYED_HISTORY - 1)] === ext) {
         this.counters.duplicates++;
         return 'duplicate';
       }
@@ -193,7 +195,7 @@ export class JitterBuffer {
     this.state = 'buffering';
     this.highestExt = seq;
     this.nextExt = seq;
-    this.played = [];
+    this.played.fill(NaN);
     this.emptyPulls = 0;
     this.lastKind = undefined;
     this.lastPushed = undefined;
@@ -321,8 +323,7 @@ export class JitterBuffer {
     const samples = this.frame;
     this.nextExt = ext + 1;
     this.playTs = tsAdd(pkt.timestamp, samples);
-    this.played.push(ext);
-    if (this.played.length > 64) this.played.shift();
+    this.played[ext & (PLAYED_HISTORY - 1)] = ext;
     this.counters.delivered++;
     if (this.isCn(pkt)) {
       return { kind: 'comfort-noise', sequence: pkt.sequence, timestamp: pkt.timestamp, payloadType: pkt.payloadType, payload: pkt.payload, samples };

@@ -70,6 +70,8 @@ export interface ReceiverSnapshot extends ReceptionSnapshot {
 
 /** "::ffff:1.2.3.4" (an IPv4 peer seen by a dual-stack socket) is 1.2.3.4. */
 function sameAddress(a: string, b: string): boolean {
+  // The common case first: the regexp below costs microseconds, a per-packet price at 50k packets/s.
+  if (a === b) return true;
   const norm = (x: string) => x.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
   return norm(a) === norm(b);
 }
@@ -184,7 +186,7 @@ export class RtpReceiver {
   private fromExpected(from: RemoteAddress): boolean {
     if (!this.remote) return true;
     if (this.latch && !this.latched) return true;
-    return sameAddress(from.address, this.remote.address) && from.port === this.remote.port;
+    return from.port === this.remote.port && sameAddress(from.address, this.remote.address);
   }
 
   private unexpected(): ReceiveVerdict {

@@ -14,6 +14,11 @@ const MIN_SEQUENTIAL = 2;
 /** How many recent sequence numbers are remembered to tell a duplicate from a late packet. */
 const HISTORY = 1024;
 
+/** Ring index of an extended sequence number (which may be negative just after a wrap at start). */
+function slot(ext: number): number {
+  return ((ext % HISTORY) + HISTORY) % HISTORY;
+}
+
 export type PacketVerdict = 'valid' | 'duplicate' | 'probation' | 'invalid';
 
 export interface ReceptionSnapshot {
@@ -60,8 +65,8 @@ export class ReceptionStats {
   private lastFraction = 0;
   private transit: number | undefined;
   private jitterTs = 0;
-  private seen = new Set<number>();
-  private seenOrder: number[] = [];
+  /** Ring of recent extended sequence numbers: slot ext % HISTORY holds ext once seen (O(1) duplicate test). */
+  private seen = new Float64Array(HISTORY).fill(NaN);
   /** Totals of sources that went away (SSRC changed), so the call summary covers the whole call. */
   private prev = { received: 0, expected: 0, lost: 0 };
   private counters = { bytes: 0, duplicates: 0, outOfOrder: 0, late: 0, invalid: 0, ssrcChanges: 0 };
@@ -129,14 +134,15 @@ export class ReceptionStats {
     this.received = 0;
     this.receivedPrior = 0;
     this.expectedPrior = 0;
-    this.seen.clear();
-    this.seenOrder = [];
+    this.seen.fill(NaN);
   }
 
   private remember(ext: number): void {
-    this.seen.add(ext);
-    this.seenOrder.push(ext);
-    if (this.seenOrder.length > HISTORY) this.seen.delete(this.seenOrder.shift()!);
+    this.seen[slot(ext)] = ext;
+  }
+
+  private wasSeen(ext: number): boolean {
+    return this.seen[slot(ext)] === ext;
   }
 
   /** RFC 3550 A.1 update_seq, plus duplicate and reorder detection. */
@@ -185,7 +191,7 @@ export class ReceptionStats {
       // Duplicate or reordered packet, older than the highest seen.
       const back = RTP_SEQ_MOD - udelta;
       ext = this.cycles + this.maxSeq - back;
-      if (this.seen.has(ext)) {
+      if (this.wasSeen(ext)) {
         this.received++;
         return 'duplicate';
       }

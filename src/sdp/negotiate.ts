@@ -70,8 +70,9 @@ export function isUsableAudio(m: SdpMedia): boolean {
 /** "G729 (18), GSM (3)" — the audio codecs of an m= line, for error messages. */
 export function describeCodecs(m: SdpMedia): string {
   const names: string[] = [];
+  const maps = rtpMaps(m);
   for (const f of m.formats) {
-    const map = rtpMaps(m).get(Number(f));
+    const map = maps.get(Number(f));
     if (map && /^(telephone-event|CN)$/i.test(map.encoding)) continue;
     names.push(map ? `${map.encoding} (${f})` : `unknown payload type ${f}`);
   }
@@ -160,8 +161,9 @@ export function negotiate(offerWeSent: SdpInput, answer: SdpInput): NegotiatedAu
     throw new NoCommonCodecError('the answer rejected the audio stream (port 0).');
   }
   const offered = offeredCodecs(localMedia);
+  const maps = rtpMaps(remoteMedia);
   for (const pt of remoteMedia.formats.map(Number)) {
-    const map = rtpMaps(remoteMedia).get(pt);
+    const map = maps.get(pt);
     if (!map || map.clockRate !== 8000) continue;
     const name = map.encoding.toUpperCase();
     if (offered.includes(name as AudioCodecName)) {
