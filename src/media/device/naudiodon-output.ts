@@ -9,7 +9,7 @@
  * an underrun is a short silence that adds no delay, and the SampleQueue's bound (3 frames, trimmed
  * to 1) keeps a far end that runs fast from building up delay.
  *
- * Delay this adds: the SampleQueue (0-20 ms in steady state), the addon's pipeline (the chunk being
+ * Delay this adds: the SampleQueue (primed to a frame and a chunk), the addon's pipeline (the chunk being
  * played, maxQueue = 1 queued, one blocked in write: up to 3 × chunkMs), PortAudio/ALSA buffering and
  * the resampler's filter (~4 ms). scripts/latency-sound-card.ts measures the total.
  */

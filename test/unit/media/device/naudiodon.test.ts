@@ -136,7 +136,7 @@ describe('output', () => {
   async function open(rate = 8000, extra: { refuseMono?: boolean } = {}) {
     const clock = new ManualClock();
     const fake = fakeModule({ rate, ...extra });
-    const card = await NaudiodonSoundCard.load({ clock, loader: async () => fake.mod, stallMs: 500 });
+    const card = await NaudiodonSoundCard.load({ clock, loader: async () => fake.mod, stallMs: 500, chunkMs: 10 });
     const out = card.openOutput();
     return { clock, out, stream: fake.streams[0]!, fake };
   }
@@ -244,7 +244,7 @@ describe('input', () => {
   async function open(rate = 8000) {
     const clock = new ManualClock();
     const fake = fakeModule({ rate });
-    const card = await NaudiodonSoundCard.load({ clock, loader: async () => fake.mod, stallMs: 500 });
+    const card = await NaudiodonSoundCard.load({ clock, loader: async () => fake.mod, stallMs: 500, chunkMs: 10 });
     const input = card.openInput('pulse');
     return { clock, input, stream: fake.streams[0]!, fake };
   }
