@@ -24,7 +24,7 @@ export interface VirtualCard {
 }
 
 export async function startVirtualCard(rate: number): Promise<VirtualCard> {
-  const dir = mkdtempSync(join(tmpdir(), 'umphone-pulse-'));
+  const dir = mkdtempSync(join(tmpdir(), 'umphone-sound-card-'));
   const pa = [
     `load-module module-native-protocol-unix auth-anonymous=1 socket=${dir}/native`,
     `load-module module-null-sink sink_name=spk rate=${rate} channels=1 norewinds=1`,
