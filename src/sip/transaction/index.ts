@@ -12,7 +12,7 @@ export {
   type TransactionChannel,
   type TransactionLayerOptions,
 } from './layer.js';
-export { InviteClientTransaction, buildNonSuccessAck, type InviteClientState, type InviteClientEvent } from './invite-client.js';
+export { InviteClientTransaction, buildCancel, buildNonSuccessAck, type InviteClientState, type InviteClientEvent } from './invite-client.js';
 export { NonInviteClientTransaction, type NonInviteClientState, type NonInviteClientEvent } from './non-invite-client.js';
 export { InviteServerTransaction, type InviteServerState, type InviteServerEvent } from './invite-server.js';
 export { NonInviteServerTransaction, type NonInviteServerState, type NonInviteServerEvent } from './non-invite-server.js';

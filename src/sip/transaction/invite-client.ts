@@ -233,6 +233,28 @@ export function buildNonSuccessAck(invite: SipRequest, response: SipResponse): S
   return { kind: 'request', method: 'ACK', uri: invite.uri, version: 'SIP/2.0', headers: h, body: Buffer.alloc(0) };
 }
 
+/**
+ * §9.1 Client Behavior: "The Request-URI, Call-ID, To, the numeric part of CSeq, and From header
+ * fields in the CANCEL request MUST be identical to those in the request being cancelled, including
+ * tags. A CANCEL constructed by a client MUST have only a single Via header field value matching the
+ * top Via value in the request being cancelled." Route headers are copied too. The TU sends it in its
+ * own client transaction (endpoint.request), and only once a provisional response has arrived
+ * ("If no provisional response has been received, the CANCEL request MUST NOT be sent").
+ */
+export function buildCancel(invite: SipRequest): SipRequest {
+  const h = new Headers();
+  h.append('Via', firstListValue(invite.headers.get('Via') ?? ''));
+  for (const route of invite.headers.getLines('Route')) h.append('Route', route);
+  h.append('Max-Forwards', '70');
+  h.append('From', invite.headers.get('From') ?? '');
+  h.append('To', invite.headers.get('To') ?? '');
+  h.append('Call-ID', invite.headers.get('Call-ID') ?? '');
+  const seq = (invite.headers.get('CSeq') ?? '').trim().split(/\s+/)[0] ?? '1';
+  h.append('CSeq', `${seq} CANCEL`);
+  h.append('Content-Length', '0');
+  return { kind: 'request', method: 'CANCEL', uri: invite.uri, version: 'SIP/2.0', headers: h, body: Buffer.alloc(0) };
+}
+
 function describe(event: InviteClientEvent): string {
   if (event.type === 'timer') return `Timer ${event.timer}`;
   if (event.type === 'response') return `response ${event.response.status}`;

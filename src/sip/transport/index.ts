@@ -31,3 +31,4 @@ export { StreamTransport, type StreamTransportOptions, type StreamSockets } from
 export { TcpTransport, type TcpTransportOptions } from './tcp.js';
 export { TlsTransport, type TlsTransportOptions } from './tls.js';
 export { normalizeAddress, responseTarget, stampReceived, viaNamesUs, type ResponseRoutingOptions } from './via-processing.js';
+export { formatTrace, formatTraceLine, traceStartLine } from './trace-format.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../src/util/clock.js';
 import { createRequest, createResponse, getTopVia, randomTag, type SipRequest, type SipResponse } from '../../../../src/sip/message/index.js';
 import { SipEndpoint, type IncomingRequest } from '../../../../src/sip/transaction/endpoint.js';
+import { buildCancel } from '../../../../src/sip/transaction/invite-client.js';
 import type { TraceEvent, TransportProtocol } from '../../../../src/sip/transport/transport.js';
 import { MemoryNetwork } from '../../../support/memory-network.js';
 import { recordingUser } from './fixtures.js';
@@ -161,18 +162,9 @@ describe('SipEndpoint over the memory network', () => {
     const inviteUser = recordingUser();
     alice.request(invite, toBob, inviteUser.tu);
     clock.advance(0);
-    const cancel = createRequest({
-      method: 'CANCEL',
-      uri: invite.uri,
-      headers: [
-        ['Via', invite.headers.get('Via')!],
-        ['Max-Forwards', '70'],
-        ['From', invite.headers.get('From')!],
-        ['To', invite.headers.get('To')!],
-        ['Call-ID', invite.headers.get('Call-ID')!],
-        ['CSeq', '1 CANCEL'],
-      ],
-    });
+    const cancel = buildCancel(invite);
+    expect(cancel.headers.get('CSeq')).toBe('1 CANCEL');
+    expect(cancel.headers.get('Via')).toBe(invite.headers.get('Via'));
     const cancelUser = recordingUser();
     alice.request(cancel, toBob, cancelUser.tu);
     clock.advance(0);
