@@ -76,6 +76,12 @@ describe('negotiate (offerer reads the answer)', () => {
     expect(n.maxptime).toBe(150);
   });
 
+  it('Exchange UM\'s event list "0-16,36" is kept as the peer wrote it; PCMA when the answer prefers it', () => {
+    const n = negotiate(ourOffer, crlf(['v=0', 'o=- 0 0 IN IP4 10.0.0.5', 's=session', 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 30002 RTP/AVP 8 101', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:101 TELEPHONE-EVENT/8000', 'a=fmtp:101 0-16,36', 'a=ptime:20']));
+    expect(n.codec).toEqual({ name: 'PCMA', payloadType: 8, clockRate: 8000 });
+    expect(n.telephoneEvent).toEqual({ payloadType: 101, events: '0-16,36', clockRate: 8000 });
+  });
+
   it('answer with only G729 → NoCommonCodecError with a clear sentence', () => {
     const answer = crlf(['v=0', 'o=- 1 1 IN IP4 10.0.0.1', 's=-', 'c=IN IP4 10.0.0.1', 't=0 0', 'm=audio 5000 RTP/AVP 18 101', 'a=rtpmap:101 telephone-event/8000']);
     expect(() => negotiate(ourOffer, answer)).toThrow(NoCommonCodecError);
