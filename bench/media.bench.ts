@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import alawmulaw from 'alawmulaw';
 import { compareFingerprints, fingerprint } from '../src/media/analysis/fingerprint.js';
+import { findPrompt } from '../src/media/analysis/prompt-match.js';
 import { ToneDetector } from '../src/media/analysis/tone.js';
 import { VoiceActivityDetector } from '../src/media/analysis/vad.js';
 import { decodeAlaw, decodeUlaw, encodeAlaw, encodeUlaw } from '../src/media/g711.js';
@@ -118,6 +119,11 @@ export async function run(): Promise<void> {
   const g1 = loadWavForPlaybackSync('audio/prompts/goodbye.wav').samples;
   for (let i = 0; i < 20; i++) compareFingerprints(fingerprint(g1), fingerprint(g1));
   console.log(`  full comparePrompt of a 1.4 s prompt incl. both fingerprints: ${((clock.now() - g0) / 20).toFixed(2)} ms`);
+  const long = speech(12);
+  const fr = fingerprint(b);
+  const s0 = clock.now();
+  for (let i = 0; i < 5; i++) findPrompt(long, fr);
+  console.log(`  findPrompt: a ${(b.length / 8000).toFixed(1)} s prompt searched in 12 s of audio: ${((clock.now() - s0) / 5).toFixed(1)} ms`);
 }
 
 if (process.argv[1]?.endsWith('media.bench.ts')) await run();

@@ -129,14 +129,13 @@ function fft(re: Float64Array, im: Float64Array): void {
   }
 }
 
-/** Log-mel energies (dB) of each 20 ms frame. */
-function logMel(pcm: Int16Array): Float64Array[] {
-  const n = Math.floor(pcm.length / FP_FRAME);
+/** Log-mel energies (dB) of hops first..last (inclusive). */
+function logMel(pcm: Int16Array, firstHop: number, lastHop: number): Float64Array[] {
   const out: Float64Array[] = [];
   const re = new Float64Array(WIN);
   const im = new Float64Array(WIN);
   const off = (WIN - FP_FRAME) / 2;
-  for (let f = 0; f < n; f++) {
+  for (let f = firstHop; f <= lastHop; f++) {
     const s0 = f * FP_FRAME - off;
     for (let i = 0; i < WIN; i++) {
       const idx = s0 + i;
@@ -180,9 +179,9 @@ export function fingerprint(pcm: Int16Array): Fingerprint {
   first = Math.max(0, first - 1);
   last = Math.min(n - 1, last + 1);
 
-  const mels = logMel(pcm).slice(first, last + 1);
+  const mels = logMel(pcm, first, last);
   const m = mels.length;
-  // Floor each frame's bands 60 dB below the loudest band of the utterance.
+  // Floor each frame's bands FLOOR_DB below the loudest band of the utterance.
   let top = -Infinity;
   for (const v of mels) for (const x of v) top = Math.max(top, x);
   const missing = Array.from({ length: m }, (_, i) => isDigitalSilence(pcm, first + i));
