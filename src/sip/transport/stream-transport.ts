@@ -254,6 +254,8 @@ export class StreamTransport implements SipTransport {
       this.connections.delete(conn.id);
       for (const k of conn.keys) if (this.byTarget.get(k) === conn) this.byTarget.delete(k);
       conn.idle?.cancel();
+      // A peer that never closes its half must not hold the socket: give the answer T4 to drain.
+      this.options.clock.setTimeout(() => conn.socket.destroy(), 5000);
     }
   }
 
