@@ -18,12 +18,14 @@ import type { NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer, PacedHandle } from '../rtp/pacer.js';
 import { RtpReceiver, type ReceiverSnapshot, type RemoteAddress } from '../rtp/receiver.js';
 import { RtpSender, type RtpPollResult, type RtpSendSocket, type RtpTick } from '../rtp/sender.js';
+import { parseRtp } from '../rtp/packet.js';
 import { codecFor, type G711Codec } from '../media/g711.js';
 import {
   DtmfDetector, DtmfScheduler, Rfc4733Receiver, chooseDtmfMode,
   type DtmfDigitEvent, type DtmfInfoBody, type DtmfMode, type DtmfModeRequest,
 } from '../media/dtmf/index.js';
 import { WavWriter } from '../media/wav/writer.js';
+import { TimelineRecorder } from './timeline-recorder.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
 
@@ -110,7 +112,6 @@ export class MediaSession {
   private playback: Playback | undefined;
   private playoutHandle: PacedHandle | undefined;
   private playoutFifo: Int16Array = new Int16Array(0);
-  private lastSent: Int16Array = new Int16Array(FRAME);
   private mediaMs = 0;
   private muted = false;
   private stopped = false;
@@ -119,7 +120,10 @@ export class MediaSession {
   readonly digitsSent: DtmfDigitEvent[] = [];
   private readonly dtmfSettings: DtmfSettings;
 
+  private readonly clock: Clock;
+
   constructor(private readonly opts: MediaSessionOptions) {
+    this.clock = opts.clock;
     this.negotiated = opts.negotiated;
     this.codec = codecFor(opts.negotiated.codec.name);
     this.dtmfSettings = opts.dtmf ?? { mode: 'auto' };
@@ -146,7 +150,9 @@ export class MediaSession {
         this.rfc4733.receive({ payload: p.payload, sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, ssrc: p.ssrc }),
     });
     opts.socket.onRtp((datagram, from) => {
-      if (!this.stopped) this.receiver.receive(datagram, from);
+      if (this.stopped) return;
+      const verdict = this.receiver.receive(datagram, from);
+      if (verdict === 'audio' && this.recordings.size > 0) this.recordPacket(datagram);
     });
     this.sender = new RtpSender({
       clock: opts.clock,
@@ -273,7 +279,7 @@ export class MediaSession {
       channels,
       onError: (e: Error) => this.warn(`recording ${path}: ${e.message}`),
     });
-    const rec = new RecordingImpl(path, channels, this.mediaMs, writer, () => this.recordings.delete(rec));
+    const rec = new RecordingImpl(path, channels, this.mediaMs, new TimelineRecorder(writer, channels, this.clock.now()), this.clock, () => this.recordings.delete(rec));
     this.recordings.add(rec);
     return rec;
   }
@@ -319,7 +325,11 @@ export class MediaSession {
       }
     }
     this.settleDtmfWaiters();
-    this.lastSent = suppress ? new Int16Array(FRAME) : frame;
+    if (this.recordings.size > 0) {
+      const sent = suppress || this.pendingEvents.length > 0 ? new Int16Array(FRAME) : frame;
+      const now = this.clock.now();
+      for (const r of this.recordings) r.timeline.pushSent(this.sender.ssrc, tick.timestamp, sent, now);
+    }
     if (this.pendingEvents.length > 0) return this.pendingEvents.shift()!;
     if (this.onHold || this.negotiated.direction === 'recvonly' || this.negotiated.direction === 'inactive') return 'skip';
     if (suppress) return 'skip';
@@ -406,10 +416,24 @@ export class MediaSession {
     this.playoutFifo = this.playoutFifo.slice(FRAME);
     const at = this.mediaMs;
     this.mediaMs += FRAME_MS;
-    for (const r of this.recordings) r.write(frame, this.lastSent);
+    const now = this.clock.now();
+    for (const r of this.recordings) r.timeline.flush(now);
     this.opts.output?.write(frame);
     this.detector.process(frame);
     for (const l of this.frameListeners) l(frame, at);
+  }
+
+  /** A received audio packet, for the recordings (placed by RTP timestamp: see timeline-recorder.ts). */
+  private recordPacket(datagram: Buffer): void {
+    let p;
+    try {
+      p = parseRtp(datagram);
+    } catch {
+      return;
+    }
+    const pcm = (this.decoders.get(p.payloadType) ?? this.codec).decode(p.payload);
+    const now = this.clock.now();
+    for (const r of this.recordings) r.timeline.pushReceived(p.ssrc, p.timestamp, pcm, now);
   }
 
   private emitDigit(d: DtmfDigitEvent): void {
@@ -432,28 +456,22 @@ export class MediaSession {
 }
 
 class RecordingImpl implements Recording {
-  private samples = 0;
   private stopped = false;
   constructor(
     readonly path: string,
     readonly channels: 1 | 2,
     readonly startedAtMs: number,
-    private readonly writer: WavWriter,
+    readonly timeline: TimelineRecorder,
+    private readonly clock: Clock,
     private readonly onStop: () => void,
   ) {}
   get durationMs(): number {
-    return (this.samples / 8000) * 1000;
-  }
-  write(received: Int16Array, sent: Int16Array): void {
-    if (this.stopped) return;
-    if (this.channels === 2) this.writer.writeStereo(received, sent.length === received.length ? sent : new Int16Array(received.length));
-    else this.writer.write(received);
-    this.samples += received.length;
+    return this.timeline.durationMs;
   }
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.writer.close();
+    this.timeline.close(this.clock.now());
     this.onStop();
   }
 }
