@@ -128,7 +128,7 @@ export class ToneDetector {
       }
       return events;
     }
-    if (tr.state !== 'idle' && tr.gap === 0 && best === undefined && tr.state === 'active' && level < tr.lastLevel - this.maxStep) {
+    if (tr.state === 'active' && tr.gap === 0 && best === undefined && level < tr.lastLevel - this.maxStep) {
       // One dropped or damaged frame inside a tone: bridge it (only a drop in level, never another tone).
       tr.gap = 1;
       return events;
