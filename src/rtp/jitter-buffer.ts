@@ -42,7 +42,8 @@ export interface JitterBufferOptions {
 
 export interface JitterBufferStats {
   delivered: number;
-  lost: number;
+  /** Slots with no packet in time: handed out as `lost` frames (to conceal) or passed over. A stalled sender counts here too, not only RTP loss. */
+  concealed: number;
   late: number;
   duplicates: number;
   /** Packets far outside the stream (A.1 MAX_DROPOUT / MAX_MISORDER) dropped as strays. */
@@ -94,7 +95,7 @@ export class JitterBuffer {
   /** Ring of the last PLAYED_HISTORY extended sequence numbers played, to tell a duplicate from a late packet. */
   private played = new Float64Array(PLAYED_HISTORY).fill(NaN);
   private window = { pulls: 0, minDepth: Infinity, late: 0 };
-  private counters = { delivered: 0, lost: 0, late: 0, duplicates: 0, invalid: 0, overflowDrops: 0, adjustDrops: 0, adjustInserts: 0, resets: 0 };
+  private counters = { delivered: 0, concealed: 0, late: 0, duplicates: 0, invalid: 0, overflowDrops: 0, adjustDrops: 0, adjustInserts: 0, resets: 0 };
 
   constructor(opts: JitterBufferOptions = {}) {
     this.clockRate = opts.clockRate ?? 8000;
@@ -290,7 +291,7 @@ export class JitterBuffer {
     }
     // head.ext > nextExt: packets are missing before the head.
     if (ahead <= 0) {
-      this.counters.lost += head.ext - this.nextExt;
+      this.counters.concealed += head.ext - this.nextExt;
       this.nextExt = head.ext;
       return this.deliver();
     }
@@ -299,7 +300,7 @@ export class JitterBuffer {
 
   private lostFrame(): JitterFrame {
     const f: JitterFrame = { kind: 'lost', sequence: this.nextExt & 0xffff, timestamp: this.playTs, samples: this.frame };
-    this.counters.lost++;
+    this.counters.concealed++;
     this.nextExt++;
     this.playTs = tsAdd(this.playTs, this.frame);
     return f;

@@ -49,13 +49,13 @@ describe('JitterBuffer', () => {
     expect(jb.queuedSequences()).toEqual([1, 2, 3, 4]);
     expect(run(jb, [[], [], [], []])).toEqual(['a1', 'a2', 'a3', 'a4']);
     expect(jb.push(pkt(3, 320))).toBe('duplicate');
-    expect(jb.stats()).toMatchObject({ delivered: 4, duplicates: 2, lost: 0 });
+    expect(jb.stats()).toMatchObject({ delivered: 4, duplicates: 2, concealed: 0 });
   });
 
   it('says lost where a packet is missing, then goes on', () => {
     const jb = jb40();
     expect(run(jb, [[pkt(1, 0), pkt(2, 160)], [pkt(4, 480)], [pkt(5, 640)], [], []])).toEqual(['a1', 'a2', 'L3', 'a4', 'a5']);
-    expect(jb.stats().lost).toBe(1);
+    expect(jb.stats().concealed).toBe(1);
   });
 
   it('a packet that comes after its slot is late: dropped, and the target grows', () => {
@@ -74,7 +74,7 @@ describe('JitterBuffer', () => {
     expect(run(jb, [[pkt(65534, t0), pkt(0, t0 + 320)], [pkt(65535, t0 + 160)], [pkt(1, t0 + 480)], [pkt(2, t0 + 640)], []])).toEqual([
       'a65534', 'a65535', 'a0', 'a1', 'a2',
     ]);
-    expect(jb.stats().lost).toBe(0);
+    expect(jb.stats().concealed).toBe(0);
   });
 
   it('an SSRC change resets: the old queue goes, the new source buffers afresh', () => {
@@ -92,7 +92,7 @@ describe('JitterBuffer', () => {
     expect(jb.push(pkt(20000, 50000))).toBe('invalid');
     expect(jb.push(pkt(20001, 50160))).toBe('reset');
     expect(run(jb, [[pkt(20002, 50320)], [pkt(20003, 50480)]])).toEqual(['a20001', 'a20002']);
-    expect(jb.stats()).toMatchObject({ lost: 0, invalid: 1, resets: 1 });
+    expect(jb.stats()).toMatchObject({ concealed: 0, invalid: 1, resets: 1 });
   });
 
   it('comfort noise (PT 13) passes through; the silence after it is silence, and the next talkspurt (marker) re-anchors', () => {
@@ -106,14 +106,14 @@ describe('JitterBuffer', () => {
       [pkt(6, 8320)],
     ]);
     expect(frames).toEqual(['a1', 'a2', 'cn3', 's:gap', 's:gap', 's:gap', 's:gap', 'a4', 'a5']);
-    expect(jb.stats().lost).toBe(0);
+    expect(jb.stats().concealed).toBe(0);
   });
 
   it('DTX without CN: a timestamp gap with contiguous sequence is silence, not loss', () => {
     const jb = jb40();
     const frames = run(jb, [[pkt(1, 0), pkt(2, 160)], [pkt(3, 800)], [pkt(4, 960)], [], [], [], []]);
     expect(frames).toEqual(['a1', 'a2', 's:gap', 's:gap', 's:gap', 'a3', 'a4']);
-    expect(jb.stats().lost).toBe(0);
+    expect(jb.stats().concealed).toBe(0);
   });
 
   it('a timestamp jump without marker larger than the maximum delay re-anchors at once', () => {

@@ -39,7 +39,7 @@ describe('RTP and RTCP over loopback', () => {
       }
     }
     expect(frames.map((f) => (f.kind === 'audio' ? f.payload[0] : f.kind))).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(rx.snapshot().jitterBuffer).toMatchObject({ delivered: 50, lost: 0, late: 0, overflowDrops: 0 });
+    expect(rx.snapshot().jitterBuffer).toMatchObject({ delivered: 50, concealed: 0, late: 0, overflowDrops: 0 });
     expect(rx.snapshot()).toMatchObject({ packetsReceived: 50, expected: 50, lost: 0, cycles: 1 });
 
     let rttA: number | undefined;
