@@ -1,0 +1,235 @@
+/**
+ * `umphone call` options → what the phone needs. Every value is checked here, before a socket opens,
+ * and each problem is one UsageError sentence (exit code 2): a bad codec, a target that is no SIP URI,
+ * a negative duration, a DTMF sequence with a key that does not exist, a header without a colon.
+ * Pure: files are only checked for existence of their folder; reading them is the runner's job.
+ */
+import { dirname, resolve as resolvePath } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { parseTarget, UsageError } from '../phone/call-headers.js';
+import type { CallOptions } from '../phone/call.js';
+import type { AudioCodecName } from '../sdp/index.js';
+import { parseDtmfSequence, type DtmfModeRequest } from '../media/dtmf/index.js';
+
+/** RFC 5806 §4 / RFC 4458 diversion reasons. */
+export const DIVERSION_REASONS = [
+  'unknown', 'user-busy', 'no-answer', 'unavailable', 'unconditional', 'time-of-day', 'do-not-disturb',
+  'deflection', 'follow-me', 'out-of-service', 'away',
+] as const;
+
+export const DTMF_MODES = ['auto', 'rfc4733', 'inband', 'info'] as const;
+
+/** The parsed command line of `umphone call` (yargs camel-cases the option names). */
+export interface CallArgv {
+  target: string;
+  transport?: string;
+  from?: string;
+  name?: string;
+  to?: string;
+  localIp?: string;
+  localPort?: number;
+  user?: string;
+  password?: string;
+  diversion?: Array<string | number>;
+  diversionReason?: string;
+  historyInfo?: boolean;
+  codec?: string;
+  maxRedirects?: number;
+  record?: string;
+  recordBoth?: boolean;
+  play?: string;
+  loop?: boolean;
+  duration?: number;
+  dtmf?: string;
+  dtmfSequence?: string | number;
+  dtmfDuration?: number;
+  dtmfGap?: number;
+  dtmfInitialSilence?: number;
+  dtmfLevel?: number;
+  latch?: boolean;
+  rtpTimeout?: number;
+  header?: Array<string>;
+  json?: string;
+  audio?: boolean;
+  outputDevice?: string | number;
+  inputDevice?: string | number;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/** Sound card use: auto = when stdout is a terminal and a device opens; off = --no-audio; on = --audio. */
+export type AudioChoice = 'auto' | 'on' | 'off';
+
+export interface CallSettings {
+  target: string;
+  targetHost: string;
+  transport: 'tcp' | 'udp';
+  localIp?: string;
+  localPort?: number;
+  credentials?: { username: string; password: string };
+  /** Everything for Phone.dial except the audio loaded or opened at run time (play, output, input). */
+  call: CallOptions;
+  playPath?: string;
+  durationMs?: number;
+  dtmfSequence?: string;
+  jsonPath?: string;
+  audio: AudioChoice;
+  outputDevice?: string | number;
+  inputDevice?: string | number;
+  verbose: boolean;
+  quiet: boolean;
+}
+
+function finite(name: string, v: number | undefined, check: (n: number) => boolean, rule: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !check(v)) {
+    throw new UsageError(`--${name} must be ${rule} (got ${String(v)})`);
+  }
+  return v;
+}
+
+const nonNegative = (n: number) => n >= 0;
+const positive = (n: number) => n > 0;
+const integer = (n: number) => Number.isInteger(n);
+
+/**
+ * `tel:123` or `http://x` must not be read as host "tel" port 123: a target that starts with a well-known
+ * URI scheme other than sip/sips is refused (parseTarget reads `name:digits` as host:port).
+ */
+const OTHER_SCHEMES = ['tel', 'http', 'https', 'ws', 'wss', 'mailto', 'urn', 'im', 'pres', 'h323', 'xmpp', 'fax', 'modem', 'file', 'data'];
+
+export function checkScheme(target: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):/i.exec(target.trim());
+  if (m && OTHER_SCHEMES.includes(m[1]!.toLowerCase())) {
+    throw new UsageError(`bad call target "${target}": umphone calls sip: or sips: URIs (no gateway for ${m[1]!.toLowerCase()}:)`);
+  }
+  return target;
+}
+
+/** "pcmu,pcma" → ['PCMU', 'PCMA'], in the order given (the offer's preference order, RFC 3264 §5.1). */
+export function parseCodecList(text: string): AudioCodecName[] {
+  const names = text.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  if (names.length === 0) throw new UsageError('--codec needs at least one codec (pcmu, pcma)');
+  const out: AudioCodecName[] = [];
+  for (const n of names) {
+    const up = n.toUpperCase();
+    const codec: AudioCodecName | undefined = up === 'PCMU' || up === 'G711U' || up === 'ULAW' ? 'PCMU'
+      : up === 'PCMA' || up === 'G711A' || up === 'ALAW' ? 'PCMA' : undefined;
+    if (!codec) throw new UsageError(`unsupported codec "${n}": umphone speaks pcmu and pcma (G.711)`);
+    if (!out.includes(codec)) out.push(codec);
+  }
+  return out;
+}
+
+/** "X-Foo: bar" → ['X-Foo', 'bar']; the name must be an RFC 3261 §25.1 token. */
+export function parseHeaderOption(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : '';
+  if (!/^[A-Za-z0-9\-.!%*_+`'~]+$/.test(name)) {
+    throw new UsageError(`bad --header "${text}": write it as "Name: value"`);
+  }
+  const value = text.slice(colon + 1).trim();
+  if (/[\r\n]/.test(value)) throw new UsageError(`bad --header "${name}": the value must be on one line`);
+  return [name, value];
+}
+
+/** A file we will write: its folder must exist. */
+function writablePath(option: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (path.trim() === '') throw new UsageError(`--${option} needs a file name`);
+  const dir = dirname(resolvePath(path));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--${option} ${path}: the folder ${dir} does not exist`);
+  }
+  return path;
+}
+
+/** Validate and convert the `call` command line. Throws UsageError with one sentence. */
+export function callSettingsFromArgv(a: CallArgv): CallSettings {
+  const transport = a.transport ?? 'tcp';
+  if (transport !== 'tcp' && transport !== 'udp') throw new UsageError(`--transport must be tcp or udp (got ${transport})`);
+  const uri = parseTarget(checkScheme(String(a.target ?? '')), transport);
+
+  const localPort = finite('local-port', a.localPort, (n) => integer(n) && n >= 0 && n <= 65535, 'a port number 0-65535');
+  const maxRedirects = finite('max-redirects', a.maxRedirects, (n) => integer(n) && n >= 0, 'a whole number ≥ 0');
+  const duration = finite('duration', a.duration, positive, 'a number of seconds > 0');
+  const rtpTimeout = finite('rtp-timeout', a.rtpTimeout, nonNegative, 'a number of seconds ≥ 0 (0 = never)');
+  const dtmfDuration = finite('dtmf-duration', a.dtmfDuration, (n) => n >= 40 && n <= 10_000, 'between 40 and 10000 ms');
+  const dtmfGap = finite('dtmf-gap', a.dtmfGap, (n) => n >= 0 && n <= 10_000, 'between 0 and 10000 ms');
+  const dtmfSilence = finite('dtmf-initial-silence', a.dtmfInitialSilence, (n) => n >= 0 && n <= 60_000, 'between 0 and 60000 ms');
+  const dtmfLevel = finite('dtmf-level', a.dtmfLevel, (n) => n <= 0 && n >= -40, 'between -40 and 0 dBm0');
+
+  const dtmfMode = (a.dtmf ?? 'auto') as DtmfModeRequest;
+  if (!(DTMF_MODES as readonly string[]).includes(dtmfMode)) throw new UsageError(`--dtmf must be one of ${DTMF_MODES.join(', ')} (got ${String(a.dtmf)})`);
+  const reason = a.diversionReason ?? 'no-answer';
+  if (!(DIVERSION_REASONS as readonly string[]).includes(reason)) {
+    throw new UsageError(`--diversion-reason must be one of ${DIVERSION_REASONS.join(', ')} (got ${reason})`);
+  }
+
+  let dtmfSequence: string | undefined;
+  if (a.dtmfSequence !== undefined) {
+    dtmfSequence = String(a.dtmfSequence);
+    try {
+      parseDtmfSequence(dtmfSequence);
+    } catch (e) {
+      throw new UsageError(`bad --dtmf-sequence: ${(e as Error).message}`);
+    }
+  }
+
+  if ((a.user === undefined) !== (a.password === undefined)) throw new UsageError('--user and --password go together');
+  if (a.recordBoth && !a.record) throw new UsageError('--record-both needs --record FILE');
+  if (a.loop && !a.play) throw new UsageError('--loop needs --play FILE');
+  if (a.quiet && a.verbose) throw new UsageError('--quiet and --verbose exclude each other');
+  if (a.play !== undefined && a.play.trim() === '') throw new UsageError('--play needs a file name');
+
+  const diversion = (a.diversion ?? []).map((d) => String(d).trim());
+  if (diversion.some((d) => d === '')) throw new UsageError('--diversion needs a number or SIP URI');
+
+  const call: CallOptions = {
+    diversion,
+    diversionReason: reason,
+    historyInfo: a.historyInfo ?? false,
+    codecs: parseCodecList(a.codec ?? 'pcmu,pcma'),
+    dtmf: {
+      mode: dtmfMode,
+      ...(dtmfDuration !== undefined ? { durationMs: dtmfDuration } : {}),
+      ...(dtmfGap !== undefined ? { gapMs: dtmfGap } : {}),
+      ...(dtmfSilence !== undefined ? { initialSilenceMs: dtmfSilence } : {}),
+      ...(dtmfLevel !== undefined ? { levelDbm0: dtmfLevel } : {}),
+    },
+    maxRedirects: maxRedirects ?? 5,
+    headers: (a.header ?? []).map((h) => parseHeaderOption(String(h))),
+    latch: a.latch ?? false,
+    loop: a.loop ?? false,
+  };
+  if (a.from !== undefined) call.from = String(a.from);
+  if (a.name !== undefined) call.name = a.name;
+  if (a.to !== undefined) call.to = String(a.to);
+  const record = writablePath('record', a.record);
+  if (record !== undefined) {
+    call.record = record;
+    call.recordBoth = a.recordBoth ?? false;
+  }
+  if (rtpTimeout !== undefined) call.rtpTimeoutMs = rtpTimeout * 1000;
+
+  const s: CallSettings = {
+    target: String(a.target),
+    targetHost: uri.params.get('maddr') ?? uri.host,
+    transport,
+    call,
+    audio: a.audio === undefined ? 'auto' : a.audio ? 'on' : 'off',
+    verbose: a.verbose ?? false,
+    quiet: a.quiet ?? false,
+  };
+  if (a.localIp !== undefined) s.localIp = a.localIp;
+  if (localPort !== undefined) s.localPort = localPort;
+  if (a.user !== undefined && a.password !== undefined) s.credentials = { username: String(a.user), password: String(a.password) };
+  if (a.play !== undefined) s.playPath = a.play;
+  if (duration !== undefined) s.durationMs = duration * 1000;
+  if (dtmfSequence !== undefined) s.dtmfSequence = dtmfSequence;
+  const json = writablePath('json', a.json);
+  if (json !== undefined) s.jsonPath = json;
+  if (a.outputDevice !== undefined) s.outputDevice = a.outputDevice;
+  if (a.inputDevice !== undefined) s.inputDevice = a.inputDevice;
+  return s;
+}

@@ -1,0 +1,290 @@
+/**
+ * `umphone call`: the wiring around one Phone and one Call. Everything about SIP and media lives below
+ * (phone/); this file opens what the command line asked for, prints progress, the status line and the
+ * summary, turns Ctrl-C into CANCEL or BYE, feeds keys to DTMF, and returns the exit code.
+ *
+ *   load --play ── open the sound card (optional) ── Phone.create ── dial ──▶ progress lines
+ *        answered ──▶ --dtmf-sequence, keys, --duration timer, status line
+ *        ended ─────▶ summary, --json, exit code (exit-codes.ts)
+ *
+ * Interrupts (SIGINT, SIGTERM, Ctrl-C or `h` in raw mode): before the answer the INVITE is cancelled
+ * and the exit code is 130; after it a BYE ends the call normally (0). A second interrupt while hanging
+ * up leaves at once: recordings stay valid because the WAV writer patches its header as it goes.
+ */
+import { writeFileSync } from 'node:fs';
+import { RealClock, type TimerHandle } from '../util/clock.js';
+import { Phone } from '../phone/phone.js';
+import { CallFailedError, type Call, type CallSummary } from '../phone/call.js';
+import { loadWavForPlayback, type PlaybackAudio } from '../media/wav/reader.js';
+import { openAudio, type OpenedAudio } from '../media/device/open.js';
+import type { CallSettings } from './call-settings.js';
+import type { CliIo } from './context.js';
+import { oneLine } from './context.js';
+import { ConsoleView } from './console-view.js';
+import { ExitCode, exitCodeForFailure } from './exit-codes.js';
+import { KEY_HELP, keyActions, type KeyAction } from './keys.js';
+import { ProgressFormatter } from './progress.js';
+import { formatStatusLine } from './status-line.js';
+import { formatSummary } from './summary.js';
+import { formatTrace } from './trace.js';
+
+const STATUS_REFRESH_MS = 500;
+
+/** Whether to open the sound card: --audio / --no-audio, else only on a terminal outside CI. */
+export function wantSoundCard(s: Pick<CallSettings, 'audio'>, io: Pick<CliIo, 'stdoutIsTTY' | 'env'>): boolean {
+  if (s.audio !== 'auto') return s.audio === 'on';
+  return io.stdoutIsTTY && !io.env['CI'];
+}
+
+export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
+  const clock = new RealClock();
+  const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
+  const view = new ConsoleView(io, { quiet: s.quiet, statusLine: interactive });
+  const fail = (code: number, text: string): number => {
+    view.error(`umphone: ${oneLine(text)}`);
+    return code;
+  };
+
+  // A bad --play file is a usage error, found before anything is sent.
+  let play: PlaybackAudio | undefined;
+  if (s.playPath !== undefined) {
+    try {
+      play = await loadWavForPlayback(s.playPath);
+    } catch (e) {
+      return fail(ExitCode.usage, `--play ${(e as Error).message}`);
+    }
+  }
+
+  let localIp = s.localIp;
+  if (localIp === undefined) {
+    try {
+      localIp = await Phone.localIpFor(s.targetHost);
+    } catch (e) {
+      return fail(ExitCode.transport, `cannot reach ${s.targetHost}: ${(e as Error).message}`);
+    }
+  }
+
+  let audio: OpenedAudio | undefined;
+  if (wantSoundCard(s, io)) {
+    try {
+      audio = await openAudio({
+        clock,
+        ...(s.outputDevice !== undefined ? { outputDevice: s.outputDevice } : {}),
+        ...(s.inputDevice !== undefined ? { inputDevice: s.inputDevice } : {}),
+      });
+    } catch (e) {
+      view.error(`umphone: ${oneLine((e as Error).message)}; going on without sound`);
+    }
+  }
+
+  let phone: Phone;
+  try {
+    phone = await Phone.create({
+      localIp,
+      ...(s.localPort !== undefined ? { localPort: s.localPort } : {}),
+      transport: s.transport,
+      clock,
+      ...(s.credentials ? { credentials: s.credentials } : {}),
+      ...(s.verbose ? {
+        onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })),
+        log: (line: string) => view.line(`· ${line}`),
+      } : {}),
+    });
+  } catch (e) {
+    await audio?.close();
+    return fail(ExitCode.transport, `cannot listen on ${localIp}${s.localPort !== undefined ? `:${s.localPort}` : ''}: ${(e as Error).message}`);
+  }
+
+  const run = new CallRun(s, io, view, clock, phone, play, audio);
+  try {
+    return await run.execute();
+  } finally {
+    run.cleanup();
+    await phone.close().catch(() => undefined);
+    await audio?.close().catch(() => undefined);
+  }
+}
+
+/** One call from dial to summary; holds the state the handlers share. */
+class CallRun {
+  private call!: Call;
+  private startedAt = 0;
+  private answeredAt: number | undefined;
+  private interrupts = 0;
+  private interruptedBeforeAnswer = false;
+  private midCallFailure: string | undefined;
+  private queuedKeys = '';
+  private readonly disposers: Array<() => void> = [];
+  private readonly timers: TimerHandle[] = [];
+  private statusTimer: TimerHandle | undefined;
+  private readonly progress = new ProgressFormatter();
+
+  constructor(
+    private readonly s: CallSettings,
+    private readonly io: CliIo,
+    private readonly view: ConsoleView,
+    private readonly clock: RealClock,
+    private readonly phone: Phone,
+    private readonly play: PlaybackAudio | undefined,
+    private readonly audio: OpenedAudio | undefined,
+  ) {}
+
+  async execute(): Promise<number> {
+    const s = this.s;
+    this.startedAt = this.clock.now();
+    this.call = this.phone.dial(s.target, {
+      ...s.call,
+      ...(this.play ? { play: this.play } : {}),
+      ...(this.audio ? { output: this.audio.output, input: this.audio.input } : {}),
+    });
+    this.call.onEvent((e) => {
+      if (e.type === 'warning') this.view.error(`umphone: warning: ${e.message}`);
+      else for (const line of this.progress.format(e, this.clock.now() - this.startedAt)) this.view.line(line);
+      this.redrawStatus();
+    });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) this.disposers.push(this.io.onSignal(sig, () => this.interrupt(sig)));
+    if (this.io.rawInput && this.io.stdoutIsTTY) {
+      this.disposers.push(this.io.rawInput.start((chunk) => this.onKeys(chunk)));
+      this.view.line(KEY_HELP);
+      this.tickStatus();
+    }
+
+    const outcome = await Promise.race([
+      this.call.answered.then(() => 'answered' as const, (e: unknown) => e),
+      // The call rejects `answered` right after it resolves `ended`: give that rejection a turn first.
+      this.call.ended.then(() => new Promise<'ended'>((r) => this.clock.setTimeout(() => r('ended'), 0))),
+    ]);
+    let code: number;
+    let summary: CallSummary;
+    if (outcome === 'answered') {
+      this.onAnswered();
+      summary = await this.call.ended;
+      code = this.midCallFailure !== undefined ? ExitCode.callFailed : ExitCode.ok;
+    } else if (outcome instanceof CallFailedError) {
+      summary = outcome.summary;
+      code = this.interruptedBeforeAnswer ? ExitCode.interrupted : exitCodeForFailure(outcome.kind, outcome.status);
+      this.midCallFailure = outcome.message;
+    } else {
+      summary = await this.call.ended;
+      code = this.interruptedBeforeAnswer ? ExitCode.interrupted : ExitCode.callFailed;
+      this.midCallFailure = outcome === 'ended' ? summary.endedBy ?? 'the call ended before it was answered' : String(outcome);
+    }
+    if (code === ExitCode.ok && summary.endedBy && /^(media timeout|timeout|error)/.test(summary.endedBy)) {
+      code = ExitCode.callFailed;
+      this.midCallFailure = summary.endedBy;
+    }
+    this.finish(summary);
+    if (code === ExitCode.interrupted) this.view.error('umphone: interrupted: the call was cancelled before it was answered');
+    else if (code !== ExitCode.ok) this.view.error(`umphone: ${oneLine(this.midCallFailure ?? 'the call failed')}`);
+    return code;
+  }
+
+  cleanup(): void {
+    for (const t of this.timers.splice(0)) t.cancel();
+    this.statusTimer?.cancel();
+    this.statusTimer = undefined;
+    for (const d of this.disposers.splice(0).reverse()) d();
+    this.view.clearStatus();
+  }
+
+  private onAnswered(): void {
+    this.answeredAt = this.clock.now();
+    const s = this.s;
+    if (s.durationMs !== undefined) {
+      this.timers.push(this.clock.setTimeout(() => {
+        this.view.line(`duration of ${s.durationMs! / 1000} s reached: hanging up`);
+        void this.call.hangup();
+      }, s.durationMs));
+    }
+    const digits = (s.dtmfSequence ?? '') + this.queuedKeys;
+    this.queuedKeys = '';
+    if (digits !== '') this.sendDtmf(digits, s.dtmfSequence !== undefined);
+  }
+
+  private sendDtmf(digits: string, announce: boolean): void {
+    this.call.sendDtmf(digits).then(
+      () => {
+        if (announce) this.view.line(`▶ DTMF sent: ${digits}`);
+        this.redrawStatus();
+      },
+      (e: unknown) => {
+        this.midCallFailure = `DTMF ${digits} not sent: ${(e as Error).message}`;
+        this.view.error(`umphone: ${this.midCallFailure}`);
+      },
+    );
+    this.redrawStatus();
+  }
+
+  private finish(summary: CallSummary): void {
+    this.cleanup();
+    if (this.s.jsonPath !== undefined) {
+      try {
+        writeFileSync(this.s.jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+      } catch (e) {
+        this.view.error(`umphone: --json ${this.s.jsonPath}: ${(e as Error).message}`);
+      }
+    }
+    this.view.block(formatSummary(summary));
+  }
+
+  private interrupt(why: string): void {
+    this.interrupts++;
+    if (this.interrupts > 1) {
+      this.cleanup();
+      this.view.error('umphone: interrupted twice: quitting at once');
+      this.io.exitNow(this.answeredAt === undefined ? ExitCode.interrupted : ExitCode.ok);
+    }
+    const before = this.call.state === 'calling' || this.call.state === 'ringing';
+    if (before) this.interruptedBeforeAnswer = true;
+    if (this.call.state === 'ended') return;
+    this.view.line(`${why}: ${before ? 'cancelling the call (CANCEL)' : 'hanging up (BYE)'}`);
+    void this.call.hangup();
+  }
+
+  private onKeys(chunk: string): void {
+    for (const action of keyActions(chunk)) this.onKey(action);
+    this.redrawStatus();
+  }
+
+  private onKey(a: KeyAction): void {
+    switch (a.type) {
+      case 'dtmf':
+        // Keys typed before the answer wait for it; after it each goes to the DTMF queue at once
+        // (the media session sends them in order, none lost).
+        if (this.answeredAt === undefined || !this.call.media) this.queuedKeys += a.digit;
+        else this.sendDtmf(a.digit, false);
+        return;
+      case 'hangup':
+        return this.interrupt(a.key === 'ctrl-c' ? 'Ctrl-C' : a.key === 'ctrl-d' ? 'Ctrl-D' : 'h');
+      case 'mute': {
+        const media = this.call.media;
+        if (!media) return this.view.line('nothing to mute yet: the call has no media');
+        media.setMuted(!media.isMuted);
+        return this.view.line(media.isMuted ? 'microphone muted' : 'microphone on');
+      }
+      case 'help':
+        return this.view.line(KEY_HELP);
+    }
+  }
+
+  private tickStatus(): void {
+    this.redrawStatus();
+    if (this.call.state === 'ended') return;
+    this.statusTimer = this.clock.setTimeout(() => this.tickStatus(), STATUS_REFRESH_MS);
+  }
+
+  private redrawStatus(): void {
+    if (!this.io.rawInput || this.call.state === 'ended') return;
+    const media = this.call.media;
+    const st = media?.stats();
+    const now = this.clock.now();
+    this.view.setStatus(formatStatusLine({
+      state: this.call.state,
+      elapsedMs: now - (this.answeredAt ?? this.startedAt),
+      digitsSent: (media?.digitsSent.map((d) => d.digit).join('') ?? '') + this.queuedKeys,
+      digitsReceived: media?.digitsReceived.map((d) => d.digit).join('') ?? '',
+      ...(st ? { rtp: { sent: st.sent.packets, received: st.received.packetsReceived, lost: Math.max(0, st.received.lost) } } : {}),
+      muted: media?.isMuted ?? false,
+    }, this.io.columns()));
+  }
+}
