@@ -55,6 +55,7 @@ export class UserAgent {
   private readonly dialogs = new Map<string, DialogRequestHandler>();
   private inviteHandler: ((r: IncomingRequest) => void) | undefined;
   private outOfDialogHandler: ((r: IncomingRequest) => boolean) | undefined;
+  private requestFilter: ((r: IncomingRequest) => boolean) | undefined;
   private readonly log: (line: string) => void;
 
   constructor(opts: UserAgentOptions) {
@@ -76,6 +77,14 @@ export class UserAgent {
   /** Other out-of-dialog requests (NOTIFY for message-summary, REFER, ...): return true when handled. */
   onOutOfDialogRequest(handler: (r: IncomingRequest) => boolean): void {
     this.outOfDialogHandler = handler;
+  }
+
+  /**
+   * Sees every new request first (in or out of a dialog, OPTIONS and CANCEL too): return false after
+   * answering it yourself (e.g. 403 for a source outside an allow list) to stop it there.
+   */
+  onRequestFilter(filter: ((r: IncomingRequest) => boolean) | undefined): void {
+    this.requestFilter = filter;
   }
 
   onTrace(handler: (e: TraceEvent) => void): void {
@@ -176,6 +185,7 @@ export class UserAgent {
   }
 
   private route(r: IncomingRequest): void {
+    if (this.requestFilter && !this.requestFilter(r)) return;
     const req = r.request;
     let toTag: string | null | undefined;
     let key: string;

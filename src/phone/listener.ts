@@ -1,0 +1,206 @@
+/**
+ * Gateway mode: the phone waits for calls, the way Exchange UM expects an "IP gateway" to behave.
+ * - OPTIONS (Exchange's gateway ping every ~20 s, `OPTIONS sip:<ip>:5060;transport=TCP`, no user part,
+ *   over a connection it keeps open) is answered 200 with Allow/Accept/Supported by the UA core, at any
+ *   time and whatever the Request-URI; the listener only applies the allow list to it.
+ * - Requests from a source outside `allow` get 403 Forbidden (all methods but ACK, which gets no
+ *   response, RFC 3261 §17.2.3) and are reported.
+ * - INVITE: beyond `maxCalls` active calls 486 Busy Here; an offer with no codec we speak 488 with a
+ *   Warning; else 180 Ringing and the call is handed to the application (`onCall`, `nextCall`), and
+ *   answered after `autoAnswer` seconds when set.
+ * - NOTIFY outside a dialog (RFC 3842 message-summary: the voicemail lamp) gets 200 and is reported.
+ *
+ *   const listener = new Listener(phone, { allow: AddressFilter.parse('10.0.0.0/24'), autoAnswer: 0 });
+ *   const call = await listener.nextCall({ timeoutMs: 60_000 });
+ */
+import { UmphoneError } from '../util/errors.js';
+import type { Clock } from '../util/clock.js';
+import { createResponse, getCallId, randomTag } from '../sip/message/index.js';
+import type { IncomingRequest } from '../sip/transaction/endpoint.js';
+import type { UserAgent } from '../sip/dialog/user-agent.js';
+import type { Pacer } from '../rtp/pacer.js';
+import { IncomingCall, type AnswerOptions } from './incoming-call.js';
+import type { MediaSocket } from './media-session.js';
+import { AddressFilter } from './address-filter.js';
+import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
+
+/** What the listener needs of a phone (Phone fits, with openSocket from its RTP settings). */
+export interface ListenerPhone {
+  ua: UserAgent;
+  pacer: Pacer;
+  clock: Clock;
+  /** The advertised address (Contact, SDP c=). */
+  localIp: string;
+}
+
+export interface ListenerOptions {
+  /** Sources allowed to send requests; default everyone. */
+  allow?: AddressFilter;
+  /** Active calls at most; more get 486 Busy Here. Default unlimited. */
+  maxCalls?: number;
+  /** Answer each call after this many seconds (0 = at once); undefined: the application answers. */
+  autoAnswer?: number;
+  /** Answer options per call (n counts calls from 1): record path, play, DTMF ... */
+  answerOptions?: (n: number, callId: string) => AnswerOptions;
+  /** Opens the RTP socket pair of a call. */
+  openSocket(): Promise<MediaSocket>;
+}
+
+export type ListenerEvent =
+  | { type: 'call'; n: number; call: IncomingCall }
+  | { type: 'refused'; status: number; method: string; source: string; why: string }
+  | { type: 'options'; source: string; uri: string }
+  | { type: 'voicemail'; source: string; summary: MessageSummary };
+
+export class ListenerTimeoutError extends UmphoneError {
+  constructor(ms: number) {
+    super(`no call arrived within ${ms / 1000} s`, 'LISTEN_TIMEOUT');
+  }
+}
+
+/** `{n}` → call number, `{callid}` → the Call-ID (file-name safe): one recording per call. */
+export function recordPathFor(template: string, n: number, callId: string): string {
+  return template.replace(/\{n\}/g, String(n)).replace(/\{call-?id\}/gi, callId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+export class Listener {
+  readonly active = new Set<IncomingCall>();
+  private count = 0;
+  private readonly listeners = new Set<(e: ListenerEvent) => void>();
+  private callHandler: ((call: IncomingCall) => void) | undefined;
+  private readonly queued: IncomingCall[] = [];
+  private readonly waiters: Array<(call: IncomingCall) => void> = [];
+  private closed = false;
+
+  constructor(private readonly phone: ListenerPhone, private readonly options: ListenerOptions) {
+    const ua = phone.ua;
+    ua.onRequestFilter((r) => this.filter(r));
+    ua.onInvite((r) => this.onInvite(r));
+    ua.onOutOfDialogRequest((r) => this.onOutOfDialog(r));
+  }
+
+  onEvent(listener: (e: ListenerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every new call (already ringing). Without a handler, calls queue for nextCall(). */
+  onCall(handler: (call: IncomingCall) => void): void {
+    this.callHandler = handler;
+  }
+
+  /** The next incoming call (queued ones first); rejects with ListenerTimeoutError after timeoutMs. */
+  nextCall(opts: { timeoutMs?: number } = {}): Promise<IncomingCall> {
+    const q = this.queued.shift();
+    if (q) return Promise.resolve(q);
+    return new Promise((resolve, reject) => {
+      const timer = opts.timeoutMs !== undefined
+        ? this.phone.clock.setTimeout(() => {
+          const i = this.waiters.indexOf(take);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new ListenerTimeoutError(opts.timeoutMs!));
+        }, opts.timeoutMs)
+        : undefined;
+      const take = (call: IncomingCall): void => {
+        timer?.cancel();
+        resolve(call);
+      };
+      this.waiters.push(take);
+    });
+  }
+
+  /** Stop taking calls (480 from now on), hang up the active ones, and wait for their summaries. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.phone.ua.onRequestFilter(undefined);
+    const calls = [...this.active];
+    await Promise.all(calls.map((c) => c.hangup().catch(() => c.ended)));
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+
+  private filter(r: IncomingRequest): boolean {
+    const allow = this.options.allow;
+    if (!allow || allow.allows(r.source.address)) {
+      if (r.request.method === 'OPTIONS') this.emit({ type: 'options', source: describe(r), uri: r.request.uri });
+      return true;
+    }
+    const why = `${r.source.address} is not in the allow list (${allow.toString()})`;
+    this.emit({ type: 'refused', status: 403, method: r.request.method, source: describe(r), why });
+    // ACK gets no response (§17.2.3) and a CANCEL's INVITE is refused anyway; answer the rest 403.
+    if (r.request.method !== 'ACK') {
+      r.transaction.respond(createResponse(r.request, 403, 'Forbidden', { toTag: randomTag() }));
+    }
+    return false;
+  }
+
+  private onInvite(r: IncomingRequest): void {
+    const ctx = { ua: this.phone.ua, pacer: this.phone.pacer, mediaAddress: this.phone.localIp, openSocket: () => this.options.openSocket() };
+    if (this.closed) {
+      r.transaction.respond(createResponse(r.request, 480, 'Temporarily Unavailable', { toTag: randomTag() }));
+      return;
+    }
+    const n = ++this.count;
+    let callId = '';
+    try {
+      callId = getCallId(r.request);
+    } catch {
+      // validated by the endpoint already; IncomingCall reports it if not
+    }
+    const answerOptions = this.options.answerOptions?.(n, callId) ?? {};
+    const call = new IncomingCall(ctx, r, answerOptions);
+    const max = this.options.maxCalls;
+    if (max !== undefined && this.active.size >= max) {
+      this.emit({ type: 'refused', status: 486, method: 'INVITE', source: describe(r), why: `${this.active.size} call(s) active, --max-calls ${max}` });
+      call.reject(486, 'Busy Here');
+      return;
+    }
+    if (call.offerProblem) {
+      this.emit({ type: 'refused', status: 488, method: 'INVITE', source: describe(r), why: call.offerProblem });
+      void call.answer().catch(() => undefined);
+      return;
+    }
+    this.active.add(call);
+    void call.ended.then(() => this.active.delete(call));
+    call.ring();
+    this.emit({ type: 'call', n, call });
+    if (this.options.autoAnswer !== undefined) {
+      const answer = (): void => void call.answer().catch(() => undefined);
+      if (this.options.autoAnswer <= 0) answer();
+      else {
+        const t = this.phone.clock.setTimeout(answer, this.options.autoAnswer * 1000);
+        void call.ended.then(() => t.cancel());
+      }
+    } else {
+      void call.answered.catch(() => undefined);
+    }
+    this.deliver(call);
+  }
+
+  private deliver(call: IncomingCall): void {
+    if (this.callHandler) return this.callHandler(call);
+    const w = this.waiters.shift();
+    if (w) return w(call);
+    this.queued.push(call);
+    void call.ended.then(() => {
+      const i = this.queued.indexOf(call);
+      if (i >= 0) this.queued.splice(i, 1);
+    });
+  }
+
+  private onOutOfDialog(r: IncomingRequest): boolean {
+    if (r.request.method !== 'NOTIFY') return false;
+    const status = messageSummaryNotifyStatus(r.request, (summary) => this.emit({ type: 'voicemail', source: describe(r), summary }));
+    r.transaction.respond(createResponse(r.request, status, undefined, { toTag: randomTag() }));
+    return true;
+  }
+
+  private emit(e: ListenerEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+}
+
+function describe(r: IncomingRequest): string {
+  const a = r.source.address.includes(':') ? `[${r.source.address}]` : r.source.address;
+  return `${r.source.protocol.toUpperCase()} ${a}:${r.source.port}`;
+}
