@@ -19,6 +19,7 @@ import type { Pacer, PacedHandle } from '../rtp/pacer.js';
 import { RtpReceiver, type ReceiverSnapshot, type RemoteAddress } from '../rtp/receiver.js';
 import { RtpSender, type RtpPollResult, type RtpSendSocket, type RtpTick } from '../rtp/sender.js';
 import { parseRtp } from '../rtp/packet.js';
+import { RtcpSession, type RtcpSessionSnapshot } from '../rtp/rtcp-session.js';
 import { codecFor, type G711Codec } from '../media/g711.js';
 import {
   DtmfDetector, DtmfScheduler, Rfc4733Receiver, chooseDtmfMode,
@@ -39,6 +40,8 @@ export interface MediaSocket {
   readonly rtpSendSocket: RtpSendSocket;
   onRtp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
   onRtcp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  /** RTCP out (absent: no reports are sent). */
+  sendRtcp?(datagram: Buffer, address: string, port: number): void;
   close(): Promise<void>;
 }
 
@@ -97,6 +100,7 @@ export type FrameListener = (pcm: Int16Array, atMs: number) => void;
 export class MediaSession {
   readonly receiver: RtpReceiver;
   readonly sender: RtpSender;
+  readonly rtcp: RtcpSession;
   private negotiated: NegotiatedAudio;
   private codec: G711Codec;
   private readonly decoders = new Map<number, G711Codec>();
@@ -162,6 +166,21 @@ export class MediaSession {
       source: { poll: (tick) => this.produce(tick) },
     });
     this.onHold = opts.negotiated.onHold;
+    // RFC 3550 §6: SR/RR with SDES CNAME every ~5 s to the peer's RTCP address (a=rtcp, else port + 1).
+    this.rtcp = new RtcpSession({
+      clock: opts.clock,
+      ssrc: this.sender.ssrc,
+      cname: `umphone@${opts.socket.address}`,
+      reception: this.receiver.reception,
+      sender: () => (this.sender.packetsSent > 0 ? this.sender.senderReport() : undefined),
+      send: (datagram) => {
+        const to = this.negotiated.remoteRtcp;
+        opts.socket.sendRtcp?.(datagram, to.address, to.port);
+      },
+    });
+    opts.socket.onRtcp((datagram) => {
+      if (!this.stopped) this.rtcp.receive(datagram);
+    });
     opts.output?.onError((e) => this.warn(`sound card output failed: ${e.message}; the call goes on without sound`));
     opts.input?.onError((e) => this.warn(`microphone failed: ${e.message}; sending silence`));
   }
@@ -169,6 +188,7 @@ export class MediaSession {
   /** Start both paced streams. */
   start(): void {
     this.sender.start(this.opts.pacer);
+    this.rtcp.start();
     // A stalled process (GC, a loaded machine) makes the pacer skip ticks: play them out late rather
     // than lose received audio from the recording and the analysis.
     this.playoutHandle = this.opts.pacer.add({
@@ -284,8 +304,9 @@ export class MediaSession {
     return rec;
   }
 
-  stats(): { sent: { packets: number; bytes: number; ssrc: number }; received: ReceiverSnapshot; dtmf: { sent: number; received: number } } {
+  stats(): { sent: { packets: number; bytes: number; ssrc: number }; received: ReceiverSnapshot; rtcp: RtcpSessionSnapshot; dtmf: { sent: number; received: number } } {
     return {
+      rtcp: this.rtcp.snapshot(),
       sent: { packets: this.sender.packetsSent, bytes: this.sender.bytesSent, ssrc: this.sender.ssrc },
       received: this.receiver.snapshot(),
       dtmf: { sent: this.digitsSent.length, received: this.digitsReceived.length },
@@ -297,6 +318,7 @@ export class MediaSession {
     if (this.stopped) return;
     this.stopped = true;
     this.sender.stop();
+    this.rtcp.stop();
     this.playoutHandle?.stop();
     this.rfc4733.flush();
     for (const d of this.detector.flush()) void d;

@@ -29,7 +29,12 @@ describe.each(['tcp', 'udp'] as const)('call baresip over %s', (transport) => {
     try {
       const rec = join(dir, `from-baresip-${transport}.wav`);
       const call = await phone.call(b.uri, { from: '111', play: ours, record: rec });
-      await sleep(Math.max(ours.durationMs, theirs.durationMs) + 1500);
+      await sleep(Math.max(ours.durationMs, theirs.durationMs, 7000) + 1500);
+      // RFC 3550 RTCP both ways on port + 1: our SR went out, baresip's reports came in.
+      const rtcp = call.media!.stats().rtcp;
+      expect(rtcp.reportsSent).toBeGreaterThanOrEqual(1);
+      expect(rtcp.reportsReceived).toBeGreaterThanOrEqual(1);
+      expect(rtcp.malformed).toBe(0);
       const summary = await call.hangup();
       expect(summary.status).toBe(200);
       await b.waitForEvent('CALL_CLOSED', 10_000);
