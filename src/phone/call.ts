@@ -15,7 +15,7 @@ import type { UserAgent } from '../sip/dialog/user-agent.js';
 import { OutgoingInvite, type InviteOutcome } from '../sip/dialog/outgoing-invite.js';
 import type { InviteSession, SessionEndReason } from '../sip/dialog/invite-session.js';
 import type { TargetAttempt } from '../sip/dialog/target-set.js';
-import { createOffer, negotiate, type AudioCodecName, type NegotiatedAudio } from '../sdp/index.js';
+import { LocalSdpSession, negotiate, type AudioCodecName, type LocalMediaOptions, type NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
 import type { DtmfDigitEvent, DtmfModeRequest } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
@@ -135,6 +135,8 @@ export class Call {
   private invite: OutgoingInvite | undefined;
   private socket: MediaSocket | undefined;
   private offer: Buffer | undefined;
+  /** Our side of the SDP (RFC 3264): the offer, then answers to the peer's re-INVITEs with the o= version kept. */
+  private sdp: LocalSdpSession | undefined;
   private readonly listeners = new Set<(e: CallEvent) => void>();
   private resolveEnded!: (s: CallSummary) => void;
   private resolveAnswered!: () => void;
@@ -170,13 +172,14 @@ export class Call {
   async start(): Promise<void> {
     const o = this.options;
     this.socket = await this.ctx.openSocket();
-    const offerInit: Parameters<typeof createOffer>[0] = {
+    const offerInit: LocalMediaOptions = {
       address: this.ctx.mediaAddress,
       port: this.socket.rtpPort,
       codecs: o.codecs ?? ['PCMU', 'PCMA'],
       ptime: 20,
     };
-    this.offer = Buffer.from(createOffer(offerInit));
+    this.sdp = new LocalSdpSession(offerInit);
+    this.offer = Buffer.from(this.sdp.offer());
     const host = this.target.host;
     const fromUser = o.from ?? 'umphone';
     const localHost = this.ctx.mediaAddress.includes(':') ? `[${this.ctx.mediaAddress}]` : this.ctx.mediaAddress;
@@ -350,14 +353,19 @@ export class Call {
     };
   }
 
-  /** A re-INVITE/UPDATE from the peer: answer with our SDP (hold, resume, refresh). */
+  /**
+   * A re-INVITE/UPDATE from the peer (hold, resume, session refresh): a real RFC 3264 answer from our SDP
+   * session — `sendonly` from the peer is answered `recvonly`, the o= version moves only if our side changed
+   * (§8) — and the media follows the new description. Without an offer we offer our current description.
+   */
   private onReoffer(offer: Buffer | undefined): { body: Buffer; contentType: string } | { reject: number; reason?: string } {
-    if (!offer) return { body: this.offer!, contentType: 'application/sdp' };
+    if (!this.sdp) return { reject: 491, reason: 'Request Pending' };
+    if (!offer) return { body: Buffer.from(this.sdp.offer()), contentType: 'application/sdp' };
     try {
-      // We answer with our original offer's media (same port, codecs); the peer's new SDP updates the send side.
-      const n = negotiate(this.offer!, offer);
-      this.media?.update(n);
-      return { body: this.offer!, contentType: 'application/sdp' };
+      const a = this.sdp.answer(offer);
+      this.media?.update(a.audio);
+      this.emit({ type: 'hold', onHold: a.audio.onHold });
+      return { body: Buffer.from(a.sdp), contentType: 'application/sdp' };
     } catch (e) {
       return { reject: 488, reason: `Not Acceptable Here (${(e as Error).message})`.slice(0, 100) };
     }

@@ -79,6 +79,23 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
     }
   });
 
+  it('answers the peer\'s hold and resume re-INVITEs (recvonly, then sendrecv) and takes its BYE', async () => {
+    const uas = await startSipp({ scenario: scenarioPath('uas-answer-hold.xml'), transport: 't1' });
+    const phone = await Phone.create({ localIp: '127.0.0.1' });
+    try {
+      const call = await phone.call(`sip:680@${uas.address};transport=tcp`, { rtpTimeoutMs: 0 });
+      const holds: boolean[] = [];
+      call.onEvent((e) => { if (e.type === 'hold') holds.push(e.onHold); });
+      const summary = await call.ended;
+      expect(summary.endedBy).toBe('remote (BYE)');
+      expect(holds).toEqual([true, false]);
+      expect((await uas.exited).code, uas.describe()).toBe(0);
+    } finally {
+      await phone.close();
+      uas.kill();
+    }
+  });
+
   it('stops a 302 loop', async () => {
     const uas = await startSipp({ scenario: scenarioPath('uas-redirect-loop.xml'), transport: 't1' });
     const phone = await Phone.create({ localIp: '127.0.0.1' });
