@@ -21,7 +21,6 @@ export function buildParser(io: CliIo) {
     .usage('$0 <command> [options]\n\nA SIP/RTP test phone: call Exchange UM, a PBX, an IVR or voicemail and script what the caller does.')
     .strict()
     .demandCommand(1, 'give a command, e.g. umphone call sip:680@um.example.com (see umphone --help)')
-    .recommendCommands()
     .version(VERSION)
     .help()
     .alias('h', 'help')

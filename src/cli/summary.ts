@@ -7,7 +7,7 @@
 import type { CallSummary, RedirectHop } from '../phone/call.js';
 import type { DtmfDigitEvent } from '../media/dtmf/index.js';
 
-const LABEL_WIDTH = 12;
+const LABEL_WIDTH = 13;
 
 function row(label: string, value: string): string {
   return `  ${label.padEnd(LABEL_WIDTH)}${value}`;

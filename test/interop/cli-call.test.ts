@@ -60,8 +60,8 @@ describe('umphone call against SIPp', () => {
       expect(r.stdout).toMatch(/… 180 Ringing \(ringing\)/);
       expect(r.stdout).toMatch(/✓ answered: 200, codec PCMU/);
       expect(r.stdout).toMatch(/── Call summary/);
-      expect(r.stdout).toMatch(/Result {6}answered \(200 OK\), ended by remote \(BYE\)/);
-      expect(r.stdout).toMatch(/Recordings {2}.*bye\.wav/);
+      expect(r.stdout).toMatch(/Result {7}answered \(200 OK\), ended by remote \(BYE\)/);
+      expect(r.stdout).toMatch(/Recordings {3}.*bye\.wav/);
       // -v: every message with a timestamp, a direction arrow and the transport.
       expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ──▶ TCP 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+ \(\d+ bytes\)\n {4}INVITE sip:680@/m);
       expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{3} ◀── TCP .*\n {4}SIP\/2\.0 200 OK/m);
@@ -128,7 +128,7 @@ describe('umphone call against SIPp', () => {
       const r = await child.exited;
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/SIGINT: hanging up \(BYE\)/);
-      expect(r.stdout).toMatch(/Result {6}answered \(200 OK\), ended by local \(BYE\)/);
+      expect(r.stdout).toMatch(/Result {7}answered \(200 OK\), ended by local \(BYE\)/);
       // SIPp's own exit code counts our closing the TCP connection after the BYE as an error: judge
       // by its message log (BYE received, 200 sent).
       await uas.exited;

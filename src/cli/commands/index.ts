@@ -6,6 +6,7 @@
 import type { CommandModule } from 'yargs';
 import { callCommand } from './call.js';
 import { devicesCommand } from './devices.js';
+import { listenCommand } from './listen.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -13,5 +14,6 @@ type AnyCommand = CommandModule<any, any>;
 export const commands: AnyCommand[] = [
   callCommand,
   devicesCommand,
+  listenCommand,
   // serve, listen, run and demo are added here by their modules (src/um, src/script, ...).
 ];

@@ -1,0 +1,238 @@
+/**
+ * `umphone listen`: gateway mode. The phone waits for calls the way Exchange UM expects of an "IP
+ * gateway" (OPTIONS pings answered 200, Play on Phone and notification calls answered), prints each
+ * call and its summary, and stops on Ctrl-C (BYE to active calls, WAVs finalized).
+ *
+ * Addresses: SIP and RTP bind one address, the one we advertise in Via, Contact and the SDP c= line.
+ * A wildcard (0.0.0.0, ::) cannot be advertised, and a UDP socket bound to it does not tell which
+ * local address a datagram came to, so the rule is: --local-ip names the address (never a wildcard);
+ * without it we take the address that routes to the first --allow entry (Exchange's), else the one
+ * that routes to the default gateway, else 127.0.0.1.
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { RealClock } from '../../util/clock.js';
+import { Phone } from '../../phone/phone.js';
+import { RtpSocketPair } from '../../rtp/socket.js';
+import { Listener, recordPathFor, type ListenerEvent } from '../../phone/listener.js';
+import { AddressFilter, AddressFilterError } from '../../phone/address-filter.js';
+import type { IncomingCall } from '../../phone/incoming-call.js';
+import { followTransfer } from '../../phone/refer.js';
+import { describeMessageSummary } from '../../phone/message-summary.js';
+import { loadWavForPlayback, type PlaybackAudio } from '../../media/wav/reader.js';
+import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.js';
+import { DTMF_MODES, parseCodecList } from '../call-settings.js';
+import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
+import { ConsoleView } from '../console-view.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatSummary } from '../summary.js';
+import { formatTrace } from '../trace.js';
+
+export interface ListenArgv {
+  'local-ip'?: string;
+  port?: number;
+  allow?: string;
+  'max-calls'?: number;
+  'auto-answer'?: number;
+  record?: string;
+  'record-both'?: boolean;
+  play?: string;
+  loop?: boolean;
+  codec?: string;
+  dtmf?: string;
+  'dtmf-sequence'?: string;
+  'follow-refer'?: boolean;
+  'rtp-timeout'?: number;
+  latch?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+const EXAMPLES = [
+  'Examples:',
+  '  Be Exchange UM\'s IP gateway on 10.0.0.7:5060, answering its calls at once, one WAV per call:',
+  '    umphone listen --local-ip 10.0.0.7 --allow 10.0.0.5 --auto-answer --record "call-{n}.wav"',
+  '  Ring on the console (a/Enter: answer, r: reject 486), follow transfers:',
+  '    umphone listen --port 5070 --follow-refer',
+].join('\n');
+
+function builder(y: Argv): Argv<ListenArgv> {
+  return y.options({
+    'local-ip': { type: 'string', describe: 'Address to bind and advertise (not 0.0.0.0; default: the one routing to --allow\'s first entry, else to the default gateway)' },
+    port: { type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
+    allow: { type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
+    'max-calls': { type: 'number', describe: 'Calls at once at most; more get 486 Busy Here' },
+    'auto-answer': { type: 'number', describe: 'Answer every call, after N seconds (--auto-answer alone: at once). Without a terminal: always on' },
+    record: { type: 'string', describe: 'Record each call to this WAV; {n} = call number, {callid} = Call-ID' },
+    'record-both': { type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
+    play: { type: 'string', describe: 'Play this WAV into each answered call' },
+    loop: { type: 'boolean', describe: 'Repeat --play until the call ends' },
+    codec: { type: 'string', default: 'pcmu,pcma', describe: 'Codecs we accept (pcmu, pcma); the caller\'s order decides' },
+    dtmf: { choices: DTMF_MODES, default: 'auto', describe: 'How to send DTMF' },
+    'dtmf-sequence': { type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
+    'follow-refer': { type: 'boolean', describe: 'On REFER, call the Refer-To target and hang up the transferred call once it answers' },
+    'rtp-timeout': { type: 'number', describe: 'Hang up when no RTP arrives for N seconds (default 30, 0 = never)' },
+    latch: { type: 'boolean', describe: 'Symmetric RTP: send to where the caller\'s RTP comes from' },
+    verbose: { alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
+    quiet: { alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
+  }).epilog(EXAMPLES) as unknown as Argv<ListenArgv>;
+}
+
+const WILDCARD = /^(0\.0\.0\.0|::|\[::\])$/;
+
+/** The address to bind and advertise (see the file comment). */
+export async function listenAddress(localIp: string | undefined, allow: AddressFilter | undefined, allowText: string | undefined): Promise<string> {
+  if (localIp !== undefined) {
+    if (WILDCARD.test(localIp)) {
+      throw new UsageError(`--local-ip ${localIp} cannot be advertised in Contact and SDP: give the address callers reach (e.g. --local-ip 10.0.0.7)`);
+    }
+    return localIp;
+  }
+  const first = allow && !allow.empty ? allowText!.split(',')[0]!.split('/')[0]!.trim() : undefined;
+  for (const probe of [first, '192.0.2.1'].filter((p): p is string => p !== undefined)) {
+    try {
+      return await Phone.localIpFor(probe);
+    } catch {
+      // no route: try the next
+    }
+  }
+  return '127.0.0.1';
+}
+
+export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
+  const view = new ConsoleView(io, { quiet: a.quiet ?? false, statusLine: false });
+  const fail = (code: number, text: string): number => {
+    view.error(`umphone: ${oneLine(text)}`);
+    return code;
+  };
+  let allow: AddressFilter | undefined;
+  let play: PlaybackAudio | undefined;
+  let localIp: string;
+  const dtmfMode = (a.dtmf ?? 'auto') as DtmfModeRequest;
+  try {
+    if (a.allow !== undefined) allow = AddressFilter.parse(a.allow);
+    if (a['max-calls'] !== undefined && !(Number.isInteger(a['max-calls']) && a['max-calls'] >= 1)) throw new UsageError('--max-calls must be a whole number ≥ 1');
+    if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
+    if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
+    if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
+    if (a.play !== undefined) play = await loadWavForPlayback(a.play);
+    localIp = await listenAddress(a['local-ip'], allow, a.allow);
+  } catch (e) {
+    return fail(ExitCode.usage, e instanceof UsageError || e instanceof AddressFilterError ? (e as Error).message : `bad option: ${(e as Error).message}`);
+  }
+  const codecs = parseCodecList(a.codec ?? 'pcmu,pcma');
+  const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
+  const autoRaw = a['auto-answer'];
+  const autoAnswer = autoRaw === undefined ? (interactive ? undefined : 0) : Number.isFinite(autoRaw) ? Math.max(0, autoRaw) : 0;
+  const clock = new RealClock();
+
+  let phone: Phone;
+  try {
+    phone = await Phone.create({
+      localIp, localPort: a.port ?? 5060, clock,
+      ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
+    });
+  } catch (e) {
+    return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);
+  }
+  const mediaOptions = {
+    codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
+    ...(a['rtp-timeout'] !== undefined ? { rtpTimeoutMs: a['rtp-timeout'] * 1000 } : {}),
+  };
+  const listener = new Listener(phone, {
+    ...(allow ? { allow } : {}),
+    ...(a['max-calls'] !== undefined ? { maxCalls: a['max-calls'] } : {}),
+    ...(autoAnswer !== undefined ? { autoAnswer } : {}),
+    openSocket: () => RtpSocketPair.open({ address: localIp }),
+    answerOptions: (n, callId) => ({
+      ...mediaOptions,
+      ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
+      ...(play ? { play, loop: a.loop ?? false } : {}),
+    }),
+  });
+  const ringing: IncomingCall[] = [];
+  const numbers = new Map<IncomingCall, number>();
+  listener.onEvent((e: ListenerEvent) => {
+    if (e.type === 'refused') view.error(`umphone: ${e.method} from ${e.source} refused with ${e.status}: ${e.why}`);
+    else if (e.type === 'voicemail') view.line(`${e.summary.account ?? e.source}: ${describeMessageSummary(e.summary)}`);
+    else if (e.type === 'call') {
+      numbers.set(e.call, e.n);
+      watchCall(e.n, e.call);
+    }
+  });
+  listener.onCall((call) => {
+    if (autoAnswer === undefined) {
+      ringing.push(call);
+      view.line(`call ${numbers.get(call)} ringing: a or Enter answers, r rejects (486)`);
+      void call.ended.then(() => {
+        const i = ringing.indexOf(call);
+        if (i >= 0) ringing.splice(i, 1);
+      });
+    }
+  });
+
+  const watchCall = (n: number, call: IncomingCall): void => {
+    const tag = `call ${n}`;
+    view.line(`${tag} from ${call.fromName ? `"${call.fromName}" ` : ''}${call.from} to ${call.requestUri} (${call.source.protocol.toUpperCase()} ${call.source.address}:${call.source.port})`);
+    call.onEvent((e) => {
+      if (e.type === 'answered') {
+        view.line(`${tag} answered: ${e.codec}, RTP to ${e.remote}`);
+        if (a['dtmf-sequence']) void call.sendDtmf(a['dtmf-sequence']).catch((err: Error) => view.error(`umphone: ${tag}: DTMF: ${err.message}`));
+      } else if (e.type === 'digit') view.line(`${tag} received DTMF ${e.digit.digit} (${e.digit.method})`);
+      else if (e.type === 'warning') view.error(`umphone: ${tag}: warning: ${e.message}`);
+      else if (e.type === 'hold') view.line(`${tag} ${e.onHold ? 'put on hold' : 'resumed'} by the caller`);
+      else if (e.type === 'voicemail') view.line(`${tag}: ${describeMessageSummary(e.summary)}`);
+      else if (e.type === 'transfer') {
+        view.line(`${tag} transfer requested to ${e.transfer.target}${e.transfer.referredBy ? ` by ${e.transfer.referredBy}` : ''}`);
+        if (a['follow-refer']) {
+          const next = followTransfer(e.transfer, (target) => phone.dial(target, { ...mediaOptions }), () => call.hangup());
+          next.onEvent((ne) => {
+            if (ne.type === 'answered') view.line(`${tag} transfer to ${e.transfer.target} answered`);
+            if (ne.type === 'digit') view.line(`${tag} (transferred) received DTMF ${ne.digit.digit}`);
+          });
+          void next.ended.then((s) => view.block(formatSummary(s, { title: `Call ${n} transfer summary` })));
+        }
+      }
+    });
+    void call.ended.then((s) => view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` })));
+  };
+
+  view.line(`listening on ${localIp}:${phone.endpoint.transport('tcp')!.local.port} (TCP and UDP)${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
+  const disposers: Array<() => void> = [];
+  if (interactive) {
+    disposers.push(io.rawInput!.start((chunk) => {
+      for (const ch of chunk) {
+        if (ch === '\u0003') return void stop();
+        const call = ringing.shift();
+        if (!call) continue;
+        if (ch === 'a' || ch === '\r' || ch === '\n') void call.answer().catch((err: Error) => view.error(`umphone: ${err.message}`));
+        else if (ch === 'r') call.reject(486, 'Busy Here');
+        else ringing.unshift(call);
+      }
+    }));
+  }
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return io.exitNow(ExitCode.interrupted);
+    stopping = true;
+    view.line('stopping: hanging up active calls');
+    await listener.close();
+    resolveStopped();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) disposers.push(io.onSignal(sig, () => void stop()));
+  await stopped;
+  for (const d of disposers) d();
+  await phone.close().catch(() => undefined);
+  return ExitCode.ok;
+}
+
+export const listenCommand: CommandModule<object, ListenArgv> = {
+  command: 'listen',
+  describe: 'Wait for calls (gateway mode for Exchange UM): answer OPTIONS, answer or ring, record, follow REFER',
+  builder,
+  handler: async (argv) => {
+    const ctx = contextOf(argv);
+    ctx.exitCode = await runListen(argv, ctx.io);
+  },
+};

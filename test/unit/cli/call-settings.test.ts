@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callSettingsFromArgv, parseCodecList, parseHeaderOption, type CallArgv } from '../../../src/cli/call-settings.js';
+import { wantSoundCard } from '../../../src/cli/run-call.js';
+import { UsageError } from '../../../src/phone/call-headers.js';
+
+const base: CallArgv = { target: 'sip:680@um.example.com' };
+
+describe('callSettingsFromArgv', () => {
+  it('has the documented defaults', () => {
+    const s = callSettingsFromArgv(base);
+    expect(s.transport).toBe('tcp');
+    expect(s.targetHost).toBe('um.example.com');
+    expect(s.audio).toBe('auto');
+    expect(s.call).toEqual({
+      diversion: [], diversionReason: 'no-answer', historyInfo: false, codecs: ['PCMU', 'PCMA'],
+      dtmf: { mode: 'auto' }, maxRedirects: 5, headers: [], latch: false, loop: false,
+    });
+    expect(s.durationMs).toBeUndefined();
+  });
+
+  it('converts every option', () => {
+    const rec = join(tmpdir(), 'x.wav');
+    const s = callSettingsFromArgv({
+      ...base, transport: 'udp', from: '111', name: 'Test Phone', to: '680', localIp: '10.0.0.2', localPort: 5070,
+      user: 'u', password: 'p', diversion: [613, '614'], diversionReason: 'user-busy', historyInfo: true,
+      codec: 'PCMA, pcmu', maxRedirects: 2, record: rec, recordBoth: true, play: 'in.wav', loop: true,
+      duration: 2.5, dtmf: 'info', dtmfSequence: 1234, dtmfDuration: 120, dtmfGap: 60, dtmfInitialSilence: 300,
+      dtmfLevel: -10, latch: true, rtpTimeout: 0, header: ['X-Foo: bar', 'X-Empty:'], json: join(tmpdir(), 'x.json'),
+      audio: false, outputDevice: 3, inputDevice: 'USB', verbose: true,
+    });
+    expect(s.transport).toBe('udp');
+    expect(s.localIp).toBe('10.0.0.2');
+    expect(s.localPort).toBe(5070);
+    expect(s.credentials).toEqual({ username: 'u', password: 'p' });
+    expect(s.call).toMatchObject({
+      from: '111', name: 'Test Phone', to: '680', diversion: ['613', '614'], diversionReason: 'user-busy',
+      historyInfo: true, codecs: ['PCMA', 'PCMU'], maxRedirects: 2, record: rec, recordBoth: true, loop: true,
+      dtmf: { mode: 'info', durationMs: 120, gapMs: 60, initialSilenceMs: 300, levelDbm0: -10 },
+      latch: true, rtpTimeoutMs: 0, headers: [['X-Foo', 'bar'], ['X-Empty', '']],
+    });
+    expect(s.playPath).toBe('in.wav');
+    expect(s.durationMs).toBe(2500);
+    expect(s.dtmfSequence).toBe('1234');
+    expect(s.audio).toBe('off');
+    expect(s.outputDevice).toBe(3);
+    expect(s.verbose).toBe(true);
+  });
+
+  it('takes the host to route to from maddr when the target has one', () => {
+    expect(callSettingsFromArgv({ target: 'sip:680@um.example.com;maddr=10.0.0.5' }).targetHost).toBe('10.0.0.5');
+  });
+
+  it.each([
+    [{ target: 'tel:+15551234' }, 'bad call target "tel:+15551234": umphone calls sip: or sips: URIs (no gateway for tel:)'],
+    [{ target: 'http://example.com' }, /no gateway for http:/],
+    [{ target: '' }, /the call target is empty/],
+    [{ transport: 'sctp' }, '--transport must be tcp or udp (got sctp)'],
+    [{ codec: 'g729' }, 'unsupported codec "g729": umphone speaks pcmu and pcma (G.711)'],
+    [{ codec: ' , ' }, '--codec needs at least one codec (pcmu, pcma)'],
+    [{ duration: -1 }, '--duration must be a number of seconds > 0 (got -1)'],
+    [{ duration: Number.NaN }, '--duration must be a number of seconds > 0 (got NaN)'],
+    [{ localPort: 70000 }, '--local-port must be a port number 0-65535 (got 70000)'],
+    [{ maxRedirects: 1.5 }, '--max-redirects must be a whole number ≥ 0 (got 1.5)'],
+    [{ rtpTimeout: -3 }, /--rtp-timeout must be/],
+    [{ dtmfDuration: 10 }, '--dtmf-duration must be between 40 and 10000 ms (got 10)'],
+    [{ dtmfLevel: 3 }, '--dtmf-level must be between -40 and 0 dBm0 (got 3)'],
+    [{ dtmf: 'sms' }, /--dtmf must be one of auto, rfc4733, inband, info/],
+    [{ diversionReason: 'lunch' }, /--diversion-reason must be one of/],
+    [{ dtmfSequence: '12x' }, 'bad --dtmf-sequence: DTMF sequence "12x" has an invalid character "x" at index 2.'],
+    [{ user: 'u' }, '--user and --password go together'],
+    [{ recordBoth: true }, '--record-both needs --record FILE'],
+    [{ loop: true }, '--loop needs --play FILE'],
+    [{ quiet: true, verbose: true }, '--quiet and --verbose exclude each other'],
+    [{ header: ['NoColon'] }, 'bad --header "NoColon": write it as "Name: value"'],
+    [{ header: ['Bad Name: x'] }, /bad --header/],
+    [{ record: '/nonexistent-dir/x.wav' }, '--record /nonexistent-dir/x.wav: the folder /nonexistent-dir does not exist'],
+    [{ json: '/nonexistent-dir/x.json' }, /--json .*does not exist/],
+    [{ diversion: [''] }, '--diversion needs a number or SIP URI'],
+  ] as Array<[Partial<CallArgv>, string | RegExp]>)('%j is a usage error', (over, message) => {
+    const call = () => callSettingsFromArgv({ ...base, ...over });
+    expect(call).toThrow(UsageError);
+    expect(call).toThrow(message);
+  });
+});
+
+describe('parsers', () => {
+  it('keeps the codec order and drops repeats', () => {
+    expect(parseCodecList('pcma,PCMU,pcma')).toEqual(['PCMA', 'PCMU']);
+    expect(parseCodecList('ulaw,alaw')).toEqual(['PCMU', 'PCMA']);
+  });
+
+  it('splits a header at the first colon', () => {
+    expect(parseHeaderOption('X-Url: http://a:b')).toEqual(['X-Url', 'http://a:b']);
+  });
+});
+
+describe('wantSoundCard', () => {
+  it.each([
+    ['auto', true, {}, true],
+    ['auto', true, { CI: 'true' }, false],
+    ['auto', false, {}, false],
+    ['on', false, { CI: '1' }, true],
+    ['off', true, {}, false],
+  ] as const)('%s, tty=%s, env %j → %s', (audio, tty, env, want) => {
+    expect(wantSoundCard({ audio }, { stdoutIsTTY: tty, env })).toBe(want);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/cli/cli.js';
+import type { CliIo } from '../../../src/cli/context.js';
+
+function fakeIo(): CliIo & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out(text: string) { io.stdout += text; },
+    err(text: string) { io.stderr += text; },
+    stdoutIsTTY: false,
+    columns: () => 100,
+    rawInput: undefined,
+    env: {},
+    onSignal: () => () => undefined,
+    exitNow: (code: number): never => { throw new Error(`exit ${code}`); },
+  };
+  return io;
+}
+
+describe('runCli', () => {
+  it.each([
+    [[], 'umphone: give a command, e.g. umphone call sip:680@um.example.com (see umphone --help)\n'],
+    [['dial'], /^umphone: Unknown argument: dial/],
+    [['call'], 'umphone: Not enough non-option arguments: got 0, need at least 1\n'],
+    [['call', 'sip:a@b', '--transport', 'sctp'], 'umphone: Invalid values: Argument: transport, Given: "sctp", Choices: "tcp", "udp"\n'],
+    [['call', 'sip:a@b', '--codec', 'g729'], 'umphone: unsupported codec "g729": umphone speaks pcmu and pcma (G.711)\n'],
+    [['call', 'sip:a@b', '--nope'], 'umphone: Unknown argument: nope\n'],
+    [['call', 'sip:a@b', '--duration', 'abc'], 'umphone: --duration must be a number of seconds > 0 (got NaN)\n'],
+  ])('%j → exit 2, one line on stderr, nothing on stdout', async (argv, message) => {
+    const io = fakeIo();
+    expect(await runCli(argv, io)).toBe(2);
+    expect(io.stdout).toBe('');
+    if (typeof message === 'string') expect(io.stderr).toBe(message);
+    else expect(io.stderr).toMatch(message);
+    expect(io.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('prints --help to stdout with the commands and exit codes', async () => {
+    const io = fakeIo();
+    expect(await runCli(['--help'], io)).toBe(0);
+    expect(io.stdout).toMatch(/umphone call <target>/);
+    expect(io.stdout).toMatch(/umphone devices/);
+    expect(io.stdout).toMatch(/^ {2}8 {4}transport error/m);
+    expect(io.stderr).toBe('');
+  });
+
+  it('prints the version', async () => {
+    const io = fakeIo();
+    expect(await runCli(['--version'], io)).toBe(0);
+    expect(io.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
