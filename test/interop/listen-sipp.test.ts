@@ -12,6 +12,8 @@ import { Phone } from '../../src/phone/phone.js';
 import { Listener } from '../../src/phone/listener.js';
 import { AddressFilter } from '../../src/phone/address-filter.js';
 import { RtpSocketPair } from '../../src/rtp/socket.js';
+import { followTransfer } from '../../src/phone/refer.js';
+import type { Call } from '../../src/phone/call.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
 import { killAllChildren } from '../support/child-process.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
@@ -100,6 +102,46 @@ describe('listen against SIPp callers', () => {
     } finally {
       await g.listener.close();
       await g.phone.close();
+    }
+  });
+
+  it('on REFER answers 202, sends NOTIFY sipfrag, calls the Refer-To target and hangs up the original call', async () => {
+    const pcap = join(dir, 'op.pcap');
+    writeG711Pcap(pcap, prompt.subarray(0, 8000), { law: 'PCMU' });
+    const opPort = await freeSipPort();
+    const op = await startSipp({ scenario: scenarioPath('uas-answer-play.xml'), transport: 't1', localPort: opPort, files: { 'audio.pcap': pcap } });
+    const g = await gateway();
+    let transferred: Call | undefined;
+    const targets: string[] = [];
+    g.listener.onEvent((e) => {
+      if (e.type !== 'call') return;
+      e.call.onEvent((ce) => {
+        if (ce.type !== 'transfer') return;
+        targets.push(ce.transfer.target);
+        transferred = followTransfer(ce.transfer, (t) => g.phone.dial(t, { rtpTimeoutMs: 0 }), () => e.call.hangup());
+      });
+    });
+    try {
+      const aa = await startSipp({
+        scenario: scenarioPath('uac-invite-refer.xml'), transport: 't1', remote: `127.0.0.1:${g.port}`, service: '680',
+        vars: { refer_port: String(opPort), refer_transport: 'tcp' },
+      });
+      expect((await aa.exited).code, aa.describe()).toBe(0);
+      expect(targets).toEqual([`sip:op@127.0.0.1:${opPort};transport=tcp`]);
+      const notifies = aa.messages().filter((m) => m.direction === 'received' && m.method === 'NOTIFY');
+      expect(notifies.map((n) => n.body.trim())).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+      expect(notifies[0]!.header('Content-Type')).toBe('message/sipfrag;version=2.0');
+      expect(notifies[0]!.header('Event')).toBe('refer;id=2');
+      expect(notifies.map((n) => n.header('Subscription-State'))).toEqual(['active;expires=60', 'active;expires=60', 'terminated;reason=noresource']);
+      expect(transferred!.state).toBe('answered');
+      await transferred!.hangup();
+      expect((await op.exited).code, op.describe()).toBe(0);
+      const opInvite = op.messages().find((m) => m.direction === 'received' && m.method === 'INVITE')!;
+      expect(opInvite.firstLine).toBe(`INVITE sip:op@127.0.0.1:${opPort};transport=tcp SIP/2.0`);
+    } finally {
+      await g.listener.close();
+      await g.phone.close();
+      op.kill();
     }
   });
 });
