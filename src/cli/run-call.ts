@@ -11,7 +11,7 @@
  * and the exit code is 130; after it a BYE ends the call normally (0). A second interrupt while hanging
  * up leaves at once: recordings stay valid because the WAV writer patches its header as it goes.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
 import { CallFailedError, type Call, type CallSummary } from '../phone/call.js';
@@ -34,6 +34,18 @@ const STATUS_REFRESH_MS = 500;
 export function wantSoundCard(s: Pick<CallSettings, 'audio'>, io: Pick<CliIo, 'stdoutIsTTY' | 'env'>): boolean {
   if (s.audio !== 'auto') return s.audio === 'on';
   return io.stdoutIsTTY && !io.env['CI'];
+}
+
+/**
+ * Whether this machine has anything PortAudio could open: always assumed off Linux; on Linux an ALSA
+ * device node or a PulseAudio/PipeWire server (env or the user's runtime socket).
+ */
+export function soundSystemPresent(env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean = existsSync): boolean {
+  if (process.platform !== 'linux') return true;
+  if (env['PULSE_SERVER'] || env['PIPEWIRE_REMOTE']) return true;
+  const runtime = env['XDG_RUNTIME_DIR'];
+  if (runtime && (exists(`${runtime}/pulse/native`) || exists(`${runtime}/pipewire-0`))) return true;
+  return exists('/dev/snd');
 }
 
 export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
@@ -65,7 +77,11 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
   }
 
   let audio: OpenedAudio | undefined;
-  if (wantSoundCard(s, io)) {
+  const hasSound = s.audio === 'on' || soundSystemPresent(io.env);
+  if (wantSoundCard(s, io) && !hasSound) {
+    // PortAudio would only fill the terminal with ALSA's own complaints before finding nothing.
+    view.error('umphone: no sound card here (no /dev/snd, no PulseAudio or PipeWire socket): going on without sound (--audio tries anyway)');
+  } else if (wantSoundCard(s, io)) {
     try {
       audio = await openAudio({
         clock,

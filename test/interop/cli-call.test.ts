@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadWavForPlaybackSync, readWavInfo } from '../../src/media/wav/reader.js';
 import { killAllChildren, pollUntil, spawnTracked, type ExitInfo, type TrackedChild } from '../support/child-process.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
+import { startBaresip } from '../support/baresip.js';
 import { freeTcpPort } from '../support/ports.js';
 import { writeG711Pcap } from '../support/pcap.js';
 
@@ -157,6 +158,28 @@ describe('umphone call against SIPp', () => {
       expect(received).toEqual(['INVITE', 'CANCEL', 'ACK']);
     } finally {
       await uas.kill();
+    }
+  });
+});
+
+describe('umphone call against baresip (UDP)', () => {
+  it('sends --dtmf-sequence once answered and hangs up after --duration', async () => {
+    const b = await startBaresip({ transport: 'udp' });
+    const json = join(dir, 'dtmf.json');
+    try {
+      const r = await run(['call', b.uri, '--transport', 'udp', '--dtmf-sequence', '12,3', '--duration', '3', '--no-audio', '--json', json]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^Calling sip:uas@127\.0\.0\.1:\d+;transport=udp$/m);
+      expect(r.stdout).toMatch(/^▶ DTMF sent: 12,3$/m);
+      expect(r.stdout).toMatch(/^duration of 3 s reached: hanging up$/m);
+      expect(r.stdout).toMatch(/^ {2}DTMF sent {4}123 \(rfc4733\)$/m);
+      expect(b.receivedDigits()).toBe('123');
+      const summary = JSON.parse(readFileSync(json, 'utf8')) as { durationMs: number; endedBy: string };
+      expect(summary.endedBy).toBe('local (BYE)');
+      expect(summary.durationMs).toBeGreaterThanOrEqual(3000);
+      await b.waitForEvent('CALL_CLOSED', 5000);
+    } finally {
+      await b.stop();
     }
   });
 });

@@ -6,6 +6,7 @@
 import type { CommandModule } from 'yargs';
 import { callCommand } from './call.js';
 import { devicesCommand } from './devices.js';
+import { runCommand } from './run.js';
 import { listenCommand } from './listen.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,5 +16,6 @@ export const commands: AnyCommand[] = [
   callCommand,
   devicesCommand,
   listenCommand,
+  runCommand,
   // serve, listen, run and demo are added here by their modules (src/um, src/script, ...).
 ];

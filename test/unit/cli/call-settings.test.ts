@@ -107,3 +107,15 @@ describe('wantSoundCard', () => {
     expect(wantSoundCard({ audio }, { stdoutIsTTY: tty, env })).toBe(want);
   });
 });
+
+describe('soundSystemPresent', () => {
+  it.skipIf(process.platform !== 'linux')('looks for ALSA devices or a PulseAudio/PipeWire server on Linux', async () => {
+    const { soundSystemPresent } = await import('../../../src/cli/run-call.js');
+    const none = () => false;
+    expect(soundSystemPresent({}, none)).toBe(false);
+    expect(soundSystemPresent({ PULSE_SERVER: 'unix:/tmp/p' }, none)).toBe(true);
+    expect(soundSystemPresent({ XDG_RUNTIME_DIR: '/run/user/1' }, (p) => p === '/run/user/1/pulse/native')).toBe(true);
+    expect(soundSystemPresent({ XDG_RUNTIME_DIR: '/run/user/1' }, (p) => p === '/run/user/1/pipewire-0')).toBe(true);
+    expect(soundSystemPresent({}, (p) => p === '/dev/snd')).toBe(true);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * `umphone run <script.yaml>`: run a caller script (src/script) with a timeline on the console and
+ * optional reports (--report junit.xml, --report result.json: the format by the extension).
+ *
+ * Exit codes: 0 every step passed, 1 a step failed, 2 the script is bad (its line and the reason on
+ * stderr) or the command line is, 3 a call could not be set up (and the script did not expect that).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { RealClock } from '../../util/clock.js';
+import { Phone } from '../../phone/phone.js';
+import { parseTarget } from '../../phone/call-headers.js';
+import { Listener } from '../../phone/listener.js';
+import { RtpSocketPair } from '../../rtp/socket.js';
+import { loadScript } from '../../script/parse.js';
+import { runScript, type IncomingScriptCall } from '../../script/runner.js';
+import { jsonReport } from '../../script/report-json.js';
+import { junitReport } from '../../script/report-junit.js';
+import { RunExit } from '../../script/results.js';
+import { ScriptError } from '../../script/errors.js';
+import type { Script } from '../../script/types.js';
+import { contextOf, type CliContext } from '../context.js';
+
+interface RunArgv {
+  file: string;
+  report?: string[];
+  var?: string[];
+  out?: string;
+  'local-ip'?: string;
+  'local-port'?: number;
+  transport: 'tcp' | 'udp';
+  user?: string;
+  password?: string;
+  quiet?: boolean;
+}
+
+const EPILOG = [
+  'Examples:',
+  '  Record the greeting of mailbox 613 (Exchange UM, reached by Diversion):',
+  '    umphone run scripts/examples/record-greeting.yaml',
+  '  Log in to a mailbox, with a JUnit report for CI:',
+  '    umphone run scripts/examples/subscriber-login.yaml --var ext=613 --var pin=1234 --report junit.xml',
+  '',
+  'The steps and their options: scripts/examples/README.md',
+  '',
+  'Exit codes: 0 every step passed, 1 a step failed, 2 bad script or usage (with the line and',
+  'the reason), 3 a call could not be set up (and the script did not expect it).',
+].join('\n');
+
+function builder(y: Argv): Argv<RunArgv> {
+  return y
+    .positional('file', { describe: 'The script (YAML)', type: 'string', demandOption: true })
+    .options({
+      report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON (repeatable)' },
+      var: { type: 'string', array: true, describe: 'Set a script variable: --var ext=613 (repeatable; overrides vars:)' },
+      out: { type: 'string', describe: 'Folder for the recordings (default: the working directory)' },
+      'local-ip': { type: 'string', describe: 'Address to bind and advertise (default: the one routing to the first target)' },
+      'local-port': { type: 'number', describe: 'SIP port to listen on (default: any free port; listen: scripts want a fixed one)' },
+      transport: { choices: ['tcp', 'udp'] as const, default: 'tcp' as const, describe: 'Transport when a target names none' },
+      user: { type: 'string', describe: 'Digest user name (401/407 challenges)' },
+      password: { type: 'string', describe: 'Digest password' },
+      quiet: { alias: 'q', type: 'boolean', describe: 'Print only failures and the result line' },
+    })
+    .epilog(EPILOG) as unknown as Argv<RunArgv>;
+}
+
+export const runCommand: CommandModule<object, RunArgv> = {
+  command: 'run <file>',
+  describe: 'Run a caller script (wait for prompts, send DTMF, record, expect) and report',
+  builder,
+  handler: async (argv) => {
+    const ctx = contextOf(argv);
+    ctx.exitCode = await runScriptCommand(argv, ctx);
+  },
+};
+
+export async function runScriptCommand(argv: RunArgv, ctx: CliContext): Promise<number> {
+  const vars: Record<string, string> = {};
+  for (const v of argv.var ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+    if (!m) {
+      ctx.io.err(`umphone: --var ${v}: write name=value\n`);
+      return RunExit.badScript;
+    }
+    vars[m[1]!] = m[2]!;
+  }
+  for (const r of argv.report ?? []) {
+    if (!/\.(xml|json)$/i.test(r)) {
+      ctx.io.err(`umphone: --report ${r}: the file name must end in .xml (JUnit) or .json\n`);
+      return RunExit.badScript;
+    }
+  }
+  let script: Script;
+  try {
+    script = loadScript(argv.file, { env: ctx.io.env, vars });
+  } catch (e) {
+    if (e instanceof ScriptError) {
+      ctx.io.err(`${e.message}\n`);
+      return RunExit.badScript;
+    }
+    throw e;
+  }
+  const clock = new RealClock();
+  let localIp = argv['local-ip'];
+  const first = script.iterations[0]?.call?.target;
+  if (!localIp && first) {
+    try {
+      localIp = await Phone.localIpFor(parseTarget(first, argv.transport).host);
+    } catch {
+      localIp = '127.0.0.1';
+    }
+  }
+  let phone: Phone;
+  try {
+    phone = await Phone.create({
+      localIp: localIp ?? '127.0.0.1',
+      transport: argv.transport,
+      clock,
+      ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}),
+      ...(argv.user && argv.password ? { credentials: { username: argv.user, password: argv.password } } : {}),
+    });
+  } catch (e) {
+    ctx.io.err(`umphone: cannot open the SIP transports: ${(e as Error).message}\n`);
+    return RunExit.setupFailed;
+  }
+  const needsListener = script.iterations.some((i) => i.listen);
+  const listener = needsListener
+    ? new Listener(phone, { openSocket: () => RtpSocketPair.open({ address: phone.localIp }) })
+    : undefined;
+  if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
+  const quiet = argv.quiet ?? false;
+  try {
+    const result = await runScript(script, {
+      phone,
+      clock,
+      log: (line) => {
+        if (!quiet || line.includes('✗')) ctx.io.out(`${line}\n`);
+      },
+      ...(argv.out ? { outDir: argv.out } : {}),
+      ...(listener ? { nextCall: (timeoutMs: number) => listener.nextCall({ timeoutMs }) as Promise<IncomingScriptCall> } : {}),
+    });
+    const steps = result.iterations.flatMap((i) => i.steps);
+    const failed = steps.filter((s) => s.status === 'failed').length;
+    const setup = result.iterations.filter((i) => i.setupFailed).length;
+    ctx.io.out(`${result.passed ? 'PASSED' : 'FAILED'}: ${steps.filter((s) => s.status === 'passed').length}/${steps.length} steps passed`
+      + `${failed ? `, ${failed} failed` : ''}${setup ? `, ${setup} call(s) not set up` : ''} in ${result.iterations.length} call(s), ${(result.durationMs / 1000).toFixed(1)} s\n`);
+    for (const r of argv.report ?? []) {
+      try {
+        writeFileSync(r, /\.xml$/i.test(r) ? junitReport(result) : jsonReport(result));
+      } catch (e) {
+        ctx.io.err(`umphone: cannot write ${r}: ${(e as Error).message}\n`);
+      }
+    }
+    return result.exitCode;
+  } finally {
+    await listener?.close();
+    await phone.close();
+  }
+}
