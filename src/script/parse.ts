@@ -1,0 +1,264 @@
+/**
+ * Reads a caller script (YAML) into a checked Script: the header (`call:` or `listen:`), `vars:`,
+ * `foreach:` / `repeat:`, `vad:` and the steps. Every error names the file and the line of the
+ * offending node (`script.yaml:7: unknown step "wiat_for"`), and every iteration is resolved here
+ * (variables substituted, WAVs loaded), so a script that cannot run fails before the first call.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, basename, isAbsolute, resolve } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { VadOptions } from '../media/analysis/vad.js';
+import { loadWavForPlaybackSync, type PlaybackAudio } from '../media/wav/reader.js';
+import { parseCsv, CsvError } from './csv.js';
+import { ScriptError } from './errors.js';
+import { substitute, UnknownVariableError, type Vars } from './vars.js';
+import { StepReader } from './parse-steps.js';
+import type { CallHeader, Iteration, ListenHeader, Script } from './types.js';
+
+export interface LoadOptions {
+  /** Environment for ${env.NAME}. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Extra variables (the command line's --var name=value); they override vars:. */
+  vars?: Record<string, string>;
+}
+
+const TOP_KEYS = ['name', 'call', 'listen', 'vars', 'foreach', 'repeat', 'vad', 'steps'];
+
+/** Reads and checks a script file. Throws ScriptError. */
+export function loadScript(path: string, options: LoadOptions = {}): Script {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ScriptError(path, 1, `cannot read the script (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseScript(text, path, options);
+}
+
+/** The context every node reader shares: file, line counter, current variables, audio cache. */
+export class ScriptContext {
+  vars: Vars = {};
+  private readonly audio = new Map<string, PlaybackAudio>();
+  constructor(readonly file: string, readonly lines: LineCounter, readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  lineOf(node: Node | Pair | null | undefined): number {
+    const n = node && 'range' in node ? node : (node as Pair | undefined)?.key as Node | undefined;
+    const at = n?.range?.[0];
+    return at === undefined ? 1 : this.lines.linePos(at).line;
+  }
+
+  fail(node: Node | Pair | null | undefined, reason: string): never {
+    throw new ScriptError(this.file, this.lineOf(node), reason);
+  }
+
+  /** A scalar as a string, variables substituted. */
+  str(node: unknown, what: string): string {
+    if (!isScalar(node) || node.value === null || typeof node.value === 'object') this.fail(node as Node, `${what} must be a text or a number`);
+    try {
+      return substitute(String(node.value), this.vars, this.env);
+    } catch (e) {
+      if (e instanceof UnknownVariableError) this.fail(node, e.message);
+      throw e;
+    }
+  }
+
+  /** A path to an input file: relative to the script's folder, else to the working directory. */
+  inputPath(node: unknown, what: string): string {
+    const p = this.str(node, what);
+    if (isAbsolute(p)) return p;
+    const near = resolve(dirname(this.file), p);
+    return existsSync(near) || !existsSync(resolve(p)) ? near : resolve(p);
+  }
+
+  /** A WAV to play or to compare with, loaded once (8 kHz mono). */
+  wav(node: unknown, what: string): { file: string; audio: Int16Array; playback: PlaybackAudio } {
+    const file = this.inputPath(node, what);
+    let playback = this.audio.get(file);
+    if (!playback) {
+      try {
+        playback = loadWavForPlaybackSync(file);
+      } catch (e) {
+        this.fail(node as Node, `${what} ${this.str(node, what)}: ${(e as Error).message}`);
+      }
+      this.audio.set(file, playback);
+    }
+    return { file, audio: playback.samples, playback };
+  }
+}
+
+export function parseScript(text: string, file: string, options: LoadOptions = {}): Script {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const ctx: ScriptContext = new ScriptContext(file, lines, options.env ?? {});
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
+    throw new ScriptError(file, line, `not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const root = doc.contents;
+  if (!isMap(root)) ctx.fail(root, 'a script is a mapping with call: (or listen:) and steps:');
+  for (const pair of root.items) {
+    const k = isScalar(pair.key) ? String(pair.key.value) : '';
+    if (!TOP_KEYS.includes(k)) ctx.fail(pair.key as Node, `unknown key "${k}" (a script has ${TOP_KEYS.join(', ')})`);
+  }
+  const get = (k: string): Node | undefined => root.get(k, true) as Node | undefined;
+  const callNode = get('call');
+  const listenNode = get('listen');
+  if (!callNode && !listenNode) ctx.fail(root, 'the script needs call: (a number to call) or listen: (wait for a call)');
+  if (callNode && listenNode) ctx.fail(listenNode, 'call: and listen: cannot both be given');
+  const stepsNode = get('steps');
+  if (!isSeq(stepsNode) || stepsNode.items.length === 0) ctx.fail(stepsNode ?? root, 'steps: must be a list of at least one step');
+
+  // Variables: vars:, then the command line's, then each foreach row.
+  const baseVars: Record<string, string> = {};
+  const varsNode = get('vars');
+  if (varsNode) {
+    if (!isMap(varsNode)) ctx.fail(varsNode, 'vars: must be a mapping of names to values');
+    for (const p of varsNode.items) {
+      const name = ctx.str(p.key, 'a variable name');
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.fail(p.key as Node, `"${name}" is not a variable name`);
+      ctx.vars = baseVars;
+      baseVars[name] = ctx.str(p.value, `vars.${name}`);
+    }
+  }
+  Object.assign(baseVars, options.vars ?? {});
+  const rows = iterationRows(ctx, get('foreach'), get('repeat'));
+  const scriptName = get('name') ? (ctx.vars = baseVars, ctx.str(get('name'), 'name:')) : basename(file).replace(/\.ya?ml$/i, '');
+  const vad = get('vad') ? vadOptions(ctx, get('vad')!) : undefined;
+
+  const iterations: Iteration[] = rows.map((row, k) => {
+    const vars = { ...baseVars, ...row, iteration: String(k + 1) };
+    ctx.vars = vars;
+    const it: Iteration = {
+      index: k + 1,
+      label: Object.entries(row).map(([n, v]) => `${n}=${v}`).join(' '),
+      vars,
+      steps: new StepReader(ctx).steps(stepsNode),
+    };
+    if (callNode) it.call = callHeader(ctx, callNode);
+    if (listenNode) it.listen = listenHeader(ctx, listenNode);
+    return it;
+  });
+  const script: Script = { file, name: scriptName, iterations };
+  if (vad) script.vad = vad;
+  return script;
+}
+
+function iterationRows(ctx: ScriptContext, foreach: Node | undefined, repeat: Node | undefined): Array<Record<string, string>> {
+  let rows: Array<Record<string, string>> = [{}];
+  if (foreach) {
+    if (isMap(foreach) && foreach.has('csv')) {
+      const csvNode = foreach.get('csv', true);
+      const path = ctx.inputPath(csvNode, 'foreach.csv');
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (e) {
+        ctx.fail(csvNode as Node, `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      try {
+        rows = parseCsv(text).rows.map((r) => r.values);
+      } catch (e) {
+        if (e instanceof CsvError) throw new ScriptError(path, e.line, e.message);
+        throw e;
+      }
+      if (rows.length === 0) ctx.fail(csvNode as Node, `${path} has a header but no rows`);
+    } else if (isSeq(foreach)) {
+      rows = foreach.items.map((item) => {
+        if (!isMap(item)) ctx.fail(item as Node, 'each foreach: entry is a mapping of variables');
+        const row: Record<string, string> = {};
+        for (const p of item.items) row[ctx.str(p.key, 'a variable name')] = ctx.str(p.value, 'a variable');
+        return row;
+      });
+    } else {
+      ctx.fail(foreach, 'foreach: takes { csv: file.csv } or a list of variable mappings');
+    }
+  }
+  if (repeat) {
+    const n = Number(ctx.str(repeat, 'repeat:'));
+    if (!Number.isInteger(n) || n < 1 || n > 100_000) ctx.fail(repeat, 'repeat: must be a whole number from 1');
+    rows = rows.flatMap((r) => Array.from({ length: n }, () => ({ ...r })));
+  }
+  return rows;
+}
+
+function vadOptions(ctx: ScriptContext, node: Node): VadOptions {
+  if (!isMap(node)) ctx.fail(node, 'vad: must be a mapping (margin_db, min_speech_dbfs, onset, hangover, floor_window)');
+  const o: VadOptions = {};
+  for (const p of node.items) {
+    const k = ctx.str(p.key, 'a vad: setting');
+    const num = (): number => {
+      const v = Number(ctx.str(p.value, `vad.${k}`));
+      if (!Number.isFinite(v)) ctx.fail(p.value as Node, `vad.${k} must be a number`);
+      return v;
+    };
+    const reader = new StepReader(ctx);
+    switch (k) {
+      case 'margin_db': o.marginDb = num(); break;
+      case 'min_speech_dbfs': o.minSpeechDbfs = num(); break;
+      case 'onset': o.onsetMs = reader.duration(p.value, 'vad.onset'); break;
+      case 'hangover': o.hangoverMs = reader.duration(p.value, 'vad.hangover'); break;
+      case 'floor_window': o.floorWindowMs = reader.duration(p.value, 'vad.floor_window'); break;
+      default: ctx.fail(p.key as Node, `unknown vad: setting "${k}" (margin_db, min_speech_dbfs, onset, hangover, floor_window)`);
+    }
+  }
+  return o;
+}
+
+const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout'];
+
+function callHeader(ctx: ScriptContext, node: Node): CallHeader {
+  if (isScalar(node)) return { line: ctx.lineOf(node), target: ctx.str(node, 'call:'), diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
+  if (!isMap(node)) ctx.fail(node, 'call: is a target URI or a mapping with target:');
+  const m = node as YAMLMap;
+  const reader = new StepReader(ctx);
+  const h: CallHeader = { line: ctx.lineOf(node), target: '', diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
+  for (const p of m.items) {
+    const k = ctx.str(p.key, 'a call: setting');
+    const v = p.value as Node;
+    switch (k) {
+      case 'target': h.target = ctx.str(v, 'call.target'); break;
+      case 'from': h.from = ctx.str(v, 'call.from'); break;
+      case 'name': h.name = ctx.str(v, 'call.name'); break;
+      case 'to': h.to = ctx.str(v, 'call.to'); break;
+      case 'diversion': h.diversion = isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.diversion')) : ctx.str(v, 'call.diversion').split(/[,\s]+/).filter(Boolean); break;
+      case 'diversion_reason': h.diversionReason = ctx.str(v, 'call.diversion_reason'); break;
+      case 'history_info': h.historyInfo = reader.bool(v, 'call.history_info'); break;
+      case 'codecs': {
+        const list = isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.codecs')) : ctx.str(v, 'call.codecs').split(/[,\s]+/);
+        h.codecs = list.map((c) => {
+          const u = c.toUpperCase();
+          if (u !== 'PCMU' && u !== 'PCMA') ctx.fail(v, `unknown codec "${c}" (PCMU, PCMA)`);
+          return u;
+        });
+        break;
+      }
+      case 'dtmf': h.dtmfMode = reader.dtmfMode(v, 'call.dtmf'); break;
+      case 'headers': {
+        if (!isMap(v)) ctx.fail(v, 'call.headers: must be a mapping of header names to values');
+        for (const hp of v.items) h.headers.push([ctx.str(hp.key, 'a header name'), ctx.str(hp.value, 'a header value')]);
+        break;
+      }
+      case 'record': h.record = ctx.str(v, 'call.record'); break;
+      case 'max_redirects': h.maxRedirects = reader.count(v, 'call.max_redirects'); break;
+      case 'timeout': h.setupTimeoutMs = reader.duration(v, 'call.timeout'); break;
+      default: ctx.fail(p.key as Node, `unknown call: setting "${k}" (${CALL_KEYS.join(', ')})`);
+    }
+  }
+  if (!h.target) ctx.fail(node, 'call: needs target: (the number or URI to call)');
+  return h;
+}
+
+function listenHeader(ctx: ScriptContext, node: Node): ListenHeader {
+  const reader = new StepReader(ctx);
+  const h: ListenHeader = { line: ctx.lineOf(node), timeoutMs: 60_000, answerAfterMs: 0 };
+  if (isScalar(node) && (node.value === null || node.value === true)) return h;
+  if (!isMap(node)) ctx.fail(node, 'listen: is a mapping (timeout, answer_after)');
+  for (const p of node.items) {
+    const k = ctx.str(p.key, 'a listen: setting');
+    if (k === 'timeout') h.timeoutMs = reader.duration(p.value, 'listen.timeout');
+    else if (k === 'answer_after') h.answerAfterMs = reader.duration(p.value, 'listen.answer_after');
+    else ctx.fail(p.key as Node, `unknown listen: setting "${k}" (timeout, answer_after)`);
+  }
+  return h;
+}
