@@ -15,7 +15,7 @@ import { loadWavForPlaybackSync, readWavInfo } from '../../src/media/wav/reader.
 import { killAllChildren, pollUntil, spawnTracked, type ExitInfo, type TrackedChild } from '../support/child-process.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
 import { startBaresip } from '../support/baresip.js';
-import { freeTcpPort } from '../support/ports.js';
+import { freeSipPort, freeTcpPort } from '../support/ports.js';
 import { writeG711Pcap } from '../support/pcap.js';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
@@ -88,6 +88,25 @@ describe('umphone call against SIPp', () => {
       expect((await uas.exited).code, uas.describe()).toBe(0);
     } finally {
       await uas.kill();
+    }
+  });
+
+  it('follows a 302 to a worker and prints each hop', async () => {
+    const workerPort = await freeSipPort();
+    const worker = await startSipp({ scenario: scenarioPath('uas-answer-play-bye.xml'), transport: 't1', localPort: workerPort, files: { 'audio.pcap': pcap }, pauseMs: 500 });
+    const front = await startSipp({
+      scenario: scenarioPath('uas-redirect-302.xml'), transport: 't1',
+      vars: { target_user: '680', target_port: String(workerPort), target_transport: 'Tcp' },
+    });
+    try {
+      const r = await run(['call', `sip:680@${front.address}`, '--from', '111', '--no-audio']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`→ 302 Moved Temporarily, following to sip:680@127.0.0.1:${workerPort};transport=Tcp`);
+      expect(r.stdout).toMatch(new RegExp(`^ {2}Redirects {4}1\\. sip:680@${front.address.replace(/\./g, '\\.')};transport=tcp → 302 `, 'm'));
+      expect(r.stdout).toMatch(new RegExp(`^ {15}2\\. sip:680@127\\.0\\.0\\.1:${workerPort};transport=Tcp.* → 200 OK$`, 'm'));
+    } finally {
+      await front.kill();
+      await worker.kill();
     }
   });
 
