@@ -1,0 +1,106 @@
+/**
+ * The front of the UM server: Exchange's "UM service" (2007/2010, TCP 5060) or "call router"
+ * (2013+, TCP 5060 → UM service 5062). It answers OPTIONS 200 (the gateways' keep-alive) and every
+ * INVITE with `302 Moved Temporarily` whose Contact names the next hop, keeping the called user:
+ * `<sip:6000@host:5065;transport=Tcp;maddr=host>`. Exchange redirects each call to the worker
+ * process that will take it; the caller sends the INVITE again there (RFC 3261 §8.1.3.4). The 302 is
+ * sent by the INVITE server transaction, which takes the caller's ACK (§17.2.1).
+ *
+ * TCP only, as Exchange (2007 onwards listens on TCP and TLS, never UDP).
+ */
+import type { Clock } from '../util/clock.js';
+import { SipEndpoint } from '../sip/transaction/endpoint.js';
+import { TcpTransport } from '../sip/transport/tcp.js';
+import { UserAgent } from '../sip/dialog/user-agent.js';
+import { createResponse, parseUri, randomTag, getTo } from '../sip/message/index.js';
+import type { IncomingRequest } from '../sip/transaction/endpoint.js';
+import { EXCHANGE_SERVER, exchangeContact, exchangeStyle } from './exchange-style.js';
+import { traceEntry, type UmLogSink } from './sip-log.js';
+
+export interface RedirectorOptions {
+  clock: Clock;
+  /** Address to listen on and to write in Contact/maddr. */
+  address: string;
+  port: number;
+  /** Where the 302 sends the caller. */
+  next: { host: string; port: number };
+  /** For the log: 'UM service' or 'call router'. */
+  role: string;
+  log?: UmLogSink;
+}
+
+export class Redirector {
+  /** INVITEs redirected so far. */
+  redirected = 0;
+
+  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly port: number, private readonly opts: RedirectorOptions) {}
+
+  static async start(opts: RedirectorOptions): Promise<Redirector> {
+    const tcp = await TcpTransport.listen({ clock: opts.clock, address: opts.address, port: opts.port });
+    const endpoint = new SipEndpoint({
+      clock: opts.clock,
+      transports: [tcp],
+      viaHost: opts.address,
+      validation: { supported: [], acceptTypes: ['application/sdp'] },
+      ...(opts.log ? { log: (line: string) => opts.log!({ kind: 'info', role: opts.role, line }) } : {}),
+    });
+    const ua = new UserAgent({ endpoint, clock: opts.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: opts.address });
+    const r = new Redirector(endpoint, ua, tcp.local.port, opts);
+    if (opts.log) ua.onTrace((e) => opts.log!(traceEntry(opts.role, e)));
+    // The redirector keeps no dialogs: it takes the requests itself (replacing the UA core's router),
+    // and uses the UA core for the capabilities of its OPTIONS answer.
+    endpoint.onRequest((req) => r.onRequest(req));
+    return r;
+  }
+
+  private onRequest(r: IncomingRequest): void {
+    const method = r.request.method;
+    if (method === 'OPTIONS') {
+      const res = this.ua.optionsResponse(r.request);
+      res.headers.set('Server', EXCHANGE_SERVER);
+      res.headers.remove('Accept-Language');
+      return r.transaction.respond(exchangeStyle(res));
+    }
+    if (method === 'INVITE' && !getToTag(r)) return this.redirect(r);
+    // A CANCEL of an INVITE already redirected never reaches us: the endpoint answers it 200 (§9.2).
+    // There are no dialogs here: in-dialog requests get 481 (§12.2.2), other methods 405 (§8.2.1).
+    const inDialog = getToTag(r) !== undefined || ['BYE', 'INFO', 'UPDATE', 'PRACK', 'CANCEL'].includes(method);
+    const res = inDialog
+      ? createResponse(r.request, 481, 'Call/Transaction Does Not Exist', { toTag: randomTag(), headers: [['Server', EXCHANGE_SERVER]] })
+      : createResponse(r.request, 405, 'Method Not Allowed', { toTag: randomTag(), headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS'], ['Server', EXCHANGE_SERVER]] });
+    r.transaction.respond(exchangeStyle(res));
+  }
+
+  private redirect(r: IncomingRequest): void {
+    const req = r.request;
+    let user: string | undefined;
+    let userPhone = false;
+    try {
+      const uri = parseUri(req.uri);
+      user = uri.user;
+      userPhone = uri.params.get('user') === 'phone';
+    } catch {
+      user = undefined;
+    }
+    const contact = exchangeContact(user, this.opts.next.host, this.opts.next.port, userPhone);
+    const res = createResponse(req, 302, 'Moved Temporarily', {
+      toTag: randomTag(),
+      headers: [['Contact', contact], ['Server', EXCHANGE_SERVER]],
+    });
+    this.redirected++;
+    this.opts.log?.({ kind: 'call', role: this.opts.role, line: `redirecting ${user ?? req.uri} to ${this.opts.next.host}:${this.opts.next.port} (302)` });
+    r.transaction.respond(exchangeStyle(res));
+  }
+
+  async close(): Promise<void> {
+    await this.endpoint.close();
+  }
+}
+
+function getToTag(r: IncomingRequest): string | undefined {
+  try {
+    return getTo(r.request).params.get('tag') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The UM worker (Exchange's UMWorkerProcess, TCP 5065/5067): takes the INVITE the front redirected,
+ * answers it with an SDP answer (the first offered of PCMU/PCMA, and telephone-event) and runs the
+ * menus on it. A called number listed under `forwards:` is redirected (302) before answering instead.
+ */
+import type { Clock } from '../util/clock.js';
+import { SipEndpoint } from '../sip/transaction/endpoint.js';
+import { TcpTransport } from '../sip/transport/tcp.js';
+import { UserAgent } from '../sip/dialog/user-agent.js';
+import { createResponse, parseUri, randomTag, type SipRequest } from '../sip/message/index.js';
+import type { IncomingRequest } from '../sip/transaction/endpoint.js';
+import { Pacer } from '../rtp/pacer.js';
+import { preciseWake } from '../rtp/pacer-wake.js';
+import { RealClock } from '../util/clock.js';
+import { RtpSocketPair } from '../rtp/socket.js';
+import { IncomingCall } from '../phone/incoming-call.js';
+import type { MenuConfig } from './menu-config.js';
+import type { MenuKind, MenuState } from './menu-engine.js';
+import type { MailboxStore } from './mailbox-store.js';
+import type { PromptLibrary } from './prompt-library.js';
+import { EXCHANGE_SERVER, exchangeContact, exchangeStyle } from './exchange-style.js';
+import { traceEntry, type UmLogSink } from './sip-log.js';
+import { UmCall } from './um-call.js';
+
+export interface WorkerOptions {
+  clock: Clock;
+  address: string;
+  port: number;
+  config: MenuConfig;
+  store: MailboxStore;
+  prompts: PromptLibrary;
+  rtpPortRange?: { min: number; max: number };
+  log?: UmLogSink;
+}
+
+/** A call the worker handled, once it has ended (for tests and the log). */
+export interface HandledCall {
+  callId: string;
+  kind: MenuKind | undefined;
+  path: MenuState[];
+}
+
+export class UmWorker {
+  readonly handled: HandledCall[] = [];
+  private readonly active = new Set<IncomingCall>();
+  private readonly endWaiters: Array<(c: HandledCall) => void> = [];
+
+  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly pacer: Pacer, readonly port: number, private readonly o: WorkerOptions) {}
+
+  static async start(o: WorkerOptions): Promise<UmWorker> {
+    const tcp = await TcpTransport.listen({ clock: o.clock, address: o.address, port: o.port });
+    const endpoint = new SipEndpoint({
+      clock: o.clock,
+      transports: [tcp],
+      viaHost: o.address,
+      validation: {
+        supported: ['timer', 'replaces', 'norefersub'],
+        acceptTypes: ['application/sdp', 'application/dtmf-relay', 'application/dtmf', 'message/sipfrag'],
+      },
+      ...(o.log ? { log: (line: string) => o.log!({ kind: 'info', role: 'worker', line }) } : {}),
+    });
+    const ua = new UserAgent({ endpoint, clock: o.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: o.address });
+    if (o.log) ua.onTrace((e) => o.log!(traceEntry('worker', e)));
+    const pacer = new Pacer(o.clock instanceof RealClock ? { clock: o.clock, wake: preciseWake({ clock: o.clock }) } : { clock: o.clock });
+    const w = new UmWorker(endpoint, ua, pacer, tcp.local.port, o);
+    ua.onInvite((r) => void w.onInvite(r));
+    return w;
+  }
+
+  /** Resolves with the next call that ends. */
+  nextCallEnded(): Promise<HandledCall> {
+    return new Promise((r) => this.endWaiters.push(r));
+  }
+
+  private async onInvite(r: IncomingRequest): Promise<void> {
+    const req = r.request;
+    const called = userOf(req);
+    const forward = called !== undefined ? this.o.config.forwards.get(called) : undefined;
+    if (forward !== undefined) return this.forward(r, called!, forward);
+    const call = new IncomingCall({
+      ua: this.ua,
+      pacer: this.pacer,
+      mediaAddress: this.o.address,
+      openSocket: () => RtpSocketPair.open({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
+    }, r, { codecs: ['PCMU', 'PCMA'] });
+    this.active.add(call);
+    const umCall = new UmCall({
+      call, config: this.o.config, clock: this.o.clock, store: this.o.store, prompts: this.o.prompts, address: this.o.address,
+      ...(this.o.log ? { log: this.o.log } : {}),
+    });
+    void call.ended.then(() => {
+      this.active.delete(call);
+      const h: HandledCall = { callId: call.callId, kind: umCall.engine.kind, path: [...umCall.engine.path] };
+      this.handled.push(h);
+      for (const w of this.endWaiters.splice(0)) w(h);
+    });
+    try {
+      await call.answer({ rtpTimeoutMs: 60_000 });
+    } catch (e) {
+      this.o.log?.({ kind: 'call', role: 'worker', line: `call ${call.callId.slice(0, 8)} not answered: ${(e as Error).message}` });
+      return;
+    }
+    if (call.media) return umCall.start();
+    // Delayed offer: media starts with the ACK's answer.
+    const off = call.onEvent((e) => {
+      if (e.type === 'answered') {
+        off();
+        umCall.start();
+      }
+    });
+  }
+
+  /** `forwards:` 302 before answering, to an extension at the caller's host or to a SIP URI. */
+  private forward(r: IncomingRequest, called: string, to: string): void {
+    let contact: string;
+    if (/^sips?:/i.test(to)) {
+      contact = `<${to}>`;
+    } else {
+      const host = r.source.address;
+      contact = exchangeContact(to, host.includes(':') ? `[${host}]` : host, r.source.port, false);
+    }
+    this.o.log?.({ kind: 'call', role: 'worker', line: `forwarding ${called} to ${to} (302 before answering)` });
+    const res = createResponse(r.request, 302, 'Moved Temporarily', { toTag: randomTag(), headers: [['Contact', contact], ['Server', EXCHANGE_SERVER]] });
+    r.transaction.respond(exchangeStyle(res));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.active].map((c) => c.hangup().catch(() => undefined)));
+    this.pacer.close();
+    await this.endpoint.close();
+  }
+}
+
+function userOf(req: SipRequest): string | undefined {
+  try {
+    return parseUri(req.uri).user;
+  } catch {
+    return undefined;
+  }
+}
