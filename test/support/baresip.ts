@@ -99,7 +99,23 @@ export interface BaresipHandle {
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+/**
+ * Start baresip. Ports are picked free, but another process (a parallel test file) may take one between
+ * the check and baresip's bind: such a start is retried with fresh ports, up to three times.
+ */
 export async function startBaresip(opts: BaresipOptions = {}): Promise<BaresipHandle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBaresipOnce(opts);
+    } catch (e) {
+      const portClash = /Address already in use|to listen on SIP and ctrl_tcp/.test((e as Error).message);
+      const fixedPorts = opts.sipPort !== undefined && opts.ctrlTcpPort !== undefined;
+      if (!portClash || fixedPorts || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function startBaresipOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   const transport = opts.transport ?? 'udp';
   const sipPort = opts.sipPort ?? (await freeSipPort());
   const ctrlTcpPort = opts.ctrlTcpPort ?? (await freeTcpPort());
