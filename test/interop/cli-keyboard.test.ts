@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import * as net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAllChildren, pollUntil } from '../support/child-process.js';
 import { startBaresip } from '../support/baresip.js';
@@ -102,6 +103,31 @@ describe('umphone call keyboard in a terminal (tmux) against baresip', () => {
     } finally {
       t.kill();
       await b.stop();
+    }
+  });
+
+  it('Ctrl-C twice before any answer quits at once with 130 and gives the terminal back', async () => {
+    // A TCP peer that accepts the connection and never answers: no 1xx, so the CANCEL has to wait
+    // (RFC 3261 §9.1) and only the second Ctrl-C ends the process.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => { sockets.push(s); s.on('error', () => undefined); });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    const port = (silent.address() as net.AddressInfo).port;
+    const t = new Tmux(commandLine(['call', `sip:680@127.0.0.1:${port}`, '--no-audio']));
+    try {
+      await t.waitFor(/\[calling\] \d\d:\d\d/);
+      await pollUntil('the INVITE connection', () => sockets.length > 0, 10_000);
+      t.key('C-c');
+      await t.waitFor(/Ctrl-C: cancelling the call \(CANCEL\)/);
+      t.key('C-c');
+      const screen = await t.waitFor(/TTY=/);
+      expect(screen).toMatch(/umphone: interrupted twice: quitting at once/);
+      expect(screen).toMatch(/^EXIT=130$/m);
+      expect(screen).toMatch(/^TTY=icanon$/m);
+    } finally {
+      t.kill();
+      for (const s of sockets) s.destroy();
+      silent.close();
     }
   });
 
