@@ -4,7 +4,7 @@
  * RTP stops). Every kind of wait passes on what SIPp plays and fails with the right message when
  * what it waits for does not come; SIP outcomes (200, 486) are judged with and without expectations.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
