@@ -182,12 +182,17 @@ describe('umphone call against SIPp', () => {
 });
 
 describe('umphone call against baresip (UDP)', () => {
-  it('sends --dtmf-sequence once answered and hangs up after --duration', async () => {
+  it('sends --dtmf-sequence once answered, prints a received digit, hangs up after --duration', async () => {
     const b = await startBaresip({ transport: 'udp' });
     const json = join(dir, 'dtmf.json');
     try {
-      const r = await run(['call', b.uri, '--transport', 'udp', '--dtmf-sequence', '12,3', '--duration', '3', '--no-audio', '--json', json]);
+      const child = umphone(['call', b.uri, '--transport', 'udp', '--dtmf-sequence', '12,3', '--duration', '3', '--no-audio', '--json', json]);
+      await pollUntil('"answered" on stdout', () => /✓ answered/.test(child.stdout()) || child.hasExited(), 10_000);
+      await b.sendDtmf('7'); // printed as it arrives
+      const r = await child.exited;
       expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^◀ DTMF 7 received \(rfc4733, \d+ ms\)$/m);
+      expect(r.stdout).toMatch(/^ {2}DTMF recv {4}7 \(rfc4733\)$/m);
       expect(r.stdout).toMatch(/^Calling sip:uas@127\.0\.0\.1:\d+;transport=udp$/m);
       expect(r.stdout).toMatch(/^▶ DTMF sent: 12,3$/m);
       expect(r.stdout).toMatch(/^duration of 3 s reached: hanging up$/m);
