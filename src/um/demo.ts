@@ -28,8 +28,10 @@ import type { UmLogEntry } from './sip-log.js';
 export interface DemoOptions {
   /** Where recordings/ and um-data/ go (default: the current folder). */
   outDir?: string;
-  /** One line of the timeline at a time. */
+  /** One line of the timeline at a time (default: nowhere). */
   print?: (line: string) => void;
+  /** Paths are shown relative to this folder (default: the current folder). */
+  showRelativeTo?: string;
   /** Also print every SIP message in full. */
   verbose?: boolean;
   clock?: Clock;
@@ -57,12 +59,13 @@ export class DemoError extends Error {
 
 export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const clock = o.clock ?? new RealClock();
-  const print = o.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const print = o.print ?? (() => undefined);
   const outDir = resolve(o.outDir ?? '.');
   const root = packageRoot();
   const recordings = join(outDir, 'recordings');
   mkdirSync(recordings, { recursive: true });
-  const show = (p: string) => relative(process.cwd(), p) || p;
+  const base = resolve(o.showRelativeTo ?? '.');
+  const show = (p: string) => relative(base, p) || p;
   const t0 = clock.now();
   const stamp = () => `${((clock.now() - t0) / 1000).toFixed(2).padStart(6)}s`;
   const say = (who: string, line: string) => print(`${stamp()}  ${who.padEnd(6)} ${line}`);

@@ -28,7 +28,7 @@ export function packageRoot(): string {
       }
     }
     const up = dirname(dir);
-    if (up === dir) return process.cwd();
+    if (up === dir) return resolve('.');
     dir = up;
   }
 }

@@ -8,6 +8,8 @@ import { callCommand } from './call.js';
 import { devicesCommand } from './devices.js';
 import { runCommand } from './run.js';
 import { listenCommand } from './listen.js';
+import { serveCommand } from './serve.js';
+import { demoCommand } from './demo.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -17,5 +19,7 @@ export const commands: AnyCommand[] = [
   devicesCommand,
   listenCommand,
   runCommand,
+  serveCommand,
+  demoCommand,
   // serve, listen, run and demo are added here by their modules (src/um, src/script, ...).
 ];

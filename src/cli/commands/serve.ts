@@ -1,0 +1,115 @@
+/**
+ * `umphone serve`: run the built-in Exchange-UM-like voicemail server (src/um/server.ts) until Ctrl-C.
+ * Every SIP message and menu step goes to `<data-dir>/um-server.log`; the console shows calls and
+ * menu steps, and with -v every SIP message in full.
+ */
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { RealClock } from '../../util/clock.js';
+import { UmServer } from '../../um/server.js';
+import { DEFAULT_MENUS_YAML } from '../../um/default-menus.js';
+import { MenuConfigError, parseMenuConfig } from '../../um/menu-config.js';
+import { PromptMissingError } from '../../um/prompt-library.js';
+import { formatEntry, type UmLogEntry } from '../../um/sip-log.js';
+import { contextOf, oneLine, type CliIo } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
+import { formatTrace } from '../trace.js';
+
+export interface ServeArgv {
+  port: number;
+  'worker-port': number;
+  'um-service-port': number;
+  address: string;
+  menus?: string;
+  'data-dir': string;
+  'redirect-hops': number;
+  'print-menus'?: boolean;
+  verbose?: boolean;
+}
+
+const EXAMPLES = [
+  'Examples:',
+  '  Exchange 2010-like on the default ports (5060 → 302 → worker 5065), loopback only:',
+  '    umphone serve',
+  '  Exchange 2013-like (call router 5060 → UM service 5062 → worker 5065), reachable from the LAN, every SIP message:',
+  '    umphone serve --address 10.0.0.7 --redirect-hops 2 -v',
+  '  Your own menus (start from the built-in ones):',
+  '    umphone serve --print-menus > menus.yaml && umphone serve --menus menus.yaml',
+].join('\n');
+
+function builder(y: Argv): Argv<ServeArgv> {
+  return y.options({
+    port: { type: 'number', default: 5060, describe: 'TCP port of the front (UM service, or call router with --redirect-hops 2); 0 = any' },
+    'worker-port': { type: 'number', default: 5065, describe: 'TCP port of the worker the 302 points to; 0 = any' },
+    'um-service-port': { type: 'number', default: 5062, describe: 'With --redirect-hops 2: TCP port of the UM service behind the call router' },
+    address: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on and to advertise (Contact, maddr, SDP); loopback by default' },
+    menus: { type: 'string', describe: 'Menus YAML (default: the built-in menus, see --print-menus)' },
+    'data-dir': { type: 'string', default: './um-data', describe: 'Where mailboxes (WAV messages) and the server log are kept' },
+    'redirect-hops': { type: 'number', default: 1, choices: [1, 2], describe: '1: Exchange 2007/2010 (one 302); 2: Exchange 2013+ (two 302s)' },
+    'print-menus': { type: 'boolean', describe: 'Print the built-in menus YAML and exit' },
+    verbose: { type: 'boolean', alias: 'v', describe: 'Print every SIP message in full' },
+  }).epilogue(EXAMPLES) as unknown as Argv<ServeArgv>;
+}
+
+export async function runServe(a: ServeArgv, io: CliIo): Promise<number> {
+  if (a['print-menus']) {
+    io.out(DEFAULT_MENUS_YAML);
+    return ExitCode.ok;
+  }
+  let menus;
+  try {
+    menus = a.menus ? parseMenuConfig(readFileSync(a.menus, 'utf8'), a.menus) : parseMenuConfig();
+  } catch (e) {
+    io.err(`umphone: ${oneLine((e as Error).message)}\n`);
+    return ExitCode.usage;
+  }
+  const dataDir = resolve(a['data-dir']);
+  mkdirSync(dataDir, { recursive: true });
+  const logFile = join(dataDir, 'um-server.log');
+  const clock = new RealClock();
+  const log = (e: UmLogEntry): void => {
+    const stamp = new Date(clock.wallNow()).toISOString();
+    try {
+      appendFileSync(logFile, `${stamp} ${formatEntry(e, true)}\n`);
+    } catch {
+      // a full disk must not take the server down
+    }
+    if (e.kind === 'sip') {
+      if (a.verbose && e.trace) io.out(`[${e.role}] ${formatTrace(e.trace, { color: io.stdoutIsTTY })}`);
+      return;
+    }
+    io.out(`${stamp.slice(11, 23)} ${formatEntry(e, false)}\n`);
+  };
+  let server: UmServer;
+  try {
+    server = await UmServer.start({
+      address: a.address, port: a.port, workerPort: a['worker-port'], umServicePort: a['um-service-port'],
+      redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log,
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    io.err(`umphone: cannot start the UM server: ${oneLine(err.message)}\n`);
+    return e instanceof MenuConfigError || e instanceof PromptMissingError ? ExitCode.usage : ExitCode.transport;
+  }
+  io.out(`umphone serve: pilot ${server.pilotUri}; log ${logFile}; Ctrl-C stops\n`);
+  await new Promise<void>((done) => {
+    const offs = (['SIGINT', 'SIGTERM'] as const).map((sig) => io.onSignal(sig, () => {
+      for (const off of offs) off();
+      done();
+    }));
+  });
+  io.out('umphone serve: stopping (BYE to calls in progress)\n');
+  await server.close();
+  return ExitCode.ok;
+}
+
+export const serveCommand: CommandModule<object, ServeArgv> = {
+  command: 'serve',
+  describe: 'Run a built-in Exchange-UM-like voicemail server (302 to a worker, menus, mailboxes)',
+  builder,
+  handler: async (argv) => {
+    const ctx = contextOf(argv);
+    ctx.exitCode = await runServe(argv, ctx.io);
+  },
+};
