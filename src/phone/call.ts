@@ -25,6 +25,7 @@ import { infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-m
 import { handleRefer, type TransferRequest } from './refer.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
+import { listenTo, type CallListener, type PromptOptions, type PromptResult, type RecordOptions, type RecordResult, type ToneWaitResult, type WaitResult, type DigitsWaitResult } from './waits.js';
 
 export interface CallOptions {
   /** Our user part (From and Contact). Default "umphone". */
@@ -249,6 +250,49 @@ export class Call {
   play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
     if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
     return this.media.play(audio, opts);
+  }
+
+  // ---- waits on what the far end says (waits.ts); the listener starts at the first use ----------
+
+  private ear: CallListener | undefined;
+
+  /** The listener on this call's received audio (VAD, tones, digits), created at the first use. */
+  listener(): CallListener {
+    this.ear ??= listenTo(this, this.ctx.clock);
+    return this.ear;
+  }
+
+  waitForSpeech(opts: { timeout?: number } = {}): Promise<WaitResult> {
+    return this.listener().waitForSpeech(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {});
+  }
+
+  waitForSilence(opts: { min?: number; timeout?: number } = {}): Promise<WaitResult> {
+    return this.listener().waitForSilence({ ...(opts.min !== undefined ? { minMs: opts.min } : {}), ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}) });
+  }
+
+  waitForTone(opts: { frequencies?: number[]; timeout?: number } = {}): Promise<ToneWaitResult> {
+    return this.listener().waitForTone({ ...(opts.frequencies ? { frequencies: opts.frequencies } : {}), ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}) });
+  }
+
+  waitForDtmf(opts: { digits?: string; timeout?: number } = {}): Promise<DigitsWaitResult> {
+    return this.listener().waitForDigits({ ...(opts.digits ? { expected: opts.digits } : {}), ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}) });
+  }
+
+  waitForEnd(opts: { timeout?: number } = {}): Promise<WaitResult> {
+    return this.listener().waitForEnd(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {});
+  }
+
+  /** Record until silence after speech, a tone, a digit, the end of the call or `maxMs` (see waits.ts). */
+  recordUntil(path: string, opts: RecordOptions): Promise<RecordResult> {
+    return this.listener().record(path, opts);
+  }
+
+  expectPrompt(reference: Int16Array, opts: PromptOptions = {}): Promise<PromptResult> {
+    return this.listener().expectPrompt(reference, opts);
+  }
+
+  waitForPrompt(reference: Int16Array, opts: PromptOptions = {}): Promise<PromptResult> {
+    return this.listener().waitForPrompt(reference, opts);
   }
 
   summary(): CallSummary {
