@@ -21,7 +21,7 @@ export class AudioDeviceNotFoundError extends UmphoneError {
     const what = typeof selector === 'number' ? `index ${selector}` : `"${selector}"`;
     const list = available.length > 0 ? available.join(', ') : 'none';
     super(
-      `no ${direction} device matches ${what} (${direction} devices: ${list}); see \`umphone devices\``,
+      `no ${direction} device matches ${what} (${direction} devices: ${list}); see \`umphone devices\`, or run with --no-audio`,
       'AUDIO_DEVICE_NOT_FOUND',
     );
   }

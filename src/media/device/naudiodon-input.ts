@@ -11,7 +11,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import { FRAME_MS, FRAME_RATE, FRAME_SAMPLES } from './device.js';
 import type { AudioDeviceInfo, AudioInput, AudioInputStats } from './device.js';
 import { AudioDeviceFailedError } from './errors.js';
-import { deviceRateOf, openDeviceStream } from './naudiodon-module.js';
+import { abortStream, deviceRateOf, openDeviceStream } from './naudiodon-module.js';
 import type { DeviceStreamOptions, NaudiodonModule, NaudiodonStream } from './naudiodon-module.js';
 import type { RateConverter } from './rate-converter.js';
 import { SampleQueue } from './sample-queue.js';
@@ -106,7 +106,7 @@ export class NaudiodonAudioInput implements AudioInput {
     if (!wasRunning) return;
     await new Promise<void>((resolve) => {
       const guard = this.options.clock.setTimeout(() => {
-        this.stream.abort();
+        abortStream(this.stream);
         resolve();
       }, this.options.stallMs);
       this.stream.quit(() => {
@@ -150,11 +150,7 @@ export class NaudiodonAudioInput implements AudioInput {
     this.watchdog?.cancel();
     this.ready.clear();
     this.failure = new AudioDeviceFailedError('input', this.deviceName, reason);
-    try {
-      this.stream.abort();
-    } catch {
-      // The device is already gone; nothing more to release.
-    }
+    abortStream(this.stream);
     for (const h of this.errorHandlers) h(this.failure);
   }
 }

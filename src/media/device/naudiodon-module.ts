@@ -62,6 +62,25 @@ export interface DeviceStreamOptions {
   sampleRate?: number;
 }
 
+/**
+ * Stop a stream at once, never throwing. naudiodon's abort() passes two arguments to the addon's quit,
+ * which accepts exactly one and throws "AudioIO Quit expects 1 argument" (naudiodon 2.3.6): called bare
+ * from a timer, that throw is an uncaught exception that takes the process down. The stream is then
+ * destroyed, so Node releases it even when the addon would not stop.
+ */
+export function abortStream(stream: NaudiodonStream): void {
+  try {
+    stream.abort();
+  } catch {
+    // The addon's own bug (above), or the device is already gone: destroy() below still releases it.
+  }
+  try {
+    stream.destroy();
+  } catch {
+    // already destroyed
+  }
+}
+
 /** The device's own rate (PortAudio's defaultSampleRate, unless overridden), sanitized. */
 export function deviceRateOf(device: AudioDeviceInfo, override?: number): number {
   const r = Math.round(override ?? device.defaultSampleRate);

@@ -17,7 +17,7 @@ import type { TimerHandle } from '../../util/clock.js';
 import { FRAME_MS, FRAME_RATE } from './device.js';
 import type { AudioDeviceInfo, AudioOutput, AudioOutputStats } from './device.js';
 import { AudioDeviceFailedError } from './errors.js';
-import { deviceRateOf, openDeviceStream } from './naudiodon-module.js';
+import { abortStream, deviceRateOf, openDeviceStream } from './naudiodon-module.js';
 import type { DeviceStreamOptions, NaudiodonModule, NaudiodonStream } from './naudiodon-module.js';
 import type { RateConverter } from './rate-converter.js';
 import { SampleQueue } from './sample-queue.js';
@@ -114,7 +114,7 @@ export class NaudiodonAudioOutput implements AudioOutput {
     if (this.state === 'closed') return;
     if (this.state === 'failed') {
       this.state = 'closed';
-      this.stream.abort();
+      abortStream(this.stream);
       return;
     }
     this.state = 'draining';
@@ -124,7 +124,7 @@ export class NaudiodonAudioOutput implements AudioOutput {
     const rest = this.queue.takeOrSilence(this.queue.length + pad);
     await new Promise<void>((resolve) => {
       const guard = this.options.clock.setTimeout(() => {
-        this.stream.abort();
+        abortStream(this.stream);
         resolve();
       }, this.options.stallMs + (1000 * rest.length) / this.deviceRate);
       this.stream.once('finished', () => {
@@ -173,11 +173,7 @@ export class NaudiodonAudioOutput implements AudioOutput {
     this.watchdog?.cancel();
     this.queue.clear();
     this.failure = new AudioDeviceFailedError('output', this.deviceName, reason);
-    try {
-      this.stream.abort();
-    } catch {
-      // The device is already gone; nothing more to release.
-    }
+    abortStream(this.stream);
     this.drained?.();
     this.drained = undefined;
     for (const h of this.errorHandlers) h(this.failure);

@@ -304,6 +304,23 @@ describe('input', () => {
     await input.close();
   });
 
+  it("close() of a stream that never quits gives up after stallMs, though naudiodon's abort() throws", async () => {
+    const { clock, stream, input } = await open(8000);
+    // naudiodon 2.3.6: abort() calls the addon's quit with two arguments, which throws.
+    stream.quit = () => undefined;
+    stream.abort = () => {
+      throw new Error('AudioIO Quit expects 1 argument');
+    };
+    let destroyed = false;
+    stream.destroy = () => {
+      destroyed = true;
+    };
+    const closed = input.close();
+    clock.advance(500);
+    await expect(closed).resolves.toBeUndefined();
+    expect(destroyed).toBe(true);
+  });
+
   it('close() quits the stream and stops the watchdog', async () => {
     const { clock, stream, input } = await open(8000);
     const errors: string[] = [];

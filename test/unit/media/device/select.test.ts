@@ -79,13 +79,13 @@ describe('selectDevice', () => {
   it('says what exists when nothing matches', () => {
     const list = [dev(0, 'pulse', 32, 32), dev(1, 'HDMI', 0, 2)];
     expect(() => selectDevice(list, 'input', 'jabra')).toThrow(
-      'no input device matches "jabra" (input devices: 0 "pulse"); see `umphone devices`',
+      'no input device matches "jabra" (input devices: 0 "pulse"); see `umphone devices`, or run with --no-audio',
     );
     expect(() => selectDevice(list, 'output', 9)).toThrow(
-      'no output device matches index 9 (output devices: 0 "pulse", 1 "HDMI"); see `umphone devices`',
+      'no output device matches index 9 (output devices: 0 "pulse", 1 "HDMI"); see `umphone devices`, or run with --no-audio',
     );
     expect(() => selectDevice([], 'output', undefined)).toThrow(
-      'no output device matches "default" (output devices: none); see `umphone devices`',
+      'no output device matches "default" (output devices: none); see `umphone devices`, or run with --no-audio',
     );
   });
 });
