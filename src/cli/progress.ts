@@ -7,17 +7,8 @@
 import type { CallEvent } from '../phone/call.js';
 import { formatSeconds } from './summary.js';
 
-/** RFC 3261 §21.3 reason phrases, for the redirect line (the call event carries the code only). */
-const REDIRECT_REASONS: Record<number, string> = {
-  300: 'Multiple Choices',
-  301: 'Moved Permanently',
-  302: 'Moved Temporarily',
-  305: 'Use Proxy',
-  380: 'Alternative Service',
-};
-
 export class ProgressFormatter {
-  private pendingRedirect: { status: number; targets: string[] } | undefined;
+  private pendingRedirect: { status: number; reason: string; targets: string[] } | undefined;
   private lastProvisional: number | undefined;
 
   /** The lines one event prints; `elapsedMs` is the time since the first INVITE. */
@@ -30,14 +21,13 @@ export class ProgressFormatter {
         this.pendingRedirect = undefined;
         this.lastProvisional = undefined;
         if (r) {
-          const reason = REDIRECT_REASONS[r.status];
-          return [`→ ${r.status}${reason ? ` ${reason}` : ''}, following to ${e.uri}${q}`];
+          return [`→ ${r.status}${r.reason ? ` ${r.reason}` : ''}, following to ${e.uri}${q}`];
         }
         // No redirect in between: the previous target failed (timeout, 5xx) and the next one is tried.
         return [`→ trying the next target ${e.uri}${q}`];
       }
       case 'redirect':
-        this.pendingRedirect = { status: e.status, targets: e.targets };
+        this.pendingRedirect = { status: e.status, reason: e.reason, targets: e.targets };
         return [];
       case 'provisional': {
         // 100 Trying is hop-by-hop and says nothing about the callee (RFC 3261 §21.1.1).

@@ -23,7 +23,9 @@ export class UsageError extends UmphoneError {
 export function parseTarget(input: string, transport?: 'tcp' | 'udp'): SipUri {
   const text = input.trim();
   if (text.length === 0) throw new UsageError('the call target is empty: give a SIP URI such as sip:680@um.example.com');
-  const withScheme = /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^@]*:\d+$/.test(text) ? text : `sip:${text}`;
+  // "host:5060" and "680@host:5060" are shorthand for sip:; "tel:123" is a URI of another scheme.
+  const hasScheme = /^(sips?|tel|tels|mailto|https?|urn|im|pres):/i.test(text) || (/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^@]*:\d+$/.test(text));
+  const withScheme = hasScheme ? text : `sip:${text}`;
   let uri: SipUri;
   try {
     uri = parseUri(withScheme);

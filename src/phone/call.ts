@@ -76,7 +76,7 @@ export type CallState = 'calling' | 'ringing' | 'answered' | 'ending' | 'ended';
 export type CallEvent =
   | { type: 'attempt'; uri: string; q?: number; depth: number }
   | { type: 'provisional'; status: number; reason: string }
-  | { type: 'redirect'; status: number; targets: string[] }
+  | { type: 'redirect'; status: number; reason: string; targets: string[] }
   | { type: 'answered'; status: number; codec: string; remote: string }
   | { type: 'digit'; digit: DtmfDigitEvent }
   | { type: 'warning'; message: string }
@@ -209,7 +209,7 @@ export class Call {
       maxRedirects: o.maxRedirects ?? 5,
       onAttempt: (a) => this.emit({ type: 'attempt', uri: formatUri(a.uri), ...(a.q !== undefined ? { q: a.q } : {}), depth: a.depth }),
       onProvisional: (res) => this.onProvisional(res),
-      onRedirect: (res, added) => this.emit({ type: 'redirect', status: res.status, targets: added.map((t) => formatUri(t.uri)) }),
+      onRedirect: (res, added) => this.emit({ type: 'redirect', status: res.status, reason: res.reason, targets: added.map((t) => formatUri(t.uri)) }),
     });
     const outcome = await this.invite.start();
     this.attempts = outcome.attempts;

@@ -152,10 +152,22 @@ export class StreamTransport implements SipTransport {
     this.write(conn, bytes);
   }
 
+  /**
+   * Close gracefully: each connection gets a FIN after what was written (so a peer reading our last
+   * response or BYE sees an orderly close, not a reset), and is destroyed if it has not closed within
+   * 500 ms.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.connections.values()) this.drop(c, undefined);
+    const conns = [...this.connections.values()];
+    await Promise.all(conns.map((c) => new Promise<void>((resolve) => {
+      if (c.socket.destroyed) return resolve();
+      const timer = this.options.clock.setTimeout(() => resolve(), 500);
+      c.socket.once('close', () => { timer.cancel(); resolve(); });
+      c.socket.end();
+    })));
+    for (const c of conns) this.drop(c, undefined);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 

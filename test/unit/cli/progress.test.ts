@@ -12,7 +12,7 @@ describe('ProgressFormatter', () => {
     expect(lines([
       { type: 'attempt', uri: 'sip:680@um.example.com;transport=tcp', depth: 0 },
       { type: 'provisional', status: 100, reason: 'Trying' },
-      { type: 'redirect', status: 302, targets: ['sip:680@10.0.0.9:5065;transport=Tcp'] },
+      { type: 'redirect', status: 302, reason: 'Moved Temporarily', targets: ['sip:680@10.0.0.9:5065;transport=Tcp'] },
       { type: 'attempt', uri: 'sip:680@10.0.0.9:5065;transport=Tcp', q: 0.5, depth: 1 },
       { type: 'provisional', status: 180, reason: 'Ringing' },
       { type: 'provisional', status: 180, reason: 'Ringing' },
