@@ -7,7 +7,7 @@
  */
 import { SipParseError } from './errors.js';
 import { isToken, isTokenChar, trimWs } from './syntax.js';
-import { Headers, type HeaderField, type SipMessage, type SipRequest, type SipResponse } from './types.js';
+import { Headers, headerSlots, type HeaderField, type SipMessage, type SipRequest, type SipResponse } from './types.js';
 
 export type ParseResult = { ok: true; message: SipMessage } | { ok: false; error: SipParseError };
 
@@ -30,81 +30,107 @@ export function tryParseMessage(buf: Buffer): ParseResult {
  * Content-Length the body is the rest of the buffer (datagram rule; RFC 4475 §3.4.1).
  */
 export function parseMessage(buf: Buffer): SipMessage {
+  const total = buf.length;
   let start = 0;
   // RFC 3261 §7.5: CRLFs before the start line are ignored (keep-alives)
-  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
-  if (start >= buf.length) throw new SipParseError('Empty message', { line: 1 });
+  while (start < total && (buf[start] === 13 || buf[start] === 10)) start++;
+  if (start >= total) throw new SipParseError('Empty message', { line: 1 });
 
+  // One latin1 decode of the whole message (one char per octet, so indices are byte offsets): the
+  // framing searches and every header slice then run on a flat string, never on the Buffer.
+  const text = buf.toString('latin1', start, total);
+  const textLen = text.length;
   // The start line's terminator tells the framing: CRLF (the RFC) or bare LF (some stored captures).
-  let headEnd: number; // index of the first octet of the empty line's terminator
+  let headEnd: number; // index in `text` of the first octet of the empty line's terminator
   let bodyStart: number;
-  const firstNl = buf.indexOf(10, start);
-  const crlf = firstNl > start && buf[firstNl - 1] === 13;
-  const sep = crlf ? buf.indexOf('\r\n\r\n', firstNl - 1, 'latin1') : buf.indexOf('\n\n', start, 'latin1');
+  const firstNl = text.indexOf('\n');
+  const crlf = firstNl > 0 && text.charCodeAt(firstNl - 1) === 13;
+  const sep = crlf ? text.indexOf('\r\n\r\n', firstNl - 1) : text.indexOf('\n\n');
   if (sep >= 0) {
     headEnd = crlf ? sep + 2 : sep + 1;
     bodyStart = crlf ? sep + 4 : sep + 2;
   } else {
     // No empty line: a datagram whose header section runs to its end (RFC 4475 §3.1.2.15 file). Accepted;
     // the body is empty, so any Content-Length above 0 fails below.
-    headEnd = buf.length;
-    bodyStart = buf.length;
+    headEnd = textLen;
+    bodyStart = textLen;
   }
 
-  const head = buf.toString('latin1', start, headEnd);
   const fields: HeaderField[] = [];
-  let contentLength = -1;
-  let lineNo = 0;
-  let pos = 0;
-  let startLine = '';
-  let message: SipMessage | undefined;
+  // `canonical`: serializeMessage would write these exact octets back (RFC form `Name: value` CRLF,
+  // one Content-Length equal to the body, nothing before or after the message). Such a message keeps
+  // its bytes, and an unmodified one is sent as they are.
+  let canonical = start === 0 && crlf && sep >= 0;
+  let lengthField = -1; // index of the first Content-Length field
+  let lengthFields = 0;
+  let lineNo = 1;
+  // Start line: its errors come first (RFC 4475 §3.1.2.x torture tests check the 400 reason)
+  let nl = firstNl < 0 || firstNl > headEnd ? headEnd : firstNl;
+  let lineEnd = nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+  const message = parseStartLine(text.slice(0, lineEnd));
+  if (!startLineCanonical) canonical = false;
+  let pos = nl + 1;
   let last: HeaderField | undefined;
-  const len = head.length;
-  // Work on indices into `head`: one slice per name and per value, none per line.
-  while (pos < len) {
-    let nl = head.indexOf('\n', pos);
-    if (nl < 0) nl = len;
-    const lineEnd = nl > pos && head.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+  // Work on indices into `text`: one slice per name and per value, none per line.
+  while (pos < headEnd) {
+    nl = text.indexOf('\n', pos);
+    if (nl < 0 || nl > headEnd) nl = headEnd;
     const lineStart = pos;
+    if (nl > pos && text.charCodeAt(nl - 1) === 13) lineEnd = nl - 1;
+    else {
+      lineEnd = nl;
+      canonical = false; // a bare LF becomes CRLF
+    }
     pos = nl + 1;
     lineNo++;
-    if (lineNo === 1) {
-      startLine = head.slice(lineStart, lineEnd);
-      message = parseStartLine(startLine);
-      continue;
+    if (lineEnd === lineStart) {
+      canonical = false;
+      continue; // stray empty line of a header section cut without its blank line
     }
-    if (lineEnd === lineStart) continue; // stray empty line of a header section cut without its blank line
-    const c0 = head.charCodeAt(lineStart);
+    const c0 = text.charCodeAt(lineStart);
     if (c0 === 32 || c0 === 9) {
       // RFC 3261 §7.3.1: a line starting with whitespace continues the previous header (folding)
       if (!last) throw new SipParseError('Header folding before any header', { line: lineNo });
-      const more = trimWs(head.slice(lineStart, lineEnd));
+      canonical = false;
+      const more = trimWs(text.slice(lineStart, lineEnd));
       if (more.indexOf('\r') >= 0) throw new SipParseError('Header line contains a bare CR', { line: lineNo });
       if (more.length > 0) last.value = last.value.length > 0 ? last.value + ' ' + more : more;
       continue;
     }
     // header name: token chars, then optional whitespace before ':' (RFC 4475 §3.1.1.1 'TO :')
     let i = lineStart;
-    while (i < lineEnd && isTokenChar(head.charCodeAt(i))) i++;
+    while (i < lineEnd && isTokenChar(text.charCodeAt(i))) i++;
     const nameEnd = i;
-    while (i < lineEnd && (head.charCodeAt(i) === 32 || head.charCodeAt(i) === 9)) i++;
-    if (i >= lineEnd || head.charCodeAt(i) !== 58 /* : */) {
-      const colon = head.indexOf(':', lineStart);
+    if (i < lineEnd && text.charCodeAt(i) !== 58 /* : */) {
+      while (i < lineEnd && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+      canonical = false;
+    }
+    if (i >= lineEnd || text.charCodeAt(i) !== 58 /* : */) {
+      const colon = text.indexOf(':', lineStart);
       throw new SipParseError(colon < 0 || colon >= lineEnd ? "Header line has no ':'" : 'Invalid header name', { line: lineNo });
     }
     if (nameEnd === lineStart) throw new SipParseError('Invalid header name', { line: lineNo });
     let vs = i + 1;
     let ve = lineEnd;
-    while (vs < ve && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
-    while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9 || head.charCodeAt(ve - 1) === 13)) ve--;
-    last = { name: head.slice(lineStart, nameEnd), value: head.slice(vs, ve) };
+    while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9 || text.charCodeAt(ve - 1) === 13)) ve--;
+    // canonical form: exactly one SP after the colon, nothing trailing
+    if (vs !== i + 2 || ve !== lineEnd || text.charCodeAt(i + 1) !== 32) canonical = false;
+    const name = text.slice(lineStart, nameEnd);
+    last = { name, value: text.slice(vs, ve) };
     if (last.value.indexOf('\r') >= 0) throw new SipParseError('Header line contains a bare CR', { line: lineNo });
+    if (nameEnd - lineStart === 1 ? name === 'l' || name === 'L' : nameEnd - lineStart === 14 && isContentLengthName(name)) {
+      if (lengthField < 0) lengthField = fields.length;
+      lengthFields++;
+    }
     fields.push(last);
   }
   // Content-Length after folding (its value may be folded too)
-  for (let k = 0; k < fields.length; k++) {
-    const f = fields[k]!;
-    if (isContentLengthName(f.name)) {
+  let contentLength = -1;
+  if (lengthFields > 0) {
+    for (let k = lengthField; k < fields.length; k++) {
+      const f = fields[k]!;
+      if (k !== lengthField && !isContentLengthName(f.name)) continue;
       const n = parseContentLength(f.value, k + 2);
       if (contentLength >= 0 && n !== contentLength) {
         throw new SipParseError('Conflicting Content-Length headers', { line: k + 2 });
@@ -113,19 +139,69 @@ export function parseMessage(buf: Buffer): SipMessage {
     }
   }
 
-  const available = buf.length - bodyStart;
+  const available = textLen - bodyStart;
   if (contentLength > available) {
     throw new SipParseError(`Content-Length ${contentLength} is larger than the ${available}-byte body`);
   }
-  // The body is copied: the caller may reuse its receive buffer (stream framers do).
   const bodyLength = contentLength < 0 ? available : contentLength;
-  const body = bodyLength === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(bodyLength);
-  if (bodyLength > 0) buf.copy(body, 0, bodyStart, bodyStart + bodyLength);
-
-  if (!message) message = parseStartLine(startLine);
+  if (canonical && (lengthFields !== 1 || bodyStart + bodyLength !== textLen || fields[lengthField]!.value !== String(bodyLength))) {
+    canonical = false;
+  }
+  // Bytes are copied: the caller may reuse its receive buffer (stream framers do).
+  let body: Buffer;
+  if (canonical) {
+    // One copy of the whole message; the body is a view of its tail, so the wire bytes stay whole.
+    const raw = Buffer.allocUnsafe(textLen);
+    buf.copy(raw, 0, start, total);
+    body = raw.subarray(bodyStart, textLen);
+    const headers = new Headers(fields);
+    message.headers = headers;
+    message.body = body;
+    const strings = snapshotStrings(fields);
+    const wire: ParsedWire = message.kind === 'request'
+      ? { raw, fields, strings, a: message.method, b: message.uri, c: message.version, body }
+      : { raw, fields, strings, a: message.version, b: message.status, c: message.reason, body };
+    headerSlots.setParsed(headers, wire);
+    return message;
+  }
+  body = bodyLength === 0 ? Buffer.alloc(0) : Buffer.allocUnsafe(bodyLength);
+  if (bodyLength > 0) buf.copy(body, 0, start + bodyStart, start + bodyStart + bodyLength);
   message.headers = new Headers(fields);
   message.body = body;
   return message;
+}
+
+/**
+ * What a message looked like when parsed, so that serializeMessage can send an untouched one as the
+ * octets it came with (a proxy-like relay, a retransmission) instead of writing every line again.
+ */
+export interface ParsedWire {
+  /** The message's octets (a private copy). */
+  readonly raw: Buffer;
+  readonly fields: HeaderField[];
+  /** name, value, name, value... as parsed. */
+  readonly strings: string[];
+  /** Start line parts: method, uri, version (request) or version, status, reason (response). */
+  readonly a: string;
+  readonly b: string | number;
+  readonly c: string;
+  readonly body: Buffer;
+}
+
+/** The parse-time snapshot of a message that parseMessage found in canonical form (else undefined). */
+export function parsedWire(m: SipMessage): ParsedWire | undefined {
+  // A WeakMap keyed by message would do, but its ephemerons cost the garbage collector more than the
+  // whole parse (measured): the snapshot lives in a private slot of the message's Headers instead.
+  return headerSlots.parsed(m.headers) as ParsedWire | undefined;
+}
+
+function snapshotStrings(fields: HeaderField[]): string[] {
+  const out = new Array<string>(fields.length * 2);
+  for (let k = 0; k < fields.length; k++) {
+    out[2 * k] = fields[k]!.name;
+    out[2 * k + 1] = fields[k]!.value;
+  }
+  return out;
 }
 
 function isContentLengthName(name: string): boolean {
@@ -150,8 +226,12 @@ function parseContentLength(value: string, line: number): number {
 const NO_HEADERS = new Headers();
 const NO_BODY = Buffer.alloc(0);
 
+/** Set by parseStartLine: the line is exactly what serialize's startLine() writes back. */
+let startLineCanonical = false;
+
 /** The start line alone (its errors come first); headers and body are filled in by the caller. */
 function parseStartLine(line: string): SipMessage {
+  startLineCanonical = false;
   const headers = NO_HEADERS;
   const body = NO_BODY;
   if (line.startsWith('SIP/') || line.startsWith('sip/')) {
@@ -168,6 +248,7 @@ function parseStartLine(line: string): SipMessage {
     }
     // RFC 4475 §3.1.1.13: the reason phrase may be empty ('SIP/2.0 100 ')
     const reason = line.length > sp1 + 5 ? line.slice(sp1 + 5) : '';
+    startLineCanonical = line.length >= sp1 + 5; // 'SIP/2.0 100' (no SP) is written back with one
     const res: SipResponse = { kind: 'response', status: Number(codeText), reason, version, headers, body };
     return res;
   }
@@ -183,6 +264,7 @@ function parseStartLine(line: string): SipMessage {
     method = line.slice(0, sp1);
     uri = line.slice(sp1 + 1, sp2);
     version = line.slice(sp2 + 1);
+    startLineCanonical = true;
   } else {
     const parts = line.split(' ').filter((p) => p.length > 0);
     if (parts.length !== 3) {
