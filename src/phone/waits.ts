@@ -240,16 +240,25 @@ export class CallListener {
     const freqs = opts.frequencies ?? [1000];
     const det = new ToneDetector({ frequencies: freqs, minDurationMs: opts.minDurationMs ?? 100, toleranceHz: opts.toleranceHz ?? 30 });
     const what = `a ${freqs.join(' or ')} Hz tone`;
-    return this.wait(what, opts.timeoutMs ?? 30_000, (start, done) => ({
-      frame: () => {
-        for (const e of det.push(this.lastFrame)) {
+    return this.wait(what, opts.timeoutMs ?? 30_000, (start, done) => {
+      const push = (frame: Int16Array): void => {
+        for (const e of det.push(frame)) {
           if (e.type === 'tone-start') {
             const at = this.t - (e.atMs - e.startMs);
-            done({ atMs: at, waitedMs: this.t - start, frequency: e.frequency, detail: `${e.frequency} Hz tone after ${formatSeconds(at - start)}` });
+            done({ atMs: at, waitedMs: this.t - start, frequency: e.frequency, detail: at < start ? `${e.frequency} Hz tone going on` : `${e.frequency} Hz tone after ${formatSeconds(at - start)}` });
           }
         }
-      },
-    }));
+      };
+      return {
+        frame: () => push(this.lastFrame),
+        // A beep that began just before the wait (the previous step listened into it) still counts:
+        // the detector first hears the last 300 ms.
+        immediate: () => {
+          const recent = this.audioBetween(this.t - 300);
+          for (let i = 0; i + 160 <= recent.length; i += 160) push(recent.subarray(i, i + 160));
+        },
+      };
+    });
   }
 
   /**
@@ -402,7 +411,7 @@ export class CallListener {
     let bestScore = 0;
     let lastCheck = 0;
     let wasSpeech = this.inSpeech;
-    return this.wait(name, opts.timeoutMs ?? 30_000, (start, done) => {
+    return this.wait(name, opts.timeoutMs ?? 30_000, (start, done, fail) => {
       const from0 = this.inSpeech ? Math.max(this.historyStartMs, this.segments[this.segments.length - 1]!.startMs - 100) : start;
       const check = (): void => {
         lastCheck = this.t;
@@ -423,6 +432,11 @@ export class CallListener {
           if (ended || (this.inSpeech && this.t - lastCheck >= 1000)) check();
         },
         timeoutDetail: () => `${bestScore > 0 ? `best score ${bestScore.toFixed(2)} < ${threshold}` : ''}`,
+        // The far end may hang up right after saying it ("Goodbye" + BYE): judge what was heard last.
+        ended: (reason) => {
+          check();
+          fail(new CallEndedError(name, reason, `${this.describe(start, 0)}${bestScore > 0 ? ` (best score ${bestScore.toFixed(2)} < ${threshold})` : ''}`));
+        },
       };
     });
   }

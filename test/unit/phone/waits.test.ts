@@ -75,6 +75,22 @@ describe('CallListener waits', () => {
     expect(Math.abs(r.atMs - g.length / 8)).toBeLessThanOrEqual(40);
   });
 
+  it('waitForTone counts a beep that began just before the wait', async () => {
+    const { src, l } = setup();
+    src.feed(tone(1000, 200));
+    const p = l.waitForTone({ frequencies: [1000], timeoutMs: 2000 });
+    src.feed(tone(1000, 40));
+    expect((await p).detail).toBe('1000 Hz tone going on');
+  });
+
+  it('waitForPrompt judges the last words when the far end hangs up right after them', async () => {
+    const { src, l } = setup();
+    const p = l.waitForPrompt(prompt('goodbye.wav'), { name: 'goodbye.wav', timeoutMs: 10_000 });
+    src.feed(prompt('goodbye.wav').subarray(0, 8 * 1000));
+    src.hangUp();
+    expect((await p).score).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('waitForTone times out saying which other tone was heard', async () => {
     const { src, l } = setup();
     const p = outcome(l.waitForTone({ frequencies: [1400], timeoutMs: 2000 }));
