@@ -20,6 +20,8 @@ import { Phone } from '../phone/phone.js';
 import type { Call, CallSummary } from '../phone/call.js';
 import { CallListener, type ListenSource } from '../phone/waits.js';
 import { loadWavForPlaybackSync } from '../media/wav/reader.js';
+import { WavWriter } from '../media/wav/writer.js';
+import { findTones } from '../media/analysis/tone.js';
 import type { TraceEvent } from '../sip/transport/transport.js';
 import { UmServer } from './server.js';
 import { packageRoot } from './prompt-library.js';
@@ -105,7 +107,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     say('phone', `recording the greeting to ${show(greetingPath)} until the beep`);
     step = 'recording the greeting until the beep';
     const g = await l1.record(greetingPath, { until: 'tone', frequencies: [1000], maxMs: 20_000 });
-    say('phone', `greeting recorded (${(g.durationMs / 1000).toFixed(1)} s), ${g.detail}`);
+    const greetingMs = cutAtTone(greetingPath, 1000);
+    say('phone', `greeting recorded: ${(greetingMs / 1000).toFixed(1)} s up to the beep (${g.detail})`);
     step = 'waiting for the end of the beep';
     await l1.waitForSilence({ minMs: 200, timeoutMs: 5000 });
     const message = loadWavForPlaybackSync(join(root, 'audio', 'message.wav'));
@@ -156,12 +159,13 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     await heardPrompt(countPrompt, expectedNew === 1 ? 'You have one new message' : `You have ${expectedNew} new messages`);
     step = 'waiting for the main menu';
     await l2.waitForSpeech({ timeoutMs: 5000 });
-    await press('1');
+    // Recording starts before the key: the main menu is cut short by it (barge-in) and the message follows.
     const heardPath = join(recordings, 'message-heard.wav');
+    say('phone', `recording what follows to ${show(heardPath)}`);
+    const recording = l2.record(heardPath, { until: 'silence', silenceMs: 1500, maxMs: 20_000 });
+    await press('1');
     step = 'recording the message played back';
-    say('phone', `recording the message played back to ${show(heardPath)}`);
-    await l2.waitForSilence({ minMs: 100, timeoutMs: 5000 });
-    const h = await l2.record(heardPath, { until: 'silence', silenceMs: 1500, maxMs: 20_000 });
+    const h = await recording;
     say('phone', `message heard (${(h.durationMs / 1000).toFixed(1)} s), ${h.detail}`);
     step = 'hanging up';
     say('phone', 'hanging up (BYE)');
@@ -182,6 +186,21 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     await phone.close();
     await server.close();
   }
+}
+
+/**
+ * The recording ran until the beep had been heard for a moment: cut it where the beep starts, so the
+ * file is the greeting alone. Returns its length (ms).
+ */
+function cutAtTone(path: string, frequency: number): number {
+  const pcm = loadWavForPlaybackSync(path).samples;
+  const tone = findTones(pcm, { frequencies: [frequency], minDurationMs: 60 })[0];
+  if (!tone) return pcm.length / 8;
+  const kept = pcm.subarray(0, Math.floor(tone.startMs * 8));
+  const w = WavWriter.open(path);
+  w.write(kept);
+  w.close();
+  return kept.length / 8;
 }
 
 /** What a CallListener needs, from an answered Call. */
