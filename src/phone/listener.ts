@@ -9,6 +9,8 @@
  *   Warning; else 180 Ringing and the call is handed to the application (`onCall`, `nextCall`), and
  *   answered after `autoAnswer` seconds when set.
  * - NOTIFY outside a dialog (RFC 3842 message-summary: the voicemail lamp) gets 200 and is reported.
+ * - REFER outside a dialog gets 403 (we place no call on a stranger's request) and is reported;
+ *   a REFER inside a call is the call's business (incoming-call.ts, refer.ts).
  *
  *   const listener = new Listener(phone, { allow: AddressFilter.parse('10.0.0.0/24'), autoAnswer: 0 });
  *   const call = await listener.nextCall({ timeoutMs: 60_000 });
@@ -51,6 +53,9 @@ export type ListenerEvent =
   | { type: 'refused'; status: number; method: string; source: string; why: string }
   | { type: 'options'; source: string; uri: string }
   | { type: 'voicemail'; source: string; summary: MessageSummary };
+
+/** Why an out-of-dialog REFER is refused (the 'refused' event's `why`). */
+export const OUT_OF_DIALOG_REFER = 'a REFER outside a call is not accepted: transfers are taken only inside a call (RFC 3515 §2.4.2)';
 
 export class ListenerTimeoutError extends UmphoneError {
   constructor(ms: number) {
@@ -189,6 +194,15 @@ export class Listener {
   }
 
   private onOutOfDialog(r: IncomingRequest): boolean {
+    if (r.request.method === 'REFER') {
+      // RFC 3515 §2.4.2 lets a REFER outside a dialog start one, i.e. make us place a call for whoever
+      // asks: a gateway must not (toll fraud), and Exchange only transfers calls it is in. 403, not 405:
+      // 405 must list in Allow the methods we do take (RFC 3261 §21.4.6), and REFER is one of them
+      // (inside a call), so a 405 would contradict itself; 403 says "understood, refused" (§21.4.4).
+      this.emit({ type: 'refused', status: 403, method: 'REFER', source: describe(r), why: OUT_OF_DIALOG_REFER });
+      r.transaction.respond(createResponse(r.request, 403, 'Forbidden (REFER outside a call)', { toTag: randomTag() }));
+      return true;
+    }
     if (r.request.method !== 'NOTIFY') return false;
     const status = messageSummaryNotifyStatus(r.request, (summary) => this.emit({ type: 'voicemail', source: describe(r), summary }));
     r.transaction.respond(createResponse(r.request, status, undefined, { toTag: randomTag() }));

@@ -10,11 +10,13 @@
  *   does on a blind transfer).
  * An application that does not take the transfer (nobody calls `claim()` while the event is being
  * emitted) declines it: the final NOTIFY carries `SIP/2.0 603 Declined`.
- * RFC 4488 `Refer-Sub: false` asks for no NOTIFY at all: then none is sent.
+ * RFC 4488 `Refer-Sub: false` asks for no NOTIFY at all: then none is sent, and the 202 says so with
+ * `Refer-Sub: false` (§4: a REFER-recipient that accepts without a subscription MUST include it; without
+ * it the transferor would wait for NOTIFYs that never come).
  */
 import { UmphoneError } from '../util/errors.js';
 import { formatUri, getCSeq, headerValues, parseNameAddr, type SipRequest } from '../sip/message/index.js';
-import type { InviteSession } from '../sip/dialog/invite-session.js';
+import type { InviteSession, ReferAnswer } from '../sip/dialog/invite-session.js';
 
 /** A REFER the peer sent us: where to go, and the handle that reports progress back. */
 export interface TransferRequest {
@@ -60,18 +62,28 @@ export function parseReferTo(req: SipRequest): { target: string; referTo: string
 }
 
 /**
- * The REFER handler of an InviteSession: returns the status to answer (202 or 400) and, after the 202
- * has gone out, sends NOTIFY 100 Trying and hands the transfer to `report`. Use as
+ * RFC 4488 §3: `Refer-Sub: false` (the value before any `;` parameter, case-insensitive) asks the
+ * REFER-recipient not to create the implicit subscription. Absent or `true`: the usual subscription.
+ */
+export function wantsNoSubscription(req: SipRequest): boolean {
+  const value = req.headers.get('Refer-Sub');
+  return value !== undefined && value.split(';')[0]!.trim().toLowerCase() === 'false';
+}
+
+/**
+ * The REFER handler of an InviteSession: returns what to answer (202, with `Refer-Sub: false` when
+ * the REFER asked for no subscription; 400 for a bad Refer-To) and, after the 202 has gone out, sends
+ * NOTIFY 100 Trying and hands the transfer to `report`. Use as
  * `session.handlers.onRefer = (req) => handleRefer(session, req, (t) => ...)`.
  */
-export function handleRefer(session: InviteSession, req: SipRequest, report: (t: TransferRequest) => void): number {
+export function handleRefer(session: InviteSession, req: SipRequest, report: (t: TransferRequest) => void): ReferAnswer {
   let parsed: ReturnType<typeof parseReferTo>;
   try {
     parsed = parseReferTo(req);
   } catch {
     return 400;
   }
-  const quiet = (req.headers.get('Refer-Sub') ?? '').trim().toLowerCase() === 'false';
+  const quiet = wantsNoSubscription(req);
   // §2.4.6: NOTIFYs of a second REFER in the same dialog carry id=<CSeq of that REFER>; always sending
   // it is allowed and keeps several transfers apart.
   const id = getCSeq(req).seq;
@@ -111,7 +123,7 @@ export function handleRefer(session: InviteSession, req: SipRequest, report: (t:
     report(transfer);
     if (!claimed) void send(603, 'Declined');
   });
-  return 202;
+  return quiet ? { status: 202, headers: [['Refer-Sub', 'false']] } : 202;
 }
 
 /** What followTransfer needs of the new call (Call fits). */

@@ -28,13 +28,19 @@ export type SessionEndReason =
 /** The application's answer to an offer in a re-INVITE or UPDATE. */
 export type OfferAnswer = { body: Buffer; contentType: string } | { reject: number; reason?: string };
 
+/** The application's answer to a REFER: a status, or a status and headers for the response. */
+export type ReferAnswer = number | { status: number; headers?: Array<[string, string]> };
+
 export interface SessionHandlers {
   /** The peer's re-INVITE/UPDATE with an SDP offer (or none: then give our current SDP as offer). */
   onOffer?(offer: Buffer | undefined, method: 'INVITE' | 'UPDATE'): OfferAnswer;
   /** INFO in the dialog (e.g. application/dtmf-relay): return the status to answer. */
   onInfo?(body: Buffer, contentType: string | undefined): number;
-  /** REFER (RFC 3515): return 202 to accept; the application then calls notifyRefer(). */
-  onRefer?(req: SipRequest): number;
+  /**
+   * REFER (RFC 3515): return 202 to accept (the application then sends the NOTIFYs), or the status
+   * with headers for the response (RFC 4488 §4: a 2xx to `Refer-Sub: false` carries `Refer-Sub: false`).
+   */
+  onRefer?(req: SipRequest): ReferAnswer;
   /** NOTIFY in the dialog (refer progress, message-summary): return the status. */
   onNotify?(req: SipRequest): number;
   onEnded?(reason: SessionEndReason): void;
@@ -150,8 +156,9 @@ export class InviteSession {
         return respond(status);
       }
       case 'REFER': {
-        const status = this.handlers.onRefer?.(req) ?? 603;
-        return respond(status, status === 202 ? 'Accepted' : undefined);
+        const answer = this.handlers.onRefer?.(req) ?? 603;
+        const { status, headers = [] } = typeof answer === 'number' ? { status: answer } : answer;
+        return respond(status, status === 202 ? 'Accepted' : undefined, { headers });
       }
       case 'NOTIFY':
         return respond(this.handlers.onNotify?.(req) ?? 200);

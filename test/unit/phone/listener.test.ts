@@ -1,7 +1,8 @@
 /**
  * The listener (gateway mode) and IncomingCall over the memory network on a ManualClock: OPTIONS,
  * the allow list (403), --max-calls (486), 488 with Warning, CANCEL (487), auto-answer delay, hold by
- * re-INVITE, INFO DTMF, REFER (202 + NOTIFY sipfrag), message-summary NOTIFY, nextCall timeout.
+ * re-INVITE, INFO DTMF, REFER (202 + NOTIFY sipfrag; Refer-Sub: false echoed, no NOTIFY; 403 outside a
+ * dialog), message-summary NOTIFY, nextCall timeout.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -12,7 +13,7 @@ import type { InviteSession } from '../../../src/sip/dialog/invite-session.js';
 import { UserAgent } from '../../../src/sip/dialog/user-agent.js';
 import { Pacer } from '../../../src/rtp/pacer.js';
 import { createOffer, parseSdp } from '../../../src/sdp/index.js';
-import { Listener, ListenerTimeoutError, type ListenerEvent } from '../../../src/phone/listener.js';
+import { Listener, ListenerTimeoutError, OUT_OF_DIALOG_REFER, type ListenerEvent } from '../../../src/phone/listener.js';
 import { AddressFilter } from '../../../src/phone/address-filter.js';
 import type { IncomingCall } from '../../../src/phone/incoming-call.js';
 import type { CallEvent } from '../../../src/phone/call.js';
@@ -283,6 +284,57 @@ describe('Listener', () => {
     void d.session.send('REFER').then((o) => { if (o.kind === 'response') status = o.response.status; });
     await w.flush();
     expect(status).toBe(400);
+  });
+
+  it.each(['false', 'FALSE;x=1'])('answers a REFER with Refer-Sub: %s by 202 + Refer-Sub: false and sends no NOTIFY (RFC 4488)', async (value) => {
+    const w = world({ autoAnswer: 0 });
+    const d = w.dial();
+    await w.flush();
+    const call = calls(w.events)[0]!;
+    const notifies: string[] = [];
+    d.session.handlers.onNotify = (req) => { notifies.push(req.body.toString()); return 200; };
+    const targets: string[] = [];
+    call.onEvent((e) => {
+      if (e.type !== 'transfer') return;
+      targets.push(e.transfer.target);
+      e.transfer.claim();
+      void e.transfer.notify(200, 'OK');
+    });
+    let res: SipResponse | undefined;
+    void d.session.send('REFER', undefined, [['Refer-To', '<sip:op@127.0.0.1>'], ['Refer-Sub', value]])
+      .then((o) => { if (o.kind === 'response') res = o.response; });
+    await w.flush();
+    await w.flush();
+    expect(res?.status).toBe(202);
+    expect(res?.headers.get('Refer-Sub')).toBe('false');
+    expect(targets).toEqual(['sip:op@127.0.0.1']);
+    expect(notifies).toEqual([]);
+    expect(w.net.summaries().filter((m) => m === 'NOTIFY')).toEqual([]);
+  });
+
+  it('a REFER with Refer-Sub: true gets a plain 202 and the NOTIFYs', async () => {
+    const w = world({ autoAnswer: 0 });
+    const d = w.dial();
+    await w.flush();
+    const notifies: string[] = [];
+    d.session.handlers.onNotify = (req) => { notifies.push(req.body.toString()); return 200; };
+    let res: SipResponse | undefined;
+    void d.session.send('REFER', undefined, [['Refer-To', '<sip:op@127.0.0.1>'], ['Refer-Sub', 'true']])
+      .then((o) => { if (o.kind === 'response') res = o.response; });
+    await w.flush();
+    await w.flush();
+    expect(res?.status).toBe(202);
+    expect(res?.headers.get('Refer-Sub')).toBeUndefined();
+    expect(notifies).toEqual(['SIP/2.0 100 Trying\r\n', 'SIP/2.0 603 Declined\r\n']);
+  });
+
+  it('refuses a REFER outside a dialog with 403 and reports why', async () => {
+    const w = world({ autoAnswer: 0 });
+    const res = await w.send('REFER', 'sip:613@192.0.2.2', [['Refer-To', '<sip:+15551234@192.0.2.9>']]);
+    expect(res()?.status).toBe(403);
+    expect(res()?.reason).toBe('Forbidden (REFER outside a call)');
+    expect(w.events).toContainEqual({ type: 'refused', status: 403, method: 'REFER', source: 'TCP 192.0.2.1:5060', why: OUT_OF_DIALOG_REFER });
+    expect(calls(w.events)).toHaveLength(0);
   });
 
   it('accepts a message-summary NOTIFY outside a dialog (200) and reports the counts', async () => {
