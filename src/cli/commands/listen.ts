@@ -32,7 +32,8 @@ export interface ListenArgv {
   port?: number;
   allow?: string;
   'max-calls'?: number;
-  'auto-answer'?: number;
+  /** yargs gives '' for `--auto-answer` alone (a string option, so that "no value" is visible). */
+  'auto-answer'?: string | number;
   record?: string;
   'record-both'?: boolean;
   play?: string;
@@ -61,7 +62,9 @@ function builder(y: Argv): Argv<ListenArgv> {
     port: { type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
     allow: { type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
     'max-calls': { type: 'number', describe: 'Calls at once at most; more get 486 Busy Here' },
-    'auto-answer': { type: 'number', describe: 'Answer every call, after N seconds (--auto-answer alone: at once). Without a terminal: always on' },
+    // A string, not a number: yargs turns a number option given without a value into undefined, the
+    // same as not given at all, and `--auto-answer` alone must mean "at once".
+    'auto-answer': { type: 'string', describe: 'Answer every call, after N seconds (--auto-answer alone: at once). Without a terminal: always on (at once)' },
     record: { type: 'string', describe: 'Record each call to this WAV; {n} = call number, {callid} = Call-ID' },
     'record-both': { type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
     play: { type: 'string', describe: 'Play this WAV into each answered call' },
@@ -78,6 +81,20 @@ function builder(y: Argv): Argv<ListenArgv> {
 }
 
 const WILDCARD = /^(0\.0\.0\.0|::|\[::\])$/;
+
+/**
+ * The auto-answer delay in seconds, or undefined when calls ring for the user to answer: `--auto-answer`
+ * alone ('') is 0 (at once), `--auto-answer N` is N seconds (N ≥ 0); not given, it is 0 without a
+ * terminal (nobody could press a key) and undefined with one. Throws UsageError for anything else.
+ */
+export function autoAnswerDelay(raw: string | number | undefined, interactive: boolean): number | undefined {
+  if (raw === undefined) return interactive ? undefined : 0;
+  const text = String(raw).trim();
+  if (text === '') return 0;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--auto-answer takes a number of seconds ≥ 0, or nothing for at once (got "${text}")`);
+  return n;
+}
 
 /** The address to bind and advertise (see the file comment). */
 export async function listenAddress(localIp: string | undefined, allow: AddressFilter | undefined, allowText: string | undefined): Promise<string> {
@@ -108,7 +125,10 @@ export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
   let play: PlaybackAudio | undefined;
   let localIp: string;
   const dtmfMode = (a.dtmf ?? 'auto') as DtmfModeRequest;
+  const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
+  let autoAnswer: number | undefined;
   try {
+    autoAnswer = autoAnswerDelay(a['auto-answer'], interactive);
     if (a.allow !== undefined) allow = AddressFilter.parse(a.allow);
     if (a['max-calls'] !== undefined && !(Number.isInteger(a['max-calls']) && a['max-calls'] >= 1)) throw new UsageError('--max-calls must be a whole number ≥ 1');
     if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
@@ -120,15 +140,13 @@ export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
     return fail(ExitCode.usage, e instanceof UsageError || e instanceof AddressFilterError ? (e as Error).message : `bad option: ${(e as Error).message}`);
   }
   const codecs = parseCodecList(a.codec ?? 'pcmu,pcma');
-  const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
-  const autoRaw = a['auto-answer'];
-  const autoAnswer = autoRaw === undefined ? (interactive ? undefined : 0) : Number.isFinite(autoRaw) ? Math.max(0, autoRaw) : 0;
   const clock = new RealClock();
 
   let phone: Phone;
   try {
     phone = await Phone.create({
-      localIp, localPort: a.port ?? 5060, clock,
+      // --port 0: let TCP pick and UDP take the same number (Phone's rule when no port is given).
+      localIp, ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock,
       ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
     });
   } catch (e) {
@@ -196,7 +214,10 @@ export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
     void call.ended.then((s) => view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` })));
   };
 
-  view.line(`listening on ${localIp}:${phone.endpoint.transport('tcp')!.local.port} (TCP and UDP)${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
+  const tcpPort = phone.endpoint.transport('tcp')!.local.port;
+  const udpPort = phone.endpoint.transport('udp')?.local.port;
+  const ports = udpPort === undefined || udpPort === tcpPort ? `${tcpPort} (TCP and UDP)` : `${tcpPort} (TCP; UDP ${udpPort})`;
+  view.line(`listening on ${localIp}:${ports}${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
   const disposers: Array<() => void> = [];
   if (interactive) {
     disposers.push(io.rawInput!.start((chunk) => {
