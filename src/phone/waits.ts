@@ -388,6 +388,11 @@ export class CallListener {
           from = Math.max(this.segments[this.segments.length - 1]!.startMs - 100, this.historyStartMs);
         }
         const quietEnough = !this.inSpeech && this.vad.silenceMs >= pause;
+        if (quietEnough && this.speechSince(from) < Math.min(250, ref.speechMs * 0.3)) {
+          // A blip (a click as the stream starts, a cough), not a prompt: wait for real speech.
+          from = undefined;
+          return;
+        }
         if (this.t - from >= maxLen || quietEnough) judge();
       };
       return {
@@ -439,6 +444,13 @@ export class CallListener {
         },
       };
     });
+  }
+
+  /** Milliseconds of speech heard since listener time `fromMs`. */
+  private speechSince(fromMs: number): number {
+    let n = 0;
+    for (const seg of this.segments) n += Math.max(0, Math.min(seg.endMs ?? this.t, this.t) - Math.max(seg.startMs, fromMs));
+    return n;
   }
 
   /** Describes what was heard since listener time `fromMs` (for timeouts and reports). */
