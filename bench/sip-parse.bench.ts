@@ -2,11 +2,17 @@
  * SIP parse+serialize throughput: umphone's message layer against the npm `sip` package, same run,
  * same input. Each round parses the wire bytes and serializes the result back.
  *
- * - ours (lazy): parseMessage(Buffer) + serializeMessage -> Buffer (the hot path of the transport).
- * - ours (+getters): the same plus the typed views a transaction/dialog reads (top Via, From, To,
+ * - ours (lazy): parseMessage(Buffer) + serializeMessage -> Buffer (the hot path of the transport). An
+ *   untouched parsed message is sent as its own octets, so this measures parse + one copy.
+ * - ours (Via edited): the same, with the top Via replaced (received= stamped) before serializing: the
+ *   serializer writes that line and copies the others. `sip` gets the same edit (its parsed Via gets
+ *   the received param) and stringifies everything again, as it always does.
+ * - ours (+getters): lazy plus the typed views a transaction/dialog reads (top Via, From, To,
  *   Call-ID, CSeq, Contact), comparable with `sip`, which parses those eagerly.
+ * - ours (no reuse): the parsed message's headers cloned first, so the general writer writes every line.
  * - sip: sip.parse(Buffer) + sip.stringify(obj) -> string (it does not build a Buffer back, which
  *   favours it slightly). sip.parse takes the same Buffer a socket delivers, as ours does.
+ * Ratios are against `sip` unedited, except "Via edited", which is against `sip` with the same edit.
  */
 import { createRequire } from 'node:module';
 import { RealClock } from '../src/util/clock.js';
@@ -67,9 +73,12 @@ function withBody(head: string, body: string): string {
 }
 
 /** The npm `sip` package (CommonJS, untyped): only the two calls the comparison needs. */
+interface NpmSipMessage {
+  headers: { via: Array<{ params: Record<string, string | null> }> };
+}
 interface NpmSip {
-  parse(data: Buffer | string): unknown;
-  stringify(message: unknown): string;
+  parse(data: Buffer | string): NpmSipMessage;
+  stringify(message: NpmSipMessage): string;
 }
 const sip = createRequire(import.meta.url)('sip') as NpmSip;
 
@@ -117,9 +126,16 @@ export async function run(): Promise<void> {
     const theirs = sip.stringify(sip.parse(wire));
     if (!ours.toString('latin1').endsWith(SDP) || !theirs.endsWith(SDP)) throw new Error(`bench input broken: ${label}`);
 
-    const [lazy, full, npm] = compare(
+    const topVia = text.split('\r\n').find((l) => l.startsWith('Via: '))!.slice(5);
+    const stamped = topVia + ';received=198.51.100.7';
+    const [lazy, edited, full, noReuse, npm, npmEdited] = compare(
       [
         () => serializeMessage(parseMessage(wire)),
+        () => {
+          const m = parseMessage(wire);
+          m.headers.set('Via', stamped);
+          return serializeMessage(m);
+        },
         () => {
           const m = parseMessage(wire);
           getTopVia(m);
@@ -130,15 +146,36 @@ export async function run(): Promise<void> {
           getContacts(m);
           return serializeMessage(m);
         },
+        () => {
+          const m = parseMessage(wire);
+          m.headers = m.headers.clone();
+          return serializeMessage(m);
+        },
         () => sip.stringify(sip.parse(wire)),
+        () => {
+          const m = sip.parse(wire);
+          m.headers.via[0]!.params.received = '198.51.100.7';
+          return sip.stringify(m);
+        },
       ],
       15,
-      250,
-    ) as [number, number, number];
+      200,
+    ) as [number, number, number, number, number, number];
+    // sanity: the edit is really there on both sides
+    const m = parseMessage(wire);
+    m.headers.set('Via', stamped);
+    const sm = sip.parse(wire);
+    sm.headers.via[0]!.params.received = '198.51.100.7';
+    if (!serializeMessage(m).includes('received=198.51.100.7') || !sip.stringify(sm).includes('received=198.51.100.7')) {
+      throw new Error(`bench edit broken: ${label}`);
+    }
     console.log(`  ${label} (${wire.length} bytes)`);
     console.log(`    umphone (lazy)        ${fmt(lazy)}   ratio ${(lazy / npm).toFixed(2)}x`);
+    console.log(`    umphone (Via edited)  ${fmt(edited)}   ratio ${(edited / npmEdited).toFixed(2)}x (vs npm sip, Via edited)`);
     console.log(`    umphone (+getters)    ${fmt(full)}   ratio ${(full / npm).toFixed(2)}x`);
+    console.log(`    umphone (no reuse)    ${fmt(noReuse)}   ratio ${(noReuse / npm).toFixed(2)}x`);
     console.log(`    npm sip               ${fmt(npm)}`);
+    console.log(`    npm sip (Via edited)  ${fmt(npmEdited)}`);
   }
 }
 

@@ -3,18 +3,94 @@
  * looks inside a value). Every getter takes a message or a Headers and throws only SipParseError; a
  * getter for a mandatory header (From, To, Call-ID, CSeq) throws when it is missing, optional ones
  * return undefined or [].
+ *
+ * Each view is parsed once per Headers and cached with the header text it came from; a later call
+ * that finds the same text returns a copy of the cached view (callers may change what they get, as the
+ * dialog layer does) and one that finds other text (set/append/remove, or `fields` edited directly as
+ * the transport's Via stamping does) parses again. Comparing the text, rather than counting edits,
+ * keeps the cache right whichever way the header lines were changed.
  */
 import { SipParseError, guardParse } from './errors.js';
 import { parseNameAddr, type NameAddr } from './name-addr.js';
 import { Params, parseHeaderParams } from './params.js';
 import { isTokenChar, isToken, isWord, parseDecimal, parseDeltaSeconds, splitHeaderValues, splitList, trimWs } from './syntax.js';
-import { Headers, type SipMessage } from './types.js';
+import { Headers, headerSlots, type SipMessage } from './types.js';
+import type { SipUri } from './uri.js';
 import { parseVia, type Via } from './via.js';
 
 export type HeaderSource = SipMessage | Headers;
 
 export function headersOf(m: HeaderSource): Headers {
   return m instanceof Headers ? m : m.headers;
+}
+
+/** A cached view and the header text it was parsed from (first line, or every line). */
+interface View {
+  src: string | string[];
+  value: unknown;
+}
+
+function views(h: Headers): Map<string, View> {
+  let v = headerSlots.views(h) as Map<string, View> | undefined;
+  if (v === undefined) {
+    v = new Map();
+    headerSlots.setViews(h, v);
+  }
+  return v;
+}
+
+/** The view `slot` of the first line of `name` (undefined when absent), parsed at most once per text. */
+function viewOfLine<T>(m: HeaderSource, slot: string, name: string, parse: (line: string) => T, copy: (v: T) => T): T | undefined {
+  const h = headersOf(m);
+  const line = h.get(name);
+  if (line === undefined) return undefined;
+  const cached = (headerSlots.views(h) as Map<string, View> | undefined)?.get(slot);
+  if (cached !== undefined && cached.src === line) return copy(cached.value as T);
+  const value = parse(line);
+  views(h).set(slot, { src: line, value });
+  return copy(value);
+}
+
+/** The view `slot` of every line of `name`, parsed at most once per text. */
+function viewOfLines<T>(m: HeaderSource, slot: string, name: string, parse: (lines: string[]) => T, copy: (v: T) => T): T {
+  const h = headersOf(m);
+  const lines = h.getLines(name);
+  const cached = (headerSlots.views(h) as Map<string, View> | undefined)?.get(slot);
+  if (cached !== undefined && sameLines(cached.src as string[], lines)) return copy(cached.value as T);
+  const value = parse(lines);
+  views(h).set(slot, { src: lines, value });
+  return copy(value);
+}
+
+function sameLines(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// Copies handed out from the cache: fresh objects all the way down to the Params.
+const same = <T>(v: T): T => v;
+const copyStrings = (v: string[]): string[] => v.slice();
+function copyUri(u: SipUri): SipUri {
+  const c: SipUri = { ...u, params: u.params.clone(), headers: u.headers.slice() };
+  for (let i = 0; i < c.headers.length; i++) c.headers[i] = { ...c.headers[i]! };
+  return c;
+}
+function copyNameAddr<T extends NameAddr>(n: T): T {
+  return { ...n, uri: copyUri(n.uri), params: n.params.clone() };
+}
+function copyNameAddrs<T extends NameAddr>(list: T[]): T[] {
+  const out = new Array<T>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = copyNameAddr(list[i]!);
+  return out;
+}
+function copyVia(v: Via): Via {
+  return { ...v, params: v.params.clone() };
+}
+function copyVias(list: Via[]): Via[] {
+  const out = new Array<Via>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = copyVia(list[i]!);
+  return out;
 }
 
 /** Every comma-separated element of every line of a header, in order. */
@@ -25,11 +101,13 @@ export function headerValues(m: HeaderSource, name: string): string[] {
 }
 
 /** Parse each element of a list header; an empty element (`a,,b`) is an error (RFC 4475 §3.1.2.1). */
-function parseList<T>(m: HeaderSource, name: string, parse: (v: string) => T): T[] {
+function parseList<T>(lines: string[], name: string, parse: (v: string) => T): T[] {
   const out: T[] = [];
-  for (const v of headerValues(m, name)) {
-    if (v.length === 0) throw new SipParseError(`Empty value in ${name} header`);
-    out.push(guardParse(`${name} header`, () => parse(v)));
+  for (const line of lines) {
+    for (const v of splitHeaderValues(line)) {
+      if (v.length === 0) throw new SipParseError(`Empty value in ${name} header`);
+      out.push(guardParse(`${name} header`, () => parse(v)));
+    }
   }
   return out;
 }
@@ -40,27 +118,33 @@ function required(m: HeaderSource, name: string): string {
   return v;
 }
 
+const parseVias = (lines: string[]): Via[] => parseList(lines, 'Via', parseVia);
 export function getVias(m: HeaderSource): Via[] {
-  return parseList(m, 'Via', parseVia);
+  return viewOfLines(m, 'vias', 'Via', parseVias, copyVias);
 }
 
-/** The topmost Via only (the transaction key; cheaper than getVias). */
-export function getTopVia(m: HeaderSource): Via | undefined {
-  const line = headersOf(m).get('Via');
-  if (line === undefined) return undefined;
+function parseTopVia(line: string): Via {
   const first = splitHeaderValues(line)[0]!;
   if (first.length === 0) throw new SipParseError('Empty value in Via header');
   return guardParse('Via header', () => parseVia(first));
 }
-
-export function getFrom(m: HeaderSource): NameAddr {
-  const v = required(m, 'From');
-  return guardParse('From header', () => parseNameAddr(v, 'From header'));
+/** The topmost Via only (the transaction key; cheaper than getVias). */
+export function getTopVia(m: HeaderSource): Via | undefined {
+  return viewOfLine(m, 'topVia', 'Via', parseTopVia, copyVia);
 }
 
+const parseFrom = (v: string): NameAddr => guardParse('From header', () => parseNameAddr(v, 'From header'));
+export function getFrom(m: HeaderSource): NameAddr {
+  return viewOfLine(m, 'from', 'From', parseFrom, copyNameAddr) ?? missing('From');
+}
+
+const parseTo = (v: string): NameAddr => guardParse('To header', () => parseNameAddr(v, 'To header'));
 export function getTo(m: HeaderSource): NameAddr {
-  const v = required(m, 'To');
-  return guardParse('To header', () => parseNameAddr(v, 'To header'));
+  return viewOfLine(m, 'to', 'To', parseTo, copyNameAddr) ?? missing('To');
+}
+
+function missing(name: string): never {
+  throw new SipParseError(`Missing ${name} header`);
 }
 
 /** callid = word [ "@" word ] (RFC 3261 §25.1), compared case-sensitively. */
@@ -79,7 +163,10 @@ export interface CSeq {
 
 /** CSeq = 1*DIGIT LWS Method; the number must fit 32 bits (RFC 3261 §8.1.1.5, RFC 4475 §3.1.2.4). */
 export function getCSeq(m: HeaderSource): CSeq {
-  const v = required(m, 'CSeq');
+  return viewOfLine(m, 'cseq', 'CSeq', parseCSeq, copyCSeq) ?? missing('CSeq');
+}
+const copyCSeq = (c: CSeq): CSeq => ({ seq: c.seq, method: c.method });
+function parseCSeq(v: string): CSeq {
   let i = 0;
   while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
   const seq = parseDecimal(v.slice(0, i), 0xffffffff, 'CSeq number');
@@ -104,16 +191,23 @@ export interface Contact extends NameAddr {
 
 /** Contact values, or '*' for the REGISTER wildcard (RFC 3261 §10.2.2). */
 export function getContacts(m: HeaderSource): Contact[] | '*' {
-  const values = headerValues(m, 'Contact');
-  if (values.length === 1 && values[0] === '*') return '*';
-  return parseList(m, 'Contact', (v) => {
-    const c: Contact = parseNameAddr(v, 'Contact header');
-    const q = c.params.get('q');
-    if (q !== undefined) c.q = parseQValue(q);
-    const exp = c.params.get('expires');
-    if (exp !== undefined) c.expires = parseDeltaSeconds(exp ?? '', 'Contact expires');
-    return c;
-  });
+  return viewOfLines(m, 'contacts', 'Contact', parseContacts, copyContacts);
+}
+const copyContacts = (v: Contact[] | '*'): Contact[] | '*' => (v === '*' ? v : copyNameAddrs(v));
+function parseContacts(lines: string[]): Contact[] | '*' {
+  if (lines.length === 1 && lines[0]!.indexOf('*') >= 0) {
+    const values = splitHeaderValues(lines[0]!);
+    if (values.length === 1 && values[0] === '*') return '*';
+  }
+  return parseList(lines, 'Contact', parseContact);
+}
+function parseContact(v: string): Contact {
+  const c: Contact = parseNameAddr(v, 'Contact header');
+  const q = c.params.get('q');
+  if (q !== undefined) c.q = parseQValue(q);
+  const exp = c.params.get('expires');
+  if (exp !== undefined) c.expires = parseDeltaSeconds(exp ?? '', 'Contact expires');
+  return c;
 }
 
 /** qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
@@ -124,14 +218,14 @@ function parseQValue(q: string | null): number {
 
 /** Max-Forwards: 0 to 255 (RFC 3261 §20.22); undefined when absent (RFC 2543 peers, RFC 4475 §3.4.1). */
 export function getMaxForwards(m: HeaderSource): number | undefined {
-  const v = headersOf(m).get('Max-Forwards');
-  return v === undefined ? undefined : parseDecimal(v, 255, 'Max-Forwards');
+  return viewOfLine(m, 'maxForwards', 'Max-Forwards', parseMaxForwards, same);
 }
+const parseMaxForwards = (v: string): number => parseDecimal(v, 255, 'Max-Forwards');
 
 export function getContentLength(m: HeaderSource): number | undefined {
-  const v = headersOf(m).get('Content-Length');
-  return v === undefined ? undefined : parseDecimal(v, 0x7fffffff, 'Content-Length');
+  return viewOfLine(m, 'contentLength', 'Content-Length', parseContentLengthValue, same);
 }
+const parseContentLengthValue = (v: string): number => parseDecimal(v, 0x7fffffff, 'Content-Length');
 
 export interface MediaType {
   /** Lower-case type and subtype, e.g. 'application' and 'sdp'. */
@@ -159,35 +253,49 @@ export function formatMediaType(t: MediaType): string {
   return `${t.type}/${t.subtype}${t.params.toString()}`;
 }
 
+const copyMediaType = (t: MediaType): MediaType => ({ type: t.type, subtype: t.subtype, params: t.params.clone() });
+const parseContentType = (v: string): MediaType => guardParse('Content-Type header', () => parseMediaType(v));
 export function getContentType(m: HeaderSource): MediaType | undefined {
-  const v = headersOf(m).get('Content-Type');
-  return v === undefined ? undefined : guardParse('Content-Type header', () => parseMediaType(v));
+  return viewOfLine(m, 'contentType', 'Content-Type', parseContentType, copyMediaType);
 }
 
 /** Accept media ranges; an empty Accept header means "no body accepted" (RFC 3261 §20.1) and yields []. */
 export function getAccept(m: HeaderSource): MediaType[] {
-  return headersOf(m).getLines('Accept').flatMap((line) =>
-    splitList(line).map((v) => guardParse('Accept header', () => parseMediaType(v, 'Accept'))),
-  );
+  return viewOfLines(m, 'accept', 'Accept', parseAccept, copyMediaTypes);
+}
+const copyMediaTypes = (list: MediaType[]): MediaType[] => list.map(copyMediaType);
+function parseAccept(lines: string[]): MediaType[] {
+  return lines.flatMap((line) => splitList(line).map((v) => guardParse('Accept header', () => parseMediaType(v, 'Accept'))));
 }
 
 export function getRoutes(m: HeaderSource): NameAddr[] {
-  return parseList(m, 'Route', (v) => parseNameAddr(v, 'Route header'));
+  return viewOfLines(m, 'routes', 'Route', parseRoutes, copyNameAddrs);
 }
+const parseRoutes = (lines: string[]): NameAddr[] => parseList(lines, 'Route', (v) => parseNameAddr(v, 'Route header'));
 
 export function getRecordRoutes(m: HeaderSource): NameAddr[] {
-  return parseList(m, 'Record-Route', (v) => parseNameAddr(v, 'Record-Route header'));
+  return viewOfLines(m, 'recordRoutes', 'Record-Route', parseRecordRoutes, copyNameAddrs);
 }
+const parseRecordRoutes = (lines: string[]): NameAddr[] =>
+  parseList(lines, 'Record-Route', (v) => parseNameAddr(v, 'Record-Route header'));
 
-function optionTags(m: HeaderSource, name: string): string[] {
-  const out: string[] = [];
-  for (const line of headersOf(m).getLines(name)) {
-    for (const v of splitList(line)) {
-      if (!isToken(v)) throw new SipParseError(`Invalid option tag in ${name} header`);
-      out.push(v);
+/** The option-tag list parser of one header (the name goes into the error). */
+function optionTagParser(name: string): (lines: string[]) => string[] {
+  return (lines) => {
+    const out: string[] = [];
+    for (const line of lines) {
+      for (const v of splitList(line)) {
+        if (!isToken(v)) throw new SipParseError(`Invalid option tag in ${name} header`);
+        out.push(v);
+      }
     }
-  }
-  return out;
+    return out;
+  };
+}
+const OPTION_TAG_PARSERS: Record<string, (lines: string[]) => string[]> = {};
+for (const name of ['Require', 'Proxy-Require', 'Supported', 'Unsupported', 'Allow']) OPTION_TAG_PARSERS[name] = optionTagParser(name);
+function optionTags(m: HeaderSource, name: string): string[] {
+  return viewOfLines(m, name, name, OPTION_TAG_PARSERS[name]!, copyStrings);
 }
 
 export const getRequire = (m: HeaderSource): string[] => optionTags(m, 'Require');
@@ -199,9 +307,9 @@ export const getAllow = (m: HeaderSource): string[] => optionTags(m, 'Allow');
 
 /** Expires (RFC 3261 §20.19): delta-seconds, values above 2**32-1 read as 2**32-1. */
 export function getExpires(m: HeaderSource): number | undefined {
-  const v = headersOf(m).get('Expires');
-  return v === undefined ? undefined : parseDeltaSeconds(v, 'Expires');
+  return viewOfLine(m, 'expires', 'Expires', parseExpires, same);
 }
+const parseExpires = (v: string): number => parseDeltaSeconds(v, 'Expires');
 
 export interface SessionExpires {
   /** delta-seconds */
@@ -212,8 +320,10 @@ export interface SessionExpires {
 
 /** Session-Expires (RFC 4028 §4): delta-seconds *(SEMI se-params), se-params include refresher. */
 export function getSessionExpires(m: HeaderSource): SessionExpires | undefined {
-  const v = headersOf(m).get('Session-Expires');
-  if (v === undefined) return undefined;
+  return viewOfLine(m, 'sessionExpires', 'Session-Expires', parseSessionExpires, copySessionExpires);
+}
+const copySessionExpires = (se: SessionExpires): SessionExpires => ({ ...se, params: se.params.clone() });
+function parseSessionExpires(v: string): SessionExpires {
   return guardParse('Session-Expires header', () => {
     const semi = v.indexOf(';');
     const delta = parseDeltaSeconds(trimWs(semi < 0 ? v : v.slice(0, semi)), 'Session-Expires');
@@ -237,8 +347,9 @@ export function formatSessionExpires(se: SessionExpires): string {
 
 /** Min-SE (RFC 4028 §5). */
 export function getMinSE(m: HeaderSource): number | undefined {
-  const v = headersOf(m).get('Min-SE');
-  if (v === undefined) return undefined;
+  return viewOfLine(m, 'minSE', 'Min-SE', parseMinSE, same);
+}
+function parseMinSE(v: string): number {
   const semi = v.indexOf(';');
   return parseDeltaSeconds(trimWs(semi < 0 ? v : v.slice(0, semi)), 'Min-SE');
 }

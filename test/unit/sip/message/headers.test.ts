@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Headers, Params, SipParseError, formatDiversion, formatHistoryInfo, formatNameAddr, formatVia, getCSeq,
   getContacts, getDiversions, getFrom, getHistoryInfo, getMaxForwards, getSessionExpires, getTo, getTopVia,
-  getVias, getWwwAuthenticate, parseMessage, parseNameAddr, parseUri, parseVia, splitHeaderValues, formatAuth,
+  getVias, getWwwAuthenticate, getRecordRoutes as M_getRecordRoutes, parseMessage, parseNameAddr, parseUri, parseVia, splitHeaderValues, formatAuth,
   type Contact,
 } from '../../../../src/sip/message/index.js';
 
@@ -152,5 +152,42 @@ describe('Diversion (RFC 5806) and History-Info (RFC 4244)', () => {
     expect(text).toBe('<sip:bob@example.com?Reason=SIP%3Bcause%3D302%3Btext%3D%22Moved%22>;index=1, <sip:101@pbx.local;user=phone>;index=1.1;rc=1');
     expect(getHistoryInfo(h([['History-Info', text]]))).toEqual(hi);
     expect(reasonOf(() => getHistoryInfo(h([['History-Info', '<sip:a@b>']])))).toBe('History-Info entry needs an index like 1.1');
+  });
+});
+
+describe('typed views are parsed once per header text', () => {
+  const raw = Buffer.from(
+    'INVITE sip:b@h SIP/2.0\r\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\r\nFrom: <sip:a@h>;tag=1\r\nTo: <sip:b@h>\r\nCall-ID: c@h\r\nCSeq: 1 INVITE\r\nRecord-Route: <sip:p1;lr>, <sip:p2;lr>\r\nl: 0\r\n\r\n',
+    'latin1',
+  );
+  it('hands out copies: a caller changing its view does not change the next one', () => {
+    const m = parseMessage(raw);
+    const to = getTo(m);
+    to.params.set('tag', 'mine');
+    to.uri.params.set('x', '1');
+    expect(getTo(m).params.has('tag')).toBe(false);
+    expect(getTo(m).uri.params.has('x')).toBe(false);
+    const rr = M_getRecordRoutes(m).reverse();
+    expect(rr[0]!.uri.host).toBe('p2');
+    expect(M_getRecordRoutes(m)[0]!.uri.host).toBe('p1');
+    expect(getTo(m)).toEqual(parseNameAddr('<sip:b@h>'));
+  });
+  it('follows every way of changing the lines: methods, fields edited in place or replaced', () => {
+    const m = parseMessage(raw);
+    expect(getTopVia(m)!.host).toBe('a');
+    m.headers.prepend('Via', 'SIP/2.0/UDP p;branch=z9hG4bK2');
+    expect(getTopVia(m)!.host).toBe('p');
+    expect(getVias(m).map((v) => v.host)).toEqual(['p', 'a']);
+    m.headers.fields[0] = { name: 'Via', value: 'SIP/2.0/UDP q;branch=z9hG4bK3' };
+    expect(getTopVia(m)!.host).toBe('q');
+    m.headers.fields[0]!.value = 'SIP/2.0/TCP r;branch=z9hG4bK4';
+    expect(getTopVia(m)).toMatchObject({ host: 'r', transport: 'TCP' });
+    expect(getCSeq(m)).toEqual({ seq: 1, method: 'INVITE' });
+    m.headers.set('CSeq', '2 ACK');
+    expect(getCSeq(m)).toEqual({ seq: 2, method: 'ACK' });
+    m.headers.set('From', 'bad <');
+    expect(reasonOf(() => getFrom(m))).toMatch(/From/);
+    m.headers.remove('From');
+    expect(reasonOf(() => getFrom(m))).toBe('Missing From header');
   });
 });
