@@ -32,8 +32,11 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
+type Who = 'umphone main' | 'umphone worker' | 'SIPp';
+const ENGINES = ['main', 'worker'] as const;
+
 interface Row {
-  who: 'umphone' | 'SIPp';
+  who: Who;
   calls: number;
   pacing: PacingFigures;
   /** Packets lost: sequence gaps on the wire + sent but not on the wire + echoed but not received. */
@@ -52,20 +55,41 @@ const CAPTURE_FLUSH_MS = 1300;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const here = fileURLToPath(new URL('.', import.meta.url));
 
+/**
+ * The echo peer: `processes` Node processes sharing the N sockets (one per 250 calls, at least one), so
+ * one saturated event loop never limits the run (its CPU and the echoes it returned are reported). It
+ * runs at normal priority even with BENCH_CHRT=1: four echo processes under SCHED_FIFO at 1000 calls
+ * took both cores and starved the whole machine (measured). SIPp's peer is SIPp's own UAS, which sends
+ * as much as it receives and is measured as a sender, so it runs under the same chrt as the UAC.
+ */
 async function startEchoPeer(n: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'support/rtp-echo-peer.ts'), String(n)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const it = lines[Symbol.asyncIterator]();
-  const first = await it.next();
-  const ports = (JSON.parse(String(first.value)) as { ports: number[] }).ports;
+  const processes = Math.max(1, Math.ceil(n / 250));
+  const peers = await Promise.all(
+    Array.from({ length: processes }, async (_, i) => {
+      const share = Math.floor(n / processes) + (i < n % processes ? 1 : 0);
+      const cmd = [process.execPath, '--import', 'tsx', join(here, 'support/rtp-echo-peer.ts'), String(share)];
+      const child = spawnCmd(cmd, { stdio: ['pipe', 'pipe', 'inherit'] });
+      const lines = createInterface({ input: child.stdout! });
+      const it = lines[Symbol.asyncIterator]();
+      const first = await it.next();
+      return { child, it, ports: (JSON.parse(String(first.value)) as { ports: number[] }).ports };
+    }),
+  );
+  const cpu0 = peers.map((p) => procCpuSeconds(p.child.pid!));
+  const t0 = performance.now();
   return {
-    ports,
-    async stop(): Promise<number> {
-      child.stdin!.end();
-      const last = await it.next();
-      return last.done ? 0 : (JSON.parse(String(last.value)) as { echoed: number }).echoed;
+    ports: peers.flatMap((p) => p.ports),
+    processes,
+    async stop(): Promise<{ echoed: number; cpuPercent: number }> {
+      const cpu = peers.reduce((a, p, i) => a + procCpuSeconds(p.child.pid!) - cpu0[i]!, 0);
+      const wall = (performance.now() - t0) / 1000;
+      let echoed = 0;
+      for (const p of peers) {
+        p.child.stdin!.end();
+        const last = await p.it.next();
+        if (!last.done) echoed += (JSON.parse(String(last.value)) as { echoed: number }).echoed;
+      }
+      return { echoed, cpuPercent: (cpu / wall) * 100 };
     },
   };
 }
@@ -79,22 +103,28 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
   return spawn(cmd[0]!, cmd.slice(1), opts);
 }
 
-async function runOurs(calls: number, seconds: number, dir: string): Promise<Row> {
+async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string): Promise<Row> {
   const load = loadavg()[0]!;
   const peer = await startEchoPeer(calls);
-  const capture = await startCapture(join(dir, `ours-${calls}.pcap`));
+  const capture = await startCapture(join(dir, `ours-${engine}-${calls}.pcap`));
   const child = spawnCmd(
-    rt([process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(',')]),
+    rt([process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine]),
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let out = '';
   child.stdout!.setEncoding('utf8');
   child.stdout!.on('data', (d: string) => (out += d));
+  // Never leave a real-time process behind: kill it if it overstays.
+  const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
   await new Promise((resolve) => child.once('exit', resolve));
-  const res = JSON.parse(out.trim()) as { sent: number; received: number; cpuMs: number; wallMs: number; rss: number };
+  clearTimeout(guard);
+  const res = JSON.parse(out.trim()) as {
+    sent: number; received: number; cpuMs: number; wallMs: number; rss: number;
+    engine?: { late: number; maxLateMs: number; arrivedLate: number };
+  };
   await sleep(CAPTURE_FLUSH_MS);
   const cap = await capture.stop();
-  const echoed = await peer.stop();
+  const { echoed, cpuPercent: peerCpu } = await peer.stop();
 
   const peerPorts = new Set(peer.ports);
   const analyzer = new PacingAnalyzer((r) => peerPorts.has(r.dstPort));
@@ -108,11 +138,14 @@ async function runOurs(calls: number, seconds: number, dir: string): Promise<Row
   const notOnWire = Math.max(0, res.sent - pacing.packets - pacing.lost);
   const notReceived = Math.max(0, echoOnWire - res.received);
   return {
-    who: 'umphone',
+    who: `umphone ${engine}`,
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived,
-    detail: `sent ${res.sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}`,
+    detail:
+      `sent ${res.sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
+      `echo peer ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
+      (res.engine ? `; worker: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms` : ''),
     cpuPercent: (res.cpuMs / res.wallMs) * 100,
     rssMb: res.rss / 2 ** 20,
     capture: cap,
@@ -207,14 +240,17 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     const p = r.pacing;
     console.log(
-      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who === 'umphone' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} |`,
+      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who !== 'SIPp' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} |`,
     );
   }
-  const byCalls = new Map<number, Partial<Record<Row['who'], Row>>>();
+  const byCalls = new Map<number, Partial<Record<Who, Row>>>();
   for (const r of rows) byCalls.set(r.calls, { ...byCalls.get(r.calls), [r.who]: r });
-  for (const [calls, pair] of byCalls) {
-    if (pair.umphone && pair.SIPp) {
-      console.log(`ratio p99 umphone/SIPp at ${calls} calls: ${f(pair.umphone.pacing.p99 / pair.SIPp.pacing.p99, 2)}`);
+  for (const [calls, set] of byCalls) {
+    const sipp = set.SIPp;
+    if (!sipp) continue;
+    for (const e of ENGINES) {
+      const ours = set[`umphone ${e}`];
+      if (ours) console.log(`ratio p99 umphone ${e}/SIPp at ${calls} calls: ${f(ours.pacing.p99 / sipp.pacing.p99, 2)}`);
     }
   }
 }
@@ -230,11 +266,15 @@ export async function run(): Promise<void> {
     `RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways` +
       (process.env.BENCH_CHRT === '1' ? ', every sender under chrt -f 20' : ''),
   );
+  const engines = (process.env.BENCH_ENGINES ?? ENGINES.join(',')).split(',') as (typeof ENGINES)[number][];
   try {
     for (const calls of points) {
-      const ours = await runOurs(calls, seconds, dir);
-      rows.push(ours);
-      console.log(`  umphone ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+      for (const engine of engines) {
+        const ours = await runOurs(engine, calls, seconds, dir);
+        rows.push(ours);
+        console.log(`  umphone ${engine} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+        await sleep(500);
+      }
       if (withSipp) {
         await sleep(500);
         const sipp = await runSipp(calls, seconds, dir);

@@ -23,19 +23,12 @@
  *     last ~60 µs (the kernel's timer slack). Everything stays on the main thread, so the payload
  *     sources (`poll()`) run synchronously exactly at the deadline, and the packet leaves from the very
  *     socket that receives (symmetric RTP, RFC 4961: peers latch on our source port).
- * Why not (yet) a worker thread owning the sockets: Node cannot hand a bound dgram socket to a worker, so
- * the worker would also have to receive and forward every packet to the main thread (a second socket
- * bound to the same port with SO_REUSEADDR steals received packets nondeterministically on Linux), and
- * the sources would have to be pulled ahead through a lookahead ring, which delays DTMF and marker
- * decisions.
- * Measured (bench/rtp-pacing.bench.ts, tcpdump on lo, RTP echoed back, 2026-11-25, on this shared 2-vCPU
- * box with a load average of 8-80 from other work, sender under `chrt -f 20`): p99 |gap − 20 ms| 0.5–1.1 ms
- * at 500 calls and 2.4 ms at 1000 calls, p50 ≤ 0.09 ms, mean gap 20.000 ms, no packet lost on the send
- * side; SIPp in the same runs: p99 85–115 ms at 500–1000 calls with up to 29 % of its packets missing.
- * Without chrt the other load starves the process and both senders see several ms. The limit here is CPU:
- * Node's dgram send costs 6–9 µs of CPU a packet, and at 500+ calls one core both sending and receiving
- * falls behind on reading the echoes. If 1000 calls both ways must hold 2 ms on such a box, the next step
- * is the worker design above (the worker sends and receives, the main thread only produces payloads).
+ * The worker-thread alternative (io-engine.ts, chosen with rtp-transport.ts): the sockets and the send
+ * timing live in a worker; this pacer then only produces payloads `leadMs` ahead of each deadline
+ * (PacedStreamOptions.leadMs) and the worker sends each packet at its deadline. Node cannot hand a bound
+ * dgram socket to a worker, so the worker also receives and forwards datagrams in batches.
+ * Measured (bench/rtp-pacing.bench.ts, tcpdump on lo, RTP echoed back) on this shared 2-vCPU box: see the
+ * benchmark's table; the limit here is CPU (Node's dgram send costs 6–13 µs of CPU a packet).
  *
  * Overload. A stream more than `maxLateMs` behind (the process stalled: GC, a blocked event loop, a
  * suspended laptop) does not burst every missed packet; the missed ticks are reported to the stream
@@ -89,10 +82,18 @@ export interface PacedStreamOptions {
   ptimeMs?: number;
   /** Deadline of tick 0 on the pacer's clock. Default: the next instant of a phase chosen to spread streams. */
   start?: number;
+  /**
+   * Run each tick this long BEFORE its deadline (ms; default 0). For a stream whose packets are handed to
+   * an I/O engine that sends them itself at the deadline (rtp-io-engine.ts: a worker thread): the tick
+   * still receives the true deadline as `due`, and the engine holds the packet until then.
+   */
+  leadMs?: number;
 }
 
 export interface PacedHandle {
   readonly ptimeMs: number;
+  /** How long before its deadline each tick runs (ms). */
+  readonly leadMs: number;
   /** Deadline of tick 0. */
   readonly start: number;
   /** The next tick to be produced. */
@@ -164,6 +165,10 @@ export class Pacer {
     if (!(ptimeMs > 0) || !Number.isFinite(ptimeMs)) {
       throw new PacerError(`The packet interval must be a positive number of milliseconds, got ${ptimeMs}.`);
     }
+    const leadMs = options.leadMs ?? 0;
+    if (!(leadMs >= 0) || !Number.isFinite(leadMs)) {
+      throw new PacerError(`The lead must be zero or a positive number of milliseconds, got ${leadMs}.`);
+    }
     let phase: PhaseSlot | undefined;
     let start = options.start;
     if (start === undefined) {
@@ -176,12 +181,13 @@ export class Pacer {
     const heap = this.heap;
     const phases = this.phases;
     const entry: Entry = {
-      due: start,
+      due: start - leadMs,
       order: this.order++,
       index: -1,
       stream,
       phase,
       ptimeMs,
+      leadMs,
       start,
       nextTick: 0,
       nextDue: start,
@@ -239,9 +245,9 @@ export class Pacer {
         if (e.due > now + this.aheadMs) break;
         if (now - passStart > this.maxPassMs) break; // yield; wakeAt(past deadline) comes back at once
         const n = e.nextTick;
-        const due = e.due;
-        if (now - due > this.maxLateMs) {
-          const behind = Math.floor((now - due) / e.ptimeMs);
+        const due = e.nextDue;
+        if (now - e.due > this.maxLateMs) {
+          const behind = Math.floor((now - e.due) / e.ptimeMs);
           this.reschedule(e, n + behind);
           e.missedTicks += behind;
           this.call(e, () => e.stream.missed?.(n, behind));
@@ -259,7 +265,7 @@ export class Pacer {
   private reschedule(e: Entry, tick: number): void {
     e.nextTick = tick;
     e.nextDue = e.start + tick * e.ptimeMs;
-    e.due = e.nextDue;
+    e.due = e.nextDue - e.leadMs;
     this.heap.update(e);
   }
 

@@ -66,6 +66,14 @@ export interface RtpSource {
 /** The socket the stream leaves from: the one that also receives it (symmetric RTP). */
 export interface RtpSendSocket {
   send(packet: Buffer, port: number, address: string): void;
+  /**
+   * A socket served by an I/O engine that paces itself (rtp-io-engine.ts, a worker thread) takes the
+   * packet ahead of time with its deadline `due` (pacer clock, ms) and sends it at that instant.
+   * The sender then asks the pacer to tick `leadMs` before each deadline.
+   */
+  sendAt?(packet: Buffer, port: number, address: string, due: number): void;
+  /** How far ahead of its deadline a packet must reach `sendAt` (ms). Default 0. */
+  readonly leadMs?: number;
 }
 
 export interface RtpRemote {
@@ -166,7 +174,10 @@ export class RtpSender implements PacedStream {
   start(pacer: Pacer, options: Omit<PacedStreamOptions, 'ptimeMs'> = {}): PacedHandle {
     if (this.handle?.running) throw new RtpSenderError(`RTP stream ${this.ssrc} is already running.`);
     this.needMarker = true;
-    this.handle = pacer.add(this, { ...options, ptimeMs: this.ptimeMs });
+    // With a self-pacing engine the payloads are produced a lookahead ahead: DTMF, playback and mute
+    // changes reach the wire that much later (rtp-io-engine.ts documents the choice of 40 ms).
+    const leadMs = this.socket.sendAt ? (this.socket.leadMs ?? 0) : 0;
+    this.handle = pacer.add(this, { leadMs, ...options, ptimeMs: this.ptimeMs });
     return this.handle;
   }
 
@@ -229,15 +240,19 @@ export class RtpSender implements PacedStream {
       ssrc: this.ssrc,
     });
     payload.copy(packet, RTP_HEADER_SIZE);
-    this.socket.send(packet, this.remote.port, this.remote.address);
+    const now = this.clock.now();
+    if (this.socket.sendAt) this.socket.sendAt(packet, this.remote.port, this.remote.address, due);
+    else this.socket.send(packet, this.remote.port, this.remote.address);
     this.needMarker = false;
     this.sequence = (this.sequence + 1) & 0xffff;
     this.packetsSent++;
     this.payloadOctetsSent += payload.length;
     this.bytesSent += packet.length;
     this.lastTimestamp = timestamp;
-    this.lastSendTime = this.clock.now();
-    this.lastSendWallMs = this.clock.wallNow();
+    // When the packet leaves: now, or its deadline when an engine holds it until then.
+    const leaves = this.socket.sendAt ? Math.max(now, due) : now;
+    this.lastSendTime = leaves;
+    this.lastSendWallMs = this.clock.wallNow() + (leaves - now);
     this.advanceMedia(frame.timestampAdvance ?? this.samplesPerTick, due);
   }
 

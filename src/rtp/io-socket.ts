@@ -1,0 +1,90 @@
+/**
+ * An RTP/RTCP socket pair that lives in the RTP I/O worker (io-engine.ts), seen from the main thread
+ * with the same surface as RtpSocketPair (socket.ts), so a MediaSession takes either.
+ *
+ * Its `rtpSendSocket` has `sendAt` and `leadMs`: an RtpSender on it asks the pacer to tick `leadMs`
+ * ahead and passes each packet's deadline, which the worker keeps. `send`/`sendRtcp` (RTCP, anything
+ * without a deadline) go out as soon as the worker reads them.
+ */
+import type { DatagramHandler } from './socket.js';
+import type { RemoteAddress } from './receiver.js';
+import type { RtpSendSocket } from './sender.js';
+import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
+
+/** What the pair needs from its engine. */
+export interface EngineLink {
+  send(channel: 0 | 1, datagram: Uint8Array, address: string, port: number, due: number | undefined): void;
+  close(): Promise<void>;
+}
+
+export class EngineSocketPair {
+  private rtpHandler: DatagramHandler | undefined;
+  private rtcpHandler: DatagramHandler | undefined;
+  private errorHandler: ((e: Error) => void) | undefined;
+  private closed = false;
+  readonly rtpSendSocket: RtpSendSocket;
+
+  constructor(
+    /** The engine's number for this pair. */
+    readonly id: number,
+    readonly address: string,
+    readonly rtpPort: number,
+    /** The RTCP port (the RTP port when multiplexed, RFC 5761). */
+    readonly rtcpPort: number,
+    readonly leadMs: number,
+    private readonly link: EngineLink,
+  ) {
+    this.rtpSendSocket = {
+      leadMs,
+      send: (packet, port, addr) => this.send(packet, addr, port),
+      sendAt: (packet, port, addr, due) => {
+        if (!this.closed) link.send(CHANNEL_RTP, packet, addr, port, due);
+      },
+    };
+  }
+
+  onRtp(handler: DatagramHandler): void {
+    this.rtpHandler = handler;
+  }
+
+  onRtcp(handler: DatagramHandler): void {
+    this.rtcpHandler = handler;
+  }
+
+  /** Socket errors after bind, and the worker's failure; the pair stays usable if the worker lives. */
+  onError(handler: (e: Error) => void): void {
+    this.errorHandler = handler;
+  }
+
+  send(datagram: Buffer, address: string, port: number): void {
+    if (!this.closed) this.link.send(CHANNEL_RTP, datagram, address, port, undefined);
+  }
+
+  sendRtcp(datagram: Buffer, address: string, port: number): void {
+    if (!this.closed) this.link.send(CHANNEL_RTCP, datagram, address, port, undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.link.close();
+  }
+
+  /** Called by the engine for each received datagram (in arrival order). */
+  deliverRtp(datagram: Buffer, from: RemoteAddress): void {
+    if (!this.closed) this.rtpHandler?.(datagram, from);
+  }
+
+  deliverRtcp(datagram: Buffer, from: RemoteAddress): void {
+    if (!this.closed) this.rtcpHandler?.(datagram, from);
+  }
+
+  deliverError(error: Error): void {
+    this.errorHandler?.(error);
+  }
+
+  /** The engine shut down. */
+  markClosed(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The RTP I/O worker thread (the adapter side of io-engine.ts): it owns the RTP/RTCP sockets, sends
+ * every packet at its deadline and forwards what the sockets receive to the main thread.
+ *
+ * Why it owns the receiving too: Node cannot hand a bound dgram socket to another thread, and a second
+ * socket bound to the same port (SO_REUSEADDR/SO_REUSEPORT) would steal received packets at random on
+ * Linux. Symmetric RTP (RFC 4961) wants one socket that both sends and receives, so that socket lives
+ * here.
+ *
+ * Sending: packets arrive from the main thread in batches (io-batch.ts), each with its deadline already
+ * converted to this thread's clock; a DeadlineQueue (deadline-queue.ts) woken by `preciseWake`
+ * (pacer-wake.ts: coarse timer to ~2 ms before, Atomics.wait, a short spin) sends each one on time, and
+ * yields to this thread's event loop between passes, so receiving and new batches are never starved.
+ *
+ * Receiving: every datagram is appended to a batch that is posted (transferred, not copied) to the main
+ * thread `flushMs` after the first datagram of the batch, or at once when it grows large.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { parentPort, workerData } from 'node:worker_threads';
+import { RealClock, type TimerHandle } from '../util/clock.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { BatchReader, BatchWriter, CHANNEL_RTCP, CHANNEL_RTP, type Channel } from './io-batch.js';
+import { preciseWake } from './pacer-wake.js';
+import type { EngineRequest, EngineSettings, OpenRequest, WorkerEvent } from './io-protocol.js';
+
+interface PairEntry {
+  readonly id: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket | undefined;
+  closed: boolean;
+}
+
+interface Outgoing {
+  readonly pair: PairEntry;
+  readonly channel: Channel;
+  readonly address: string;
+  readonly port: number;
+  readonly datagram: Buffer;
+}
+
+const port = parentPort;
+if (!port) throw new Error('io-worker.ts runs only as a worker thread.');
+const settings = workerData as EngineSettings;
+const clock = new RealClock();
+const pairs = new Map<number, PairEntry>();
+let nextId = 1;
+const post = (m: WorkerEvent, transfer?: ArrayBuffer[]): void => port.postMessage(m, transfer);
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const queue = new DeadlineQueue<Outgoing>({
+  clock,
+  // Between deadlines closer than holdMs, wait in place (a futex with a timeout): one event-loop turn
+  // per maxPassMs rather than one per packet.
+  hold: (ms) => {
+    if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+  },
+  holdMs: settings.holdMs,
+  wake: preciseWake({ clock, coarseMs: settings.coarseMs, spinMs: settings.spinMs }),
+  maxPassMs: settings.maxPassMs,
+  aheadMs: settings.aheadMs,
+  deliver: (o) => {
+    if (o.pair.closed) return;
+    const s = o.channel === CHANNEL_RTCP ? (o.pair.rtcp ?? o.pair.rtp) : o.pair.rtp;
+    s.send(o.datagram, o.port, o.address);
+  },
+});
+
+// ---- receiving ----------------------------------------------------------------------------------------
+
+const received = new BatchWriter(64 * 1024);
+let flushTimer: TimerHandle | undefined;
+let receivedCount = 0;
+
+function flushReceived(): void {
+  flushTimer?.cancel();
+  flushTimer = undefined;
+  const batch = received.take();
+  if (batch) post({ t: 'recv', batch }, [batch]);
+}
+
+function onDatagram(pair: PairEntry, channel: Channel, msg: Buffer, address: string, rport: number): void {
+  if (pair.closed) return;
+  receivedCount++;
+  received.add(pair.id, channel, address, rport, NaN, msg);
+  if (received.bytes >= 256 * 1024) flushReceived();
+  else if (!flushTimer) flushTimer = clock.setTimeout(flushReceived, settings.flushMs);
+}
+
+// ---- sockets ----------------------------------------------------------------------------------------
+
+function bind(type: 'udp4' | 'udp6', address: string, p: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({
+      type,
+      // The remote is always an IP literal: answer dgram's lookup at once, so send() goes out now and
+      // not on the next tick (dns.lookup defers even for literals), which would hold a whole pass back.
+      lookup: (host: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) => cb(null, host, type === 'udp6' ? 6 : 4),
+      reuseAddr: false,
+      recvBufferSize: settings.recvBufferSize,
+      sendBufferSize: settings.sendBufferSize,
+    });
+    const onError = (e: Error): void => {
+      s.close();
+      reject(e);
+    };
+    s.once('error', onError);
+    s.bind(p, address, () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+  });
+}
+
+async function bindPair(type: 'udp4' | 'udp6', address: string, p: number, mux: boolean): Promise<[Socket, Socket | undefined]> {
+  const rtp = await bind(type, address, p);
+  if (mux) return [rtp, undefined];
+  try {
+    return [rtp, await bind(type, address, p === 0 ? 0 : p + 1)];
+  } catch (e) {
+    rtp.close();
+    throw e;
+  }
+}
+
+/** RTP on an even port, RTCP on the next (RFC 3550 §11), from a range with retries: as socket.ts does. */
+async function openSockets(r: OpenRequest): Promise<[Socket, Socket | undefined]> {
+  const type = r.address.includes(':') ? 'udp6' : 'udp4';
+  if (r.port !== undefined) return bindPair(type, r.address, r.port, r.rtcpMux);
+  const { min, max } = r.portRange;
+  const evens = Math.floor((max - 1 - min) / 2) + 1;
+  const base = min + (min % 2);
+  const start = Math.floor(r.random * evens);
+  let lastError: unknown;
+  for (let i = 0; i < Math.min(r.attempts, evens); i++) {
+    const p = base + 2 * ((start + i) % evens);
+    if (p + 1 > max) continue;
+    try {
+      return await bindPair(type, r.address, p, r.rtcpMux);
+    } catch (e) {
+      lastError = e;
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    }
+  }
+  const tried = Math.min(r.attempts, evens);
+  throw Object.assign(
+    new Error(`No free RTP/RTCP port pair in ${min}-${max} on ${r.address} after ${tried} attempts (${(lastError as Error)?.message ?? 'none tried'}).`),
+    { code: 'RTP_SOCKET' },
+  );
+}
+
+async function open(r: OpenRequest): Promise<void> {
+  try {
+    const [rtp, rtcp] = await openSockets(r);
+    const pair: PairEntry = { id: nextId++, rtp, rtcp, closed: false };
+    pairs.set(pair.id, pair);
+    rtp.on('message', (msg, ri) => {
+      // RFC 5761 §4: on a muxed port, payload type octets 192..223 are RTCP.
+      const rtcpOnRtp = !rtcp && msg.length >= 2 && msg[1]! >= 192 && msg[1]! <= 223;
+      onDatagram(pair, rtcpOnRtp ? CHANNEL_RTCP : CHANNEL_RTP, msg, ri.address, ri.port);
+    });
+    rtcp?.on('message', (msg, ri) => onDatagram(pair, CHANNEL_RTCP, msg, ri.address, ri.port));
+    for (const s of [rtp, rtcp]) {
+      s?.on('error', (e: NodeJS.ErrnoException) => post({ t: 'error', socket: pair.id, message: e.message, code: e.code ?? '' }));
+    }
+    post({ t: 'opened', req: r.req, socket: pair.id, rtpPort: rtp.address().port, rtcpPort: (rtcp ?? rtp).address().port });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    post({ t: 'failed', req: r.req, message: err.message, code: err.code ?? '' });
+  }
+}
+
+async function close(id: number): Promise<void> {
+  const pair = pairs.get(id);
+  if (!pair) return;
+  pair.closed = true;
+  pairs.delete(id);
+  queue.discard((o) => o.pair === pair);
+  await Promise.all(
+    [pair.rtp, pair.rtcp].filter((s): s is Socket => s !== undefined).map((s) => new Promise<void>((r) => s.close(() => r()))),
+  );
+}
+
+// ---- messages from the main thread ------------------------------------------------------------------
+
+const fromMain = new BatchReader();
+
+port.on('message', (m: EngineRequest) => {
+  switch (m.t) {
+    case 'send':
+      fromMain.read(m.batch, (r) => {
+        const pair = pairs.get(r.socket);
+        if (!pair) return;
+        queue.schedule(r.due, { pair, channel: r.channel, address: r.address, port: r.port, datagram: r.datagram });
+      });
+      break;
+    case 'sync':
+      post({ t: 'sync', id: m.id, workerNow: clock.now() });
+      break;
+    case 'open':
+      void open(m);
+      break;
+    case 'close':
+      void close(m.socket).then(() => post({ t: 'closed', req: m.req }));
+      break;
+    case 'stats':
+      post({ t: 'stats', req: m.req, stats: { ...queue.stats, received: receivedCount, queued: queue.size, sockets: pairs.size } });
+      break;
+    case 'shutdown':
+      queue.close();
+      flushReceived();
+      void Promise.all([...pairs.keys()].map(close)).then(() => {
+        post({ t: 'down' });
+        port.close();
+      });
+      break;
+  }
+});
+
+post({ t: 'ready' });

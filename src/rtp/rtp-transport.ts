@@ -1,0 +1,93 @@
+/**
+ * Choosing how RTP is paced and carried, for a process that places calls (the phone, the UM server):
+ *   - 'main': the Pacer on the main thread with a precise wake (pacer-wake.ts) and the sockets on the
+ *     main thread (socket.ts). No thread, sends exactly when the source is polled; enough for a few
+ *     hundred calls on a quiet machine.
+ *   - 'worker': the RTP I/O engine (io-engine.ts): sockets and send timing in a worker thread, payloads
+ *     produced on the main thread `leadMs` ahead. What holds 1000 calls both ways.
+ * `UMPHONE_RTP_ENGINE=main|worker` picks one; the default stays 'main' (what the phone has used so far)
+ * until the benchmark (bench/rtp-pacing.bench.ts, both side by side) shows the worker ahead on the
+ * machines that matter. With a ManualClock (tests) only 'main' makes sense and is always used.
+ */
+import { RealClock, type Clock } from '../util/clock.js';
+import { UmphoneError } from '../util/errors.js';
+import { RtpIoEngine } from './io-engine.js';
+import type { EngineSocketPair } from './io-socket.js';
+import type { EngineSettings } from './io-protocol.js';
+import { Pacer, type PacerOptions } from './pacer.js';
+import { preciseWake } from './pacer-wake.js';
+import { RtpSocketPair, type RtpSocketPairOptions } from './socket.js';
+
+export type RtpEngineMode = 'main' | 'worker';
+
+export class RtpEngineModeError extends UmphoneError {
+  constructor(value: string) {
+    super(`UMPHONE_RTP_ENGINE must be "main" or "worker", got "${value}".`, 'RTP_ENGINE_MODE');
+  }
+}
+
+/** The mode asked for by `UMPHONE_RTP_ENGINE` (default 'main'). */
+export function rtpEngineMode(env: Record<string, string | undefined> = process.env): RtpEngineMode {
+  const v = (env.UMPHONE_RTP_ENGINE ?? '').trim().toLowerCase();
+  if (v === '') return 'main';
+  if (v === 'main' || v === 'worker') return v;
+  throw new RtpEngineModeError(v);
+}
+
+export interface RtpTransportOptions {
+  clock: Clock;
+  /** Default: `rtpEngineMode()`; forced to 'main' when the clock is not a RealClock. */
+  mode?: RtpEngineMode;
+  /** Worker mode: how far ahead payloads are produced (ms). Default 40. */
+  leadMs?: number;
+  settings?: Partial<EngineSettings>;
+  /** Passed on to the Pacer (aheadMs, maxLateMs, phaseSlots, onError...). */
+  pacer?: Omit<PacerOptions, 'clock' | 'wake'>;
+}
+
+/** The socket pair either mode opens: what MediaSession's MediaSocket wants, plus onError. */
+export type RtpSockets = RtpSocketPair | EngineSocketPair;
+
+export interface RtpTransport {
+  readonly mode: RtpEngineMode;
+  /** The process's one pacer: give it to every MediaSession. */
+  readonly pacer: Pacer;
+  /** The worker engine in 'worker' mode. */
+  readonly engine: RtpIoEngine | undefined;
+  openSocketPair(options?: RtpSocketPairOptions): Promise<RtpSockets>;
+  /** Stops the pacer and, in 'worker' mode, the worker and its sockets. */
+  close(): Promise<void>;
+}
+
+export async function createRtpTransport(options: RtpTransportOptions): Promise<RtpTransport> {
+  const clock = options.clock;
+  const real = clock instanceof RealClock;
+  const mode: RtpEngineMode = real ? (options.mode ?? rtpEngineMode()) : 'main';
+  if (mode === 'main') {
+    const pacer = new Pacer({ ...options.pacer, clock, ...(real ? { wake: preciseWake({ clock }) } : {}) });
+    return {
+      mode,
+      pacer,
+      engine: undefined,
+      openSocketPair: (o) => RtpSocketPair.open(o),
+      close: async () => pacer.close(),
+    };
+  }
+  const engine = await RtpIoEngine.start({
+    clock,
+    ...(options.leadMs !== undefined ? { leadMs: options.leadMs } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+  // The main thread's pacer only produces payloads ahead of time: its plain 1 ms timers are enough.
+  const pacer = new Pacer({ ...options.pacer, clock });
+  return {
+    mode,
+    pacer,
+    engine,
+    openSocketPair: (o) => engine.open(o),
+    close: async () => {
+      pacer.close();
+      await engine.close();
+    },
+  };
+}
