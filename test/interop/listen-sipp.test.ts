@@ -60,7 +60,7 @@ describe('listen against SIPp callers', () => {
     writeG711Pcap(pcap, prompt, { law: 'PCMU' });
     const g = await gateway({ allow: '127.0.0.1/32' });
     try {
-      const next = g.listener.nextCall({ timeoutMs: 10_000 });
+      const next = g.listener.nextCall({ timeoutMs: 30_000 }); // generous: SIPp starts slowly on a loaded machine
       const sipp = await startSipp({
         scenario: scenarioPath('uac-invite-rtp.xml'), transport, remote: `127.0.0.1:${g.port}`, service: '613',
         files: { 'audio.pcap': pcap }, pauseMs: Math.round(prompt.length / 8) + 800,
