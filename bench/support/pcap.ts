@@ -9,7 +9,7 @@
  * precision, either byte order; also Linux cooked (SLL, SLL2) and raw IP, in case. Only IPv4/UDP is
  * returned; a visitor callback keeps memory flat for captures of a million packets.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 export interface UdpRecord {
   /** Capture time in microseconds (fractional with nanosecond captures), absolute as recorded. */
@@ -25,50 +25,8 @@ const LINK_RAW = 101;
 const LINK_SLL = 113;
 const LINK_SLL2 = 276;
 
-function ipChecksum(h: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < h.length; i += 2) sum += h.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** Writes UDP datagrams 127.0.0.1 → 127.0.0.1 as an Ethernet pcap with microsecond timestamps. */
-export function writeUdpPcap(path: string, records: readonly UdpRecord[]): void {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
-  head.writeUInt32LE(LINK_ETHERNET, 20);
-  parts.push(head);
-  let id = 0;
-  for (const r of records) {
-    const frame = Buffer.alloc(14 + 20 + 8 + r.payload.length);
-    frame.writeUInt16BE(0x0800, 12); // EtherType IPv4
-    const ip = frame.subarray(14, 34);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(20 + 8 + r.payload.length, 2);
-    ip.writeUInt16BE(id++ & 0xffff, 4);
-    ip[8] = 64; // TTL
-    ip[9] = 17; // UDP
-    ip.set([127, 0, 0, 1], 12);
-    ip.set([127, 0, 0, 1], 16);
-    ip.writeUInt16BE(ipChecksum(ip), 10);
-    frame.writeUInt16BE(r.srcPort, 34);
-    frame.writeUInt16BE(r.dstPort, 36);
-    frame.writeUInt16BE(8 + r.payload.length, 38); // checksum 0: none (RFC 768, IPv4)
-    r.payload.copy(frame, 42);
-    const rec = Buffer.alloc(16);
-    const us = Math.round(r.timeUs);
-    rec.writeUInt32LE(Math.floor(us / 1e6), 0);
-    rec.writeUInt32LE(us % 1e6, 4);
-    rec.writeUInt32LE(frame.length, 8);
-    rec.writeUInt32LE(frame.length, 12);
-    parts.push(rec, frame);
-  }
-  writeFileSync(path, Buffer.concat(parts));
-}
+/** Writing pcaps is shared with the interop tests (SIPp replays them): one writer for both. */
+export { writeUdpPcap } from '../../test/support/pcap.js';
 
 export class PcapFormatError extends Error {
   constructor(message: string) {
