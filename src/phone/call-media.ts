@@ -5,11 +5,13 @@
  * of the summary. The SIP side differs (UAC vs UAS); this part does not.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
+import { UmphoneError } from '../util/errors.js';
 import type { NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
-import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent } from '../media/dtmf/index.js';
+import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent, type DtmfModeRequest } from '../media/dtmf/index.js';
+import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
-import { MediaSession, type DtmfSettings, type MediaSocket } from './media-session.js';
+import { MediaSession, type DtmfSettings, type MediaSocket, type Recording } from './media-session.js';
 
 /** The media options a call takes (a subset of CallOptions, shared with AnswerOptions). */
 export interface CallMediaOptions {
@@ -122,4 +124,33 @@ export function mediaSummary(media: MediaSession): MediaSummary {
       },
     },
   };
+}
+
+/**
+ * What both sides of a call (Call, IncomingCall) do with its media once it runs: DTMF, recordings,
+ * playback. Each fails clearly before the media exists.
+ */
+export abstract class CallMediaControls {
+  media: MediaSession | undefined;
+  protected readonly recordings: Recording[] = [];
+
+  /** Send DTMF into the call ("1234#", "," = 500 ms pause); resolves when sent. */
+  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
+    if (!this.media) return Promise.reject(new UmphoneError('cannot send DTMF: the call has no media yet', 'CALL_STATE'));
+    return this.media.sendDtmf(sequence, mode);
+  }
+
+  /** Start recording what the far end says (stereo: left = received, right = sent). */
+  record(path: string, opts: { stereo?: boolean } = {}): Recording {
+    if (!this.media) throw new UmphoneError('cannot record: the call has no media yet', 'CALL_STATE');
+    const r = this.media.record(path, opts);
+    this.recordings.push(r);
+    return r;
+  }
+
+  /** Play audio into the call; resolves when it has been sent. */
+  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
+    if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
+    return this.media.play(audio, opts);
+  }
 }

@@ -17,11 +17,11 @@ import type { InviteSession, SessionEndReason } from '../sip/dialog/invite-sessi
 import type { TargetAttempt } from '../sip/dialog/target-set.js';
 import { LocalSdpSession, negotiate, type AudioCodecName, type LocalMediaOptions, type NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
-import type { DtmfDigitEvent, DtmfModeRequest } from '../media/dtmf/index.js';
+import type { DtmfDigitEvent } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
-import type { DtmfSettings, MediaSession, MediaSocket, Recording } from './media-session.js';
-import { infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
+import type { DtmfSettings, MediaSocket } from './media-session.js';
+import { CallMediaControls, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
 import { handleRefer, type TransferRequest } from './refer.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
@@ -125,13 +125,12 @@ export interface CallSummary {
   recordings: string[];
 }
 
-export class Call {
+export class Call extends CallMediaControls {
   state: CallState = 'calling';
   readonly target: SipUri;
   readonly ended: Promise<CallSummary>;
   /** Resolves once answered; rejects with CallFailedError when the call could not be set up. */
   readonly answered: Promise<void>;
-  media: MediaSession | undefined;
   session: InviteSession | undefined;
   private invite: OutgoingInvite | undefined;
   private socket: MediaSocket | undefined;
@@ -148,11 +147,11 @@ export class Call {
   private endedBy: string | undefined;
   private finalResponse: SipResponse | undefined;
   private attempts: TargetAttempt[] = [];
-  private readonly recordings: Recording[] = [];
   private stopRtpWatch: () => void = () => undefined;
   private hangupRequested = false;
 
   constructor(private readonly ctx: CallContext, target: SipUri, readonly options: CallOptions = {}) {
+    super();
     this.target = target;
     this.startedAt = ctx.clock.now();
     this.ended = new Promise((r) => { this.resolveEnded = r; });
@@ -232,25 +231,8 @@ export class Call {
     return this.ended;
   }
 
-  /** Send DTMF into the call ("1234#", "," = 500 ms pause). */
-  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot send DTMF: the call has no media yet', 'CALL_STATE'));
-    return this.media.sendDtmf(sequence, mode);
-  }
 
-  /** Start recording what the far end says. */
-  record(path: string, opts: { stereo?: boolean } = {}): Recording {
-    if (!this.media) throw new UmphoneError('cannot record: the call has no media yet', 'CALL_STATE');
-    const r = this.media.record(path, opts);
-    this.recordings.push(r);
-    return r;
-  }
 
-  /** Play audio into the call; resolves when it has been sent. */
-  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
-    return this.media.play(audio, opts);
-  }
 
   // ---- waits on what the far end says (waits.ts); the listener starts at the first use ----------
 

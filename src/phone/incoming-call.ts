@@ -17,7 +17,6 @@
  *   listener.onCall(async (call) => { call.ring(); await call.answer({ record: 'in.wav' }); ... });
  */
 import type { Clock } from '../util/clock.js';
-import { UmphoneError } from '../util/errors.js';
 import {
   formatUri, getCallId, getContentType, getFrom, getTo, headerValues, type SipRequest,
 } from '../sip/message/index.js';
@@ -31,11 +30,10 @@ import {
   type AudioCodecName, type NegotiatedAudio, type TelephoneEventOptions,
 } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
-import type { DtmfModeRequest } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
-import type { MediaSession, MediaSocket, Recording } from './media-session.js';
+import type { MediaSocket } from './media-session.js';
 import { CallFailedError, type CallEvent, type CallState, type CallSummary } from './call.js';
-import { infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
+import { CallMediaControls, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
 import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { waitForAck } from './ack-body.js';
@@ -68,7 +66,7 @@ export interface IncomingCallContext {
   openSocket(): Promise<MediaSocket>;
 }
 
-export class IncomingCall {
+export class IncomingCall extends CallMediaControls {
   state: CallState = 'ringing';
   readonly request: SipRequest;
   /** Where the INVITE came from (protocol, address, port; the local address it arrived at). */
@@ -86,7 +84,6 @@ export class IncomingCall {
   readonly offerProblem: string | undefined;
   readonly answered: Promise<void>;
   readonly ended: Promise<CallSummary>;
-  media: MediaSession | undefined;
   session: InviteSession | undefined;
   private readonly invite: IncomingInvite;
   private readonly clock: Clock;
@@ -104,11 +101,11 @@ export class IncomingCall {
   private endedBy: string | undefined;
   private status: number | undefined;
   private reason: string | undefined;
-  private readonly recordings: Recording[] = [];
   private stopRtpWatch: () => void = () => undefined;
   private answering = false;
 
   constructor(private readonly ctx: IncomingCallContext, incoming: IncomingRequest, options: AnswerOptions = {}) {
+    super();
     this.clock = ctx.ua.clock;
     this.options = options;
     this.request = incoming.request;
@@ -240,25 +237,8 @@ export class IncomingCall {
     return this.ended;
   }
 
-  /** Send DTMF into the call ("1234#", "," = pause). */
-  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot send DTMF: the call has no media yet', 'CALL_STATE'));
-    return this.media.sendDtmf(sequence, mode);
-  }
 
-  /** Start recording what the caller says. */
-  record(path: string, opts: { stereo?: boolean } = {}): Recording {
-    if (!this.media) throw new UmphoneError('cannot record: the call has no media yet', 'CALL_STATE');
-    const r = this.media.record(path, opts);
-    this.recordings.push(r);
-    return r;
-  }
 
-  /** Play audio into the call; resolves when it has been sent. */
-  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
-    return this.media.play(audio, opts);
-  }
 
   /** The same summary as Call's: target is the Request-URI, redirects is empty. */
   summary(): CallSummary {
