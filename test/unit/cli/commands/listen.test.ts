@@ -106,7 +106,8 @@ describe('umphone listen (in process)', () => {
       expect(io.stdout).not.toMatch(/ringing: a or Enter answers/);
     } else {
       await until('the ringing prompt', () => /call 1 ringing: a or Enter answers, r rejects \(486\)/.test(io.stdout));
-      expect(call.state).toBe('ringing');
+      // The prompt is printed as the 180 leaves; the caller sees it a moment later.
+      await until('the 180 at the caller', () => call.state === 'ringing');
       io.type('a');
       await call.answered;
     }
