@@ -83,7 +83,8 @@ export interface AlignOptions {
   sampleRate?: number;
 }
 
-function correlationAt(a: Int16Array, b: Int16Array, lag: number): { c: number; n: number } {
+/** Normalized cross-correlation of `a` and `b` shifted by `lag` samples, and the overlap it used. */
+function correlationAt(a: ArrayLike<number>, b: ArrayLike<number>, lag: number): { c: number; n: number } {
   const start = Math.max(0, -lag);
   const end = Math.min(a.length, b.length - lag);
   let ab = 0;
@@ -115,22 +116,6 @@ function envelope(x: Int16Array, block: number): Float64Array {
   return e;
 }
 
-function envelopeCorrelation(a: Float64Array, b: Float64Array, lag: number): number {
-  const start = Math.max(0, -lag);
-  const end = Math.min(a.length, b.length - lag);
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = start; i < end; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i + lag] ?? 0;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}
-
 /** Best alignment of `received` against `reference` (both mono, same rate, default 8 kHz). */
 export function alignAndCorrelate(reference: Int16Array, received: Int16Array, opts: AlignOptions = {}): Alignment {
   const rate = opts.sampleRate ?? 8000;
@@ -145,7 +130,7 @@ export function alignAndCorrelate(reference: Int16Array, received: Int16Array, o
   const minOverlap = Math.floor(Math.min(ea.length, eb.length) / 2);
   for (let L = -maxBlocks; L <= maxBlocks; L++) {
     if (Math.min(ea.length, eb.length - L) - Math.max(0, -L) < minOverlap) continue;
-    const c = envelopeCorrelation(ea, eb, L);
+    const { c } = correlationAt(ea, eb, L);
     if (c > bestEnv) {
       bestEnv = c;
       bestBlock = L;

@@ -6,14 +6,11 @@
 import type { Clock } from '../../src/util/clock.js';
 import { serializeMessage, tryParseMessage, type SipMessage } from '../../src/sip/message/index.js';
 import {
-  Handlers,
+  TransportEvents,
   TransportError,
   type HostPort,
-  type InboundParseError,
-  type MessageHandler,
   type RemoteTarget,
   type SipTransport,
-  type TraceEvent,
   type TransportProtocol,
 } from '../../src/sip/transport/transport.js';
 import { stampReceived } from '../../src/sip/transport/via-processing.js';
@@ -117,12 +114,8 @@ export class MemoryNetwork {
   }
 }
 
-export class MemoryTransport implements SipTransport {
+export class MemoryTransport extends TransportEvents implements SipTransport {
   readonly reliable: boolean;
-  private readonly messageHandlers = new Handlers<Parameters<MessageHandler>>();
-  private readonly parseErrorHandlers = new Handlers<[InboundParseError]>();
-  private readonly errorHandlers = new Handlers<[TransportError]>();
-  private readonly traceHandlers = new Handlers<[TraceEvent]>();
   private closed = false;
 
   constructor(
@@ -130,21 +123,10 @@ export class MemoryTransport implements SipTransport {
     readonly local: HostPort,
     readonly protocol: TransportProtocol,
   ) {
+    super();
     this.reliable = protocol !== 'udp';
   }
 
-  onMessage(handler: MessageHandler): void {
-    this.messageHandlers.add(handler);
-  }
-  onParseError(handler: (e: InboundParseError) => void): void {
-    this.parseErrorHandlers.add(handler);
-  }
-  onError(handler: (e: TransportError) => void): void {
-    this.errorHandlers.add(handler);
-  }
-  onTrace(handler: (e: TraceEvent) => void): void {
-    this.traceHandlers.add(handler);
-  }
 
   send(message: SipMessage | Buffer, to: RemoteTarget): Promise<void> {
     if (this.closed) return Promise.reject(new TransportError('Memory transport is closed', this.protocol, to));

@@ -20,15 +20,12 @@ import type { Clock, TimerHandle } from '../../util/clock.js';
 import { serializeMessage, tryParseMessage, type SipMessage } from '../message/index.js';
 import { StreamFramer, type FrameEvent } from './stream-framer.js';
 import {
-  Handlers,
+  TransportEvents,
   TransportError,
   type HostPort,
-  type InboundParseError,
-  type MessageHandler,
   type MessageSource,
   type RemoteTarget,
   type SipTransport,
-  type TraceEvent,
 } from './transport.js';
 import { normalizeAddress, stampReceived } from './via-processing.js';
 
@@ -67,13 +64,9 @@ interface Connection {
 
 const key = (a: HostPort): string => `${normalizeAddress(a.address)}:${a.port}`;
 
-export class StreamTransport implements SipTransport {
+export class StreamTransport extends TransportEvents implements SipTransport {
   readonly protocol: 'tcp' | 'tls';
   readonly reliable = true;
-  private readonly messageHandlers = new Handlers<Parameters<MessageHandler>>();
-  private readonly parseErrorHandlers = new Handlers<[InboundParseError]>();
-  private readonly errorHandlers = new Handlers<[TransportError]>();
-  private readonly traceHandlers = new Handlers<[TraceEvent]>();
   private readonly connections = new Map<string, Connection>();
   private readonly byTarget = new Map<string, Connection>();
   private nextId = 1;
@@ -87,6 +80,7 @@ export class StreamTransport implements SipTransport {
     private readonly sockets: StreamSockets,
     private readonly options: StreamTransportOptions,
   ) {
+    super();
     this.protocol = sockets.protocol;
     this.server = sockets.server;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
@@ -120,18 +114,6 @@ export class StreamTransport implements SipTransport {
     return this.connections.size;
   }
 
-  onMessage(handler: MessageHandler): void {
-    this.messageHandlers.add(handler);
-  }
-  onParseError(handler: (e: InboundParseError) => void): void {
-    this.parseErrorHandlers.add(handler);
-  }
-  onError(handler: (e: TransportError) => void): void {
-    this.errorHandlers.add(handler);
-  }
-  onTrace(handler: (e: TraceEvent) => void): void {
-    this.traceHandlers.add(handler);
-  }
 
   async send(message: SipMessage | Buffer, to: RemoteTarget): Promise<void> {
     if (this.closed) throw new TransportError(`${this.protocol.toUpperCase()} transport is closed`, this.protocol, to);

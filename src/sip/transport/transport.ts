@@ -119,3 +119,27 @@ export class Handlers<A extends unknown[]> {
     for (const h of this.list) h(...args);
   }
 }
+
+/**
+ * The handler registrations every transport offers (SipTransport's on* methods): a transport extends
+ * this and emits through the protected fan-outs.
+ */
+export abstract class TransportEvents {
+  protected readonly messageHandlers = new Handlers<Parameters<MessageHandler>>();
+  protected readonly parseErrorHandlers = new Handlers<[InboundParseError]>();
+  protected readonly errorHandlers = new Handlers<[TransportError]>();
+  protected readonly traceHandlers = new Handlers<[TraceEvent]>();
+
+  onMessage(handler: MessageHandler): void {
+    this.messageHandlers.add(handler);
+  }
+  onParseError(handler: (e: InboundParseError) => void): void {
+    this.parseErrorHandlers.add(handler);
+  }
+  onError(handler: (e: TransportError) => void): void {
+    this.errorHandlers.add(handler);
+  }
+  onTrace(handler: (e: TraceEvent) => void): void {
+    this.traceHandlers.add(handler);
+  }
+}

@@ -11,15 +11,12 @@ import { isIPv6 } from 'node:net';
 import type { Clock } from '../../util/clock.js';
 import { serializeMessage, tryParseMessage, type SipMessage } from '../message/index.js';
 import {
-  Handlers,
+  TransportEvents,
   TransportError,
   type HostPort,
-  type InboundParseError,
-  type MessageHandler,
   type MessageSource,
   type RemoteTarget,
   type SipTransport,
-  type TraceEvent,
 } from './transport.js';
 import { normalizeAddress, stampReceived } from './via-processing.js';
 
@@ -31,20 +28,18 @@ export interface UdpTransportOptions {
   port?: number;
 }
 
-export class UdpTransport implements SipTransport {
+export class UdpTransport extends TransportEvents implements SipTransport {
   readonly protocol = 'udp' as const;
   readonly reliable = false;
-  private readonly messageHandlers = new Handlers<Parameters<MessageHandler>>();
-  private readonly parseErrorHandlers = new Handlers<[InboundParseError]>();
-  private readonly errorHandlers = new Handlers<[TransportError]>();
-  private readonly traceHandlers = new Handlers<[TraceEvent]>();
   private closed = false;
   private boundLocal: HostPort = { address: '0.0.0.0', port: 0 };
 
   private constructor(
     private readonly socket: dgram.Socket,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Bind a socket and start receiving. */
   static async listen(options: UdpTransportOptions): Promise<UdpTransport> {
@@ -69,18 +64,6 @@ export class UdpTransport implements SipTransport {
     return this.boundLocal;
   }
 
-  onMessage(handler: MessageHandler): void {
-    this.messageHandlers.add(handler);
-  }
-  onParseError(handler: (e: InboundParseError) => void): void {
-    this.parseErrorHandlers.add(handler);
-  }
-  onError(handler: (e: TransportError) => void): void {
-    this.errorHandlers.add(handler);
-  }
-  onTrace(handler: (e: TraceEvent) => void): void {
-    this.traceHandlers.add(handler);
-  }
 
   send(message: SipMessage | Buffer, to: RemoteTarget): Promise<void> {
     if (this.closed) return Promise.reject(new TransportError('UDP transport is closed', 'udp', to));
