@@ -9,16 +9,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWavForPlaybackSync, readWavInfo } from '../../src/media/wav/reader.js';
-import { killAllChildren, pollUntil, spawnTracked, type ExitInfo, type TrackedChild } from '../support/child-process.js';
+import { killAllChildren, pollUntil, spawnTracked, type ExitInfo } from '../support/child-process.js';
+import { ROOT, umphone } from '../support/umphone-cli.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
 import { startBaresip } from '../support/baresip.js';
 import { freeSipPort, freeTcpPort } from '../support/ports.js';
 import { writeG711Pcap } from '../support/pcap.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const dir = mkdtempSync(join(tmpdir(), 'umphone-cli-'));
 const prompt = loadWavForPlaybackSync(join(ROOT, 'audio/prompts/greeting-613.wav')).samples;
 const pcap = join(dir, 'greeting.pcap');
@@ -26,12 +26,6 @@ writeG711Pcap(pcap, prompt, { law: 'PCMU' });
 
 afterAll(() => killAllChildren());
 
-function umphone(args: string[]): TrackedChild {
-  return spawnTracked(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-  });
-}
 
 async function run(args: string[]): Promise<ExitInfo> {
   const child = umphone(args);

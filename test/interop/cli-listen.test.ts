@@ -8,16 +8,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWavForPlaybackSync, readWavInfo } from '../../src/media/wav/reader.js';
-import { killAllChildren, pollUntil, spawnTracked, type ExitInfo, type TrackedChild } from '../support/child-process.js';
+import { killAllChildren, pollUntil, type ExitInfo, type TrackedChild } from '../support/child-process.js';
+import { ROOT, umphone } from '../support/umphone-cli.js';
 import { startSipp, scenarioPath, type SippHandle } from '../support/sipp.js';
 import { freeSipPort } from '../support/ports.js';
 import { writeG711Pcap } from '../support/pcap.js';
 import { alignAndCorrelate, readWav } from '../support/audio-compare.js';
 
-const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 const dir = mkdtempSync(join(tmpdir(), 'umphone-cli-listen-'));
 const prompt = loadWavForPlaybackSync(join(ROOT, 'audio/prompts/greeting-613.wav')).samples;
 const pcap = join(dir, 'greeting.pcap');
@@ -25,12 +25,6 @@ writeG711Pcap(pcap, prompt, { law: 'PCMU' });
 
 afterAll(() => killAllChildren());
 
-function umphone(args: string[]): TrackedChild {
-  return spawnTracked(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, CI: '1', NO_COLOR: '1' },
-  });
-}
 
 /** Start `umphone listen` on a free port and wait for its "listening on" line. */
 async function listen(extra: string[]): Promise<{ child: TrackedChild; port: number; rec: string }> {
