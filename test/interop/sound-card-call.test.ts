@@ -15,7 +15,6 @@
  * addon is loaded (lazily, by openAudio; vitest gives each test file its own process). The addon prints
  * its stream settings to stdout: expected.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +29,7 @@ import { startBaresip } from '../support/baresip.js';
 import { killAllChildren, pollUntil, sleep } from '../support/child-process.js';
 import { startPulse, type PulseHandle } from '../support/pulse.js';
 import { findTones, type FoundTone } from '../unit/media/device/support/tones.js';
+import { soundCardTestable } from '../support/sound-ready.js';
 
 const TONES = [400, 800, 1200, 1600];
 const MIC_HZ = 1000;
@@ -46,23 +46,7 @@ const tonesWav = join(dir, 'test-tones-x3.wav');
   w.close();
 }
 
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-function haveAddon(): boolean {
-  try {
-    execFileSync(process.execPath, ['-e', "require('naudiodon')"], { stdio: 'ignore', env: { ...process.env, PULSE_SERVER: '' } });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const ready = ['pulseaudio', 'parec', 'pacat', 'baresip'].every(have) && haveAddon();
+const ready = soundCardTestable(['baresip']);
 
 /** A sine of `ms` at `rate` (what pacat feeds into the mic sink, at the sink's own rate). */
 function sine(hz: number, ms: number, rate: number, amp = 8000): Int16Array {

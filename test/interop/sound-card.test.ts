@@ -12,7 +12,6 @@
  * PULSE_SERVER is set in this process's env before the addon is loaded (it loads lazily, and vitest
  * gives each test file its own process). The addon prints its stream settings to stdout: expected.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_SAMPLES } from '../../src/media/device/device.js';
 import type { AudioOutput } from '../../src/media/device/device.js';
@@ -21,27 +20,12 @@ import { findTones, toneSequence } from '../unit/media/device/support/tones.js';
 import type { FoundTone } from '../unit/media/device/support/tones.js';
 import { Player, Recorder, clock, sleep, startVirtualCard } from '../unit/media/device/support/virtual-card.js';
 import type { VirtualCard } from '../unit/media/device/support/virtual-card.js';
+import { soundCardTestable } from '../support/sound-ready.js';
 
 const FREQS = [400, 800, 1200, 1600];
 const sequence = toneSequence(FREQS, 300, 100);
 
-function have(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-function haveAddon(): boolean {
-  try {
-    execFileSync(process.execPath, ['-e', "require('naudiodon')"], { stdio: 'ignore', env: { ...process.env, PULSE_SERVER: '' } });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const ready = have('pulseaudio') && have('parec') && have('pacat') && haveAddon();
+const ready = soundCardTestable();
 
 /** Write samples as 20 ms frames on a drift-free 20 ms schedule, as the RTP receive path does. */
 async function playFrames(output: AudioOutput, samples: Int16Array): Promise<void> {
