@@ -26,9 +26,8 @@ import type { TransportError } from '../transport/transport.js';
 import { nextInterval, type TimerName } from './timers.js';
 import {
   IllegalTransitionError,
-  TimerSet,
+  TransactionBase,
   TransactionTimeoutError,
-  asTransportError,
   isFailure,
   isProvisional,
   isSuccess,
@@ -44,20 +43,18 @@ export type InviteClientEvent =
   | { type: 'timer'; timer: TimerName }
   | { type: 'transport-error'; error: TransportError };
 
-export class InviteClientTransaction {
+export class InviteClientTransaction extends TransactionBase<InviteClientState, InviteClientEvent> {
   state: InviteClientState = 'calling';
-  private readonly timerSet: TimerSet;
   private intervalA: number | undefined;
   private ack: SipRequest | undefined;
 
   constructor(
-    /** The transaction key (branch-based) the layer matches responses with. */
-    readonly key: string,
-    readonly request: SipRequest,
-    private readonly env: TransactionEnvironment,
+    key: string,
+    request: SipRequest,
+    env: TransactionEnvironment,
     private readonly tu: ClientTransactionUser,
   ) {
-    this.timerSet = new TimerSet(env.clock, (timer) => this.handle({ type: 'timer', timer }));
+    super(key, request, env);
   }
 
   /**
@@ -198,17 +195,8 @@ export class InviteClientTransaction {
     else this.timerSet.start(timer, ms);
   }
 
-  private transmit(msg: SipRequest): void {
-    this.env.send(msg).catch((e: unknown) => {
-      if (this.state !== 'terminated') this.handle({ type: 'transport-error', error: asTransportError(e) });
-    });
-  }
 
-  private terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timerSet.stopAll();
-    this.env.terminated?.(this.key);
+  protected notifyTerminated(): void {
     this.tu.onTerminated?.();
   }
 }

@@ -25,9 +25,8 @@ import type { TransportError } from '../transport/transport.js';
 import { nextInterval, type TimerName } from './timers.js';
 import {
   IllegalTransitionError,
-  TimerSet,
+  TransactionBase,
   TransactionTimeoutError,
-  asTransportError,
   isFailure,
   isProvisional,
   isSuccess,
@@ -44,22 +43,21 @@ export type InviteServerEvent =
   | { type: 'timer'; timer: TimerName }
   | { type: 'transport-error'; error: TransportError };
 
-export class InviteServerTransaction {
+export class InviteServerTransaction extends TransactionBase<InviteServerState, InviteServerEvent> {
   state: InviteServerState = 'proceeding';
   user: ServerTransactionUser = {};
-  private readonly timerSet: TimerSet;
   private lastProvisional: SipResponse | undefined;
   private finalResponse: SipResponse | undefined;
   private intervalG: number | undefined;
 
   constructor(
-    readonly key: string,
-    readonly request: SipRequest,
-    private readonly env: TransactionEnvironment,
+    key: string,
+    request: SipRequest,
+    env: TransactionEnvironment,
     /** Builds the 100 Trying (the layer owns message construction, RFC 3261 §8.2.6.1). */
     private readonly makeTrying: (invite: SipRequest) => SipResponse,
   ) {
-    this.timerSet = new TimerSet(env.clock, (timer) => this.handle({ type: 'timer', timer }));
+    super(key, request, env);
   }
 
   /**
@@ -234,17 +232,8 @@ export class InviteServerTransaction {
     this.user.onTransportError?.(error);
   }
 
-  private transmit(res: SipResponse): void {
-    this.env.send(res).catch((e: unknown) => {
-      if (this.state !== 'terminated') this.handle({ type: 'transport-error', error: asTransportError(e) });
-    });
-  }
 
-  private terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timerSet.stopAll();
-    this.env.terminated?.(this.key);
+  protected notifyTerminated(): void {
     this.user.onTerminated?.();
   }
 }

@@ -20,9 +20,8 @@ import type { TransportError } from '../transport/transport.js';
 import { nextInterval, type TimerName } from './timers.js';
 import {
   IllegalTransitionError,
-  TimerSet,
+  TransactionBase,
   TransactionTimeoutError,
-  asTransportError,
   isProvisional,
   type ClientTransactionUser,
   type TransactionEnvironment,
@@ -35,18 +34,17 @@ export type NonInviteClientEvent =
   | { type: 'timer'; timer: TimerName }
   | { type: 'transport-error'; error: TransportError };
 
-export class NonInviteClientTransaction {
+export class NonInviteClientTransaction extends TransactionBase<NonInviteClientState, NonInviteClientEvent> {
   state: NonInviteClientState = 'trying';
-  private readonly timerSet: TimerSet;
   private intervalE: number | undefined;
 
   constructor(
-    readonly key: string,
-    readonly request: SipRequest,
-    private readonly env: TransactionEnvironment,
+    key: string,
+    request: SipRequest,
+    env: TransactionEnvironment,
     private readonly tu: ClientTransactionUser,
   ) {
-    this.timerSet = new TimerSet(env.clock, (timer) => this.handle({ type: 'timer', timer }));
+    super(key, request, env);
   }
 
   /**
@@ -57,7 +55,7 @@ export class NonInviteClientTransaction {
    */
   start(): void {
     this.timerSet.start('F', this.env.timers.F);
-    this.transmit();
+    this.transmit(this.request);
     const { E } = this.env.timers;
     if (E !== undefined) {
       this.intervalE = E;
@@ -81,7 +79,7 @@ export class NonInviteClientTransaction {
   private inTryingOrProceeding(event: NonInviteClientEvent): void {
     if (event.type === 'timer') {
       if (event.timer === 'E' && this.intervalE !== undefined) {
-        this.transmit();
+        this.transmit(this.request);
         // §17.1.2.2 (Trying): "If timer E fires while still in this state, the timer is reset, but this
         // time with a value of MIN(2*T1, T2). When the timer fires again, it is reset to a MIN(4*T1, T2)."
         // (Proceeding): "If Timer E fires while in the "Proceeding" state, the request MUST be passed
@@ -140,19 +138,12 @@ export class NonInviteClientTransaction {
     throw new IllegalTransitionError('non-INVITE client', this.state, describe(event));
   }
 
-  private transmit(): void {
-    this.env.send(this.request).catch((e: unknown) => {
-      if (this.state === 'trying' || this.state === 'proceeding') {
-        this.handle({ type: 'transport-error', error: asTransportError(e) });
-      }
-    });
+  /** §17.1.4: a transport failure matters while the request is still being sent. */
+  protected override transportErrorMatters(): boolean {
+    return this.state === 'trying' || this.state === 'proceeding';
   }
 
-  private terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timerSet.stopAll();
-    this.env.terminated?.(this.key);
+  protected notifyTerminated(): void {
     this.tu.onTerminated?.();
   }
 }

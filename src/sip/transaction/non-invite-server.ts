@@ -21,8 +21,7 @@ import type { TransportError } from '../transport/transport.js';
 import type { TimerName } from './timers.js';
 import {
   IllegalTransitionError,
-  TimerSet,
-  asTransportError,
+  TransactionBase,
   isProvisional,
   type ServerTransactionUser,
   type TransactionEnvironment,
@@ -36,18 +35,17 @@ export type NonInviteServerEvent =
   | { type: 'timer'; timer: TimerName }
   | { type: 'transport-error'; error: TransportError };
 
-export class NonInviteServerTransaction {
+export class NonInviteServerTransaction extends TransactionBase<NonInviteServerState, NonInviteServerEvent> {
   state: NonInviteServerState = 'trying';
   user: ServerTransactionUser = {};
-  private readonly timerSet: TimerSet;
   private lastResponse: SipResponse | undefined;
 
   constructor(
-    readonly key: string,
-    readonly request: SipRequest,
-    private readonly env: TransactionEnvironment,
+    key: string,
+    request: SipRequest,
+    env: TransactionEnvironment,
   ) {
-    this.timerSet = new TimerSet(env.clock, (timer) => this.handle({ type: 'timer', timer }));
+    super(key, request, env);
   }
 
   /** Kept for symmetry with the INVITE server: a non-INVITE server transaction starts no timer. */
@@ -114,17 +112,8 @@ export class NonInviteServerTransaction {
     }
   }
 
-  private transmit(res: SipResponse): void {
-    this.env.send(res).catch((e: unknown) => {
-      if (this.state !== 'terminated') this.handle({ type: 'transport-error', error: asTransportError(e) });
-    });
-  }
 
-  private terminate(): void {
-    if (this.state === 'terminated') return;
-    this.state = 'terminated';
-    this.timerSet.stopAll();
-    this.env.terminated?.(this.key);
+  protected notifyTerminated(): void {
     this.user.onTerminated?.();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Clock, TimerHandle } from '../../util/clock.js';
 import { UmphoneError } from '../../util/errors.js';
-import type { SipMessage, SipResponse } from '../message/types.js';
+import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import { TransportError } from '../transport/transport.js';
 import type { TimerName, TransactionTimers } from './timers.js';
 
@@ -92,3 +92,46 @@ export function asTransportError(e: unknown): TransportError {
 export const isProvisional = (r: SipResponse): boolean => r.status >= 100 && r.status < 200;
 export const isSuccess = (r: SipResponse): boolean => r.status >= 200 && r.status < 300;
 export const isFailure = (r: SipResponse): boolean => r.status >= 300 && r.status < 700;
+
+/**
+ * What the four state machines share: the named timers (each fires as a `timer` event), sending with
+ * transport failures turned into a `transport-error` event, and the move to Terminated (timers
+ * stopped, the layer told to forget the transaction, its user told).
+ */
+export abstract class TransactionBase<S extends string, E> {
+  abstract state: S;
+  protected readonly timerSet: TimerSet;
+
+  protected constructor(
+    /** The transaction key (branch-based) the layer matches messages with. */
+    readonly key: string,
+    readonly request: SipRequest,
+    protected readonly env: TransactionEnvironment,
+  ) {
+    this.timerSet = new TimerSet(env.clock, (timer) => this.handle({ type: 'timer', timer } as E));
+  }
+
+  abstract handle(event: E): void;
+
+  /** Tell the transaction's user it has terminated. */
+  protected abstract notifyTerminated(): void;
+
+  /** Whether a failed send still matters in the current state. */
+  protected transportErrorMatters(): boolean {
+    return this.state !== 'terminated';
+  }
+
+  protected transmit(message: SipMessage): void {
+    this.env.send(message).catch((e: unknown) => {
+      if (this.transportErrorMatters()) this.handle({ type: 'transport-error', error: asTransportError(e) } as E);
+    });
+  }
+
+  protected terminate(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated' as S;
+    this.timerSet.stopAll();
+    this.env.terminated?.(this.key);
+    this.notifyTerminated();
+  }
+}
