@@ -5,6 +5,7 @@
  * of the summary. The SIP side differs (UAC vs UAS); this part does not.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
+import type { SessionEndReason } from '../sip/dialog/invite-session.js';
 import { UmphoneError } from '../util/errors.js';
 import type { NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
@@ -153,4 +154,12 @@ export abstract class CallMediaControls {
     if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
     return this.media.play(audio, opts);
   }
+}
+
+/** How a session end reads in the summary's "ended by": "remote (BYE)", "local (BYE)", "timeout (...)". */
+export function endedByText(reason: SessionEndReason): string {
+  return reason.by === 'remote' ? `remote (${reason.request})`
+    : reason.by === 'local' ? 'local (BYE)'
+    : reason.by === 'timeout' ? `timeout (${reason.what})`
+    : `error (${reason.message})`;
 }

@@ -21,7 +21,7 @@ import type { DtmfDigitEvent } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
 import type { DtmfSettings, MediaSocket } from './media-session.js';
-import { CallMediaControls, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
+import { CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
 import { handleRefer, type TransferRequest } from './refer.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
@@ -398,11 +398,7 @@ export class Call extends CallMediaControls {
   }
 
   private onSessionEnded(reason: SessionEndReason): void {
-    const by = reason.by === 'remote' ? `remote (${reason.request})`
-      : reason.by === 'local' ? 'local (BYE)'
-      : reason.by === 'timeout' ? `timeout (${reason.what})`
-      : `error (${reason.message})`;
-    this.finish(by);
+    this.finish(endedByText(reason));
   }
 
   /** No RTP for rtpTimeoutMs while answered: the peer vanished. BYE (best effort) and end. */

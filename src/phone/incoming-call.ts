@@ -33,7 +33,7 @@ import type { Pacer } from '../rtp/pacer.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { MediaSocket } from './media-session.js';
 import { CallFailedError, type CallEvent, type CallState, type CallSummary } from './call.js';
-import { CallMediaControls, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
+import { CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
 import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { waitForAck } from './ack-body.js';
@@ -323,11 +323,7 @@ export class IncomingCall extends CallMediaControls {
   }
 
   private onSessionEnded(reason: SessionEndReason): void {
-    const by = reason.by === 'remote' ? `remote (${reason.request})`
-      : reason.by === 'local' ? 'local (BYE)'
-      : reason.by === 'timeout' ? `timeout (${reason.what})`
-      : `error (${reason.message})`;
-    this.finish(by);
+    this.finish(endedByText(reason));
   }
 
   private refuse(status: number, reason: string | undefined, headers: Array<[string, string]>, message: string, kind: 'rejected' | 'no-codec' | 'transport'): void {

@@ -5,18 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbm0ToPeak } from '../../../../src/media/dtmf/tone.js';
 import { Rfc4733Sender } from '../../../../src/media/dtmf/rfc4733-sender.js';
+import { seededRandom } from '../../../../src/media/analysis/degrade.js';
 
-/** Mulberry32: a small seeded PRNG so noise is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG so noise is the same on every run (the media layer's). */
+export const rng = seededRandom;
 
 /** Adds white Gaussian noise so that signal power / noise power = snrDb over the tone parts. */
 export function addNoise(x: Int16Array, signalPower: number, snrDb: number, seed = 1): Int16Array {
