@@ -2,30 +2,35 @@
  * Sub-millisecond wake-ups for the pacer on the main thread (the I/O adapter of pacer.ts).
  *
  * libuv timers work in whole milliseconds and fire up to ~1 ms late, which caps plain-timer pacing at
- * ~1 ms p99. To wake at a deadline `at` within tens of microseconds:
- *   1. a coarse clock timer brings us to about `coarseMs` before `at` (never later than `at` − 1 ms);
+ * ~1 ms p99. To wake at a deadline `at` within tens of microseconds, with as FEW wake-ups as possible:
+ *   1. a coarse clock timer brings us to within about `coarseMs` ± 1 of `at` (one timer,
+ *      never a chain of short ones: each extra wake-up is one more chance to find the CPU taken);
  *   2. one `setImmediate` turn lets the event loop serve pending I/O (received RTP, SIP, RTCP), so the
  *      loop is never starved even when 1000 streams keep a deadline every 20 µs;
- *   3. `Atomics.wait` on a private SharedArrayBuffer sleeps the remaining time with microsecond
- *      resolution and no CPU (a futex with a timeout; Node allows it on the main thread), at most
- *      `maxBlockMs` at a time before serving the event loop again;
- *   4. the last `spinMs` (the kernel's default timer slack is 50 µs, so a futex wakes up to that late) is
- *      a busy spin on the clock.
- * `toleranceMs` is the accuracy asked for: the callback fires once `at − toleranceMs` is reached. A
- * larger tolerance with a larger `aheadMs` in the pacer trades precision for CPU.
+ *   3. ONE `Atomics.wait` on a private SharedArrayBuffer sleeps until `guardMs` before `at` with
+ *      microsecond resolution and no CPU (a futex with a timeout; Node allows it on the main thread);
+ *      it blocks the thread at most `maxBlockMs`, after which the event loop gets another turn;
+ *   4. the last `guardMs` is a busy spin on the clock: a futex wakes 50–150 µs late here (the kernel's
+ *      timer slack plus the wake-up itself; p99 0.16 ms measured on this VM), so the guard absorbs it.
+ * Why so few wake-ups: on a shared 2-vCPU machine a woken thread sometimes waits a scheduler slice
+ * (~1–4 ms) for its CPU. The old chain (timer, 1 ms timer, two 1 ms waits) woke 3–4 times a packet and
+ * met that delay ~1 % of the time; a C sender with one clock_nanosleep a packet meets it far less.
+ * The callback never fires before `at` (the pacer sends only what is due: a wake 5 µs early used to cost
+ * it one more event-loop turn, measured 0.2–0.5 ms). `toleranceMs` only decides when a sleep is still
+ * worth taking.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { WakeScheduler } from './pacer.js';
 
 export interface PreciseWakeOptions {
   clock: Clock;
-  /** Hand over from the coarse timer to the fine wait this long before the deadline (ms). Default 2. */
+  /** Aim the coarse timer this long before the deadline (ms); it fires up to 1 ms later. Default 2. */
   coarseMs?: number;
-  /** Fire once the deadline is this close (ms). Default 0.005. */
+  /** A sleep shorter than guardMs + this is not worth a futex: spin instead (ms). Default 0.005. */
   toleranceMs?: number;
-  /** Busy-spin the last stretch of this length (ms). Default 0.06. */
-  spinMs?: number;
-  /** Longest single blocking sleep before the event loop gets another turn (ms). Default 1. */
+  /** Busy-spin this last stretch before the deadline, to absorb the futex's late wake (ms). Default 0.2. */
+  guardMs?: number;
+  /** Longest single blocking sleep before the event loop gets another turn (ms). Default 4. */
   maxBlockMs?: number;
   /** Runs a callback after pending I/O. Default: setImmediate. */
   immediate?: (fn: () => void) => { cancel(): void };
@@ -49,40 +54,47 @@ export function preciseWake(options: PreciseWakeOptions): WakeScheduler {
   const clock = options.clock;
   const coarseMs = options.coarseMs ?? 2;
   const toleranceMs = options.toleranceMs ?? 0.005;
-  const spinMs = options.spinMs ?? 0.06;
-  const maxBlockMs = options.maxBlockMs ?? 1;
+  const guardMs = options.guardMs ?? 0.25;
+  const maxBlockMs = options.maxBlockMs ?? 4;
   const immediate = options.immediate ?? defaultImmediate;
   const sleep = options.sleep ?? atomicsSleeper();
 
   return {
-    wakeAt(at: number, fn: () => void): TimerHandle {
+    wakeAt(at: number, fn: () => void, precise = true): TimerHandle {
       let cancelled = false;
+      let served = false; // the event loop had its turn since the coarse timer
       let pending: TimerHandle | undefined;
       const step = (): void => {
         pending = undefined;
         if (cancelled) return;
         let left = at - clock.now();
-        if (left > coarseMs) {
-          // The coarse timer fires up to ~1 ms late: aim at coarseMs before the deadline.
+        if (left > coarseMs + 2) {
+          // Whole milliseconds on a loop clock truncated to the millisecond: it fires between about
+          // coarseMs − 1 and coarseMs + 2 before the deadline; closer than that, the fine wait takes over.
           pending = clock.setTimeout(step, Math.floor(left - coarseMs));
           return;
         }
-        if (left > spinMs + toleranceMs) {
-          sleep(Math.min(left - spinMs, maxBlockMs));
+        if (!served) {
+          served = true;
+          pending = immediate(step);
+          return;
+        }
+        const guard = precise ? guardMs : 0;
+        if (left > guard + toleranceMs) {
+          sleep(Math.min(left - guard, maxBlockMs));
           left = at - clock.now();
-          if (left > spinMs + toleranceMs) {
-            pending = immediate(step); // give the event loop a turn, then wait again
+          if (left > guard + toleranceMs) {
+            pending = immediate(step); // blocked maxBlockMs: give the event loop a turn, then wait again
             return;
           }
         }
-        while (at - clock.now() > toleranceMs) {
-          // spin: the last few tens of microseconds, below the kernel's timer slack
+        while (precise && clock.now() < at) {
+          // spin: the last stretch, below the futex's wake-up accuracy. Never early: the pacer sends
+          // only what is due, and a wake a few µs early would cost it a whole extra event-loop turn.
         }
         fn();
       };
-      // Never call fn synchronously: first serve the event loop once.
-      if (at - clock.now() > coarseMs) step();
-      else pending = immediate(step);
+      step();
       return {
         cancel: () => {
           cancelled = true;

@@ -52,8 +52,12 @@ export interface PacedStream {
 
 /** How the pacer gets control back at an instant on its clock. */
 export interface WakeScheduler {
-  /** Calls `fn` once, as close as possible to `at` (ms on the pacer's clock) and never synchronously. */
-  wakeAt(at: number, fn: () => void): TimerHandle;
+  /**
+   * Calls `fn` once, as close as possible to `at` (ms on the pacer's clock) and never synchronously.
+   * `precise` false: a little late is fine (the pacer is batching): do not burn CPU for the last
+   * fraction of a millisecond.
+   */
+  wakeAt(at: number, fn: () => void, precise?: boolean): TimerHandle;
 }
 
 /** The clock's own timers: 1 ms granularity on a RealClock, exact on a ManualClock. */
@@ -67,6 +71,16 @@ export interface PacerOptions {
   wake?: WakeScheduler;
   /** Packets due at most this long after "now" go out in the current pass (ms). Default 0. */
   aheadMs?: number;
+  /**
+   * Batching under load. From `denseStreams` streams on (default 48), the pacer wakes at the earliest
+   * deadline without a busy spin and a pass also sends what falls due within the next `denseAheadMs`
+   * (default 0.3): at most one wake-up (and one event-loop turn) per denseAheadMs whatever the stream
+   * count, and the CPU a spin would burn is left to the sockets (each send costs 6–15 µs of kernel time
+   * here) and to the other processes of a 2-core machine. A packet then leaves up to denseAheadMs early
+   * (plus the futex's ~0.1 ms late wake) instead of within ±0.05 ms. Infinity: never batch.
+   */
+  denseStreams?: number;
+  denseAheadMs?: number;
   /** A stream later than this skips its missed ticks instead of bursting them (ms). Default 200. */
   maxLateMs?: number;
   /** After sending for this long without a break, the pacer yields to the event loop (ms). Default 2. */
@@ -129,6 +143,8 @@ export class Pacer {
   private readonly phases: PhasePlanner;
   private readonly epoch: number;
   private readonly aheadMs: number;
+  private readonly denseStreams: number;
+  private readonly denseAheadMs: number;
   private readonly maxLateMs: number;
   private readonly maxPassMs: number;
   private readonly onError: (error: unknown, stream: PacedHandle) => void;
@@ -141,6 +157,8 @@ export class Pacer {
     this.clock = options.clock;
     this.wake = options.wake ?? clockWake(options.clock);
     this.aheadMs = options.aheadMs ?? 0;
+    this.denseStreams = options.denseStreams ?? 48;
+    this.denseAheadMs = options.denseAheadMs ?? 0.3;
     this.maxLateMs = options.maxLateMs ?? 200;
     this.maxPassMs = options.maxPassMs ?? 2;
     this.phases = new PhasePlanner(options.phaseSlots ?? 256);
@@ -157,6 +175,11 @@ export class Pacer {
   /** Number of streams being paced. */
   get size(): number {
     return this.heap.size;
+  }
+
+  /** True while the pacer batches (at least `denseStreams` streams). */
+  get dense(): boolean {
+    return this.heap.size >= this.denseStreams;
   }
 
   /** Starts pacing `stream`: tick 0 at `options.start` or at the next instant of a staggered phase. */
@@ -224,25 +247,30 @@ export class Pacer {
       this.armedFor = Infinity;
       return;
     }
-    if (this.timer && this.armedFor <= top.due) return;
+    // Batching: wake at the earliest deadline (never early), then send it and everything due in the
+    // next denseAheadMs in one pass: at most one wake-up per denseAheadMs, whatever the stream count.
+    const dense = this.dense;
+    const at = top.due;
+    if (this.timer && this.armedFor <= at) return;
     this.timer?.cancel();
-    this.armedFor = top.due;
-    this.timer = this.wake.wakeAt(top.due, this.run);
+    this.armedFor = at;
+    this.timer = this.wake.wakeAt(at, this.run, !dense);
   }
 
-  /** One pass: every packet due by now (+aheadMs) is produced, in deadline order. */
+  /** One pass: every packet due by now (+aheadMs, +denseAheadMs when batching) is produced, in deadline order. */
   private readonly run = (): void => {
     this.timer = undefined;
     this.armedFor = Infinity;
     this.running = true;
     const clock = this.clock;
     const passStart = clock.now();
+    const ahead = this.dense ? Math.max(this.aheadMs, this.denseAheadMs) : this.aheadMs;
     try {
       for (;;) {
         const e = this.heap.peek();
         if (!e) break;
         const now = clock.now();
-        if (e.due > now + this.aheadMs) break;
+        if (e.due > now + ahead) break;
         if (now - passStart > this.maxPassMs) break; // yield; wakeAt(past deadline) comes back at once
         const n = e.nextTick;
         const due = e.nextDue;

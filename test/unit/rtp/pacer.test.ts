@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/util/clock.js';
 import { DeadlineHeap, type HeapEntry } from '../../../src/rtp/pacer-heap.js';
 import { PhasePlanner } from '../../../src/rtp/pacer-phases.js';
-import { Pacer, PacerError, type PacedStream } from '../../../src/rtp/pacer.js';
+import { Pacer, PacerError, clockWake, type PacedStream } from '../../../src/rtp/pacer.js';
 import { preciseWake } from '../../../src/rtp/pacer-wake.js';
 
 /** A stream that records when each tick ran. */
@@ -273,18 +273,67 @@ describe('preciseWake', () => {
     return { clock, wake, steps, flush, spins: () => spins };
   }
 
-  it('uses a coarse timer, then one event-loop turn, a precise sleep and a short spin', () => {
+  it('wakes as few times as it can: one coarse timer, one event-loop turn, one precise sleep, a short spin', () => {
+    const { clock, wake, steps, flush, spins } = harness();
+    let firedAt: number | undefined;
+    wake.wakeAt(20, () => (firedAt = clock.now()));
+    // One timer, aimed 2 ms before the deadline (it fires up to 1 ms later on a real clock).
+    expect(clock.pendingCount).toBe(1);
+    expect(clock.nextDue()).toBeGreaterThanOrEqual(17);
+    expect(clock.nextDue()).toBeLessThanOrEqual(18);
+    clock.advance(18 - clock.now());
+    expect(clock.pendingCount).toBe(0); // no second, shorter timer
+    expect(steps).toEqual(['immediate']);
+    const spinsBefore = spins();
+    flush();
+    // One sleep to the guard before the deadline, then a spin of at most the guard (0.25 ms at 1 µs a read).
+    expect(steps).toEqual(['immediate', expect.stringMatching(/^sleep 1\.7\d\d$/)]);
+    expect(spins() - spinsBefore).toBeLessThan(260);
+    expect(firedAt).toBeDefined();
+    expect(firedAt!).toBeGreaterThanOrEqual(20 - 0.005);
+    expect(firedAt!).toBeLessThan(20.01);
+  });
+
+  it('when the event loop comes back late it does not sleep: within the guard it only spins', () => {
     const { clock, wake, steps, flush } = harness();
     let firedAt: number | undefined;
-    wake.wakeAt(10, () => (firedAt = clock.now()));
-    expect(clock.pendingCount).toBe(1);
-    expect(clock.nextDue()).toBeLessThanOrEqual(8.01);
-    clock.advance(8.01 - clock.now());
-    expect(steps).toEqual(['sleep 1.000', 'immediate']);
+    wake.wakeAt(20, () => (firedAt = clock.now()));
+    clock.advance(19.9); // the timer fired at 18, but the loop turn came back only at 19.9
     flush();
-    expect(firedAt).toBeDefined();
-    expect(firedAt!).toBeGreaterThanOrEqual(10 - 0.005);
-    expect(firedAt!).toBeLessThan(10.01);
+    expect(steps).toEqual(['immediate']); // no sleep: 0.1 ms left is inside the guard
+    expect(firedAt!).toBeGreaterThanOrEqual(20 - 0.005);
+    expect(firedAt!).toBeLessThan(20.01);
+  });
+
+  it('never blocks the thread longer than maxBlockMs: the event loop gets a turn in between', () => {
+    const clock = new ManualClock(0);
+    const steps: string[] = [];
+    const immediates: (() => void)[] = [];
+    const wake = preciseWake({
+      clock,
+      coarseMs: 4,
+      maxBlockMs: 1.5,
+      immediate: (fn) => {
+        steps.push('immediate');
+        immediates.push(fn);
+        return { cancel: () => undefined };
+      },
+      sleep: (ms) => {
+        steps.push(`sleep ${ms.toFixed(2)}`);
+        clock.advance(ms);
+      },
+    });
+    const read = clock.now.bind(clock);
+    clock.now = () => {
+      clock.advance(0.001); // the spin moves time on: every read costs 1 µs
+      return read();
+    };
+    let fired = false;
+    wake.wakeAt(4, () => (fired = true)); // within coarse + 1: straight to the fine wait
+    while (immediates.length) immediates.shift()!();
+    expect(steps).toEqual(['immediate', 'sleep 1.50', 'immediate', 'sleep 1.50', 'immediate', expect.stringMatching(/^sleep 0\.7\d$/)]);
+    expect(steps.filter((s) => s.startsWith('sleep')).every((s) => Number(s.slice(6)) <= 1.5)).toBe(true);
+    expect(fired).toBe(true);
   });
 
   it('never calls back synchronously, and a cancelled wake never fires', () => {
@@ -299,5 +348,46 @@ describe('preciseWake', () => {
     flush();
     clock.advance(5);
     expect(fired).toBe(1);
+  });
+});
+
+describe('Pacer batching under load (denseStreams)', () => {
+  it('from denseStreams streams on, one wake-up sends what is due in the next denseAheadMs: never late, never more than that early', () => {
+    const clock = new ManualClock(0);
+    const wakes: { at: number; precise: boolean | undefined }[] = [];
+    const base = clockWake(clock);
+    const pacer = new Pacer({
+      clock,
+      denseStreams: 50,
+      denseAheadMs: 0.3,
+      wake: { wakeAt: (at, fn, precise) => (wakes.push({ at, precise }), base.wakeAt(at, fn)) },
+    });
+    const runs: { due: number; at: number }[] = [];
+    for (let i = 0; i < 200; i++) pacer.add({ tick: (_n, due) => runs.push({ due, at: clock.now() }) });
+    expect(pacer.dense).toBe(true);
+    clock.advance(1000);
+    expect(runs.length).toBeGreaterThan(200 * 49);
+    for (const r of runs) {
+      expect(r.at).toBeLessThanOrEqual(r.due + 1e-9); // never late with an exact clock
+      expect(r.due - r.at).toBeLessThanOrEqual(0.3 + 1e-9); // at most denseAheadMs early
+    }
+    // Far fewer wake-ups than deadlines, and none of them asks for a busy spin.
+    const passes = new Set(runs.map((r) => r.at)).size;
+    expect(passes).toBeLessThanOrEqual(Math.ceil(1000 / 0.3) + 1);
+    expect(passes).toBeLessThan(runs.length / 3);
+    expect(wakes.slice(-10).every((w) => w.precise === false)).toBe(true);
+  });
+
+  it('below denseStreams every packet runs exactly at its deadline, with a precise wake', () => {
+    const clock = new ManualClock(0);
+    const wakes: (boolean | undefined)[] = [];
+    const base = clockWake(clock);
+    const pacer = new Pacer({ clock, denseStreams: 50, wake: { wakeAt: (at, fn, precise) => (wakes.push(precise), base.wakeAt(at, fn)) } });
+    const runs: { due: number; at: number }[] = [];
+    for (let i = 0; i < 49; i++) pacer.add({ tick: (_n, due) => runs.push({ due, at: clock.now() }) });
+    expect(pacer.dense).toBe(false);
+    clock.advance(200);
+    expect(runs.every((r) => r.at === r.due)).toBe(true);
+    expect(wakes.every((p) => p === true)).toBe(true);
   });
 });

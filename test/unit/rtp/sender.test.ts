@@ -221,7 +221,7 @@ describe('RtpSender', () => {
 
   it('paces 1000 streams from one pacer, staggered, each exactly on its own grid', () => {
     const clock = new ManualClock(0);
-    const pacer = new Pacer({ clock });
+    const pacer = new Pacer({ clock, denseStreams: Infinity }); // exact instants: no batching
     const perStream = new Map<number, number[]>();
     const senders = Array.from(
       { length: 1000 },
