@@ -4,6 +4,8 @@
  * given address. The only file of the RTP layer that touches node:dgram.
  */
 import { createSocket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP } from 'node:net';
 import type { Socket } from 'node:dgram';
 import { UmphoneError } from '../util/errors.js';
 import type { RemoteAddress } from './receiver.js';
@@ -32,9 +34,26 @@ export interface RtpSocketPairOptions {
   rtcpMux?: boolean;
 }
 
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * dgram resolves every destination through dns.lookup, which answers even an IP literal on the next
+ * tick: each RTP packet would leave after the pacer's pass instead of at its deadline, and cost an
+ * extra closure and tick (~1.3 µs of CPU a packet, measured). SDP gives IP literals: answer those at
+ * once; a host name (legal in c=, rare) still goes through the resolver.
+ */
+export function literalFirstLookup(hostname: string, options: LookupOneOptions | number, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dnsLookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
+}
+
 function bind(type: 'udp4' | 'udp6', address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({ type, reuseAddr: false });
+    const s = createSocket({ type, reuseAddr: false, lookup: literalFirstLookup as never });
     const onError = (e: Error) => {
       s.close();
       reject(e);

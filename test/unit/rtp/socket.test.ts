@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RtpSocketError, RtpSocketPair } from '../../../src/rtp/socket.js';
+import { RtpSocketError, RtpSocketPair, literalFirstLookup } from '../../../src/rtp/socket.js';
 import type { RemoteAddress } from '../../../src/rtp/receiver.js';
 
 const open: RtpSocketPair[] = [];
@@ -79,5 +79,37 @@ describe('RtpSocketPair on 127.0.0.1', () => {
     b.send(Buffer.from('8000000100000000000000aa', 'hex'), '127.0.0.1', a.rtpPort);
     expect((await gotRtcp).b.toString('hex')).toBe('80c9000100000001');
     expect((await gotRtp).b.toString('hex')).toBe('8000000100000000000000aa');
+  });
+});
+
+describe('literalFirstLookup (the RTP sockets resolve destinations through it)', () => {
+  it('answers an IPv4 or IPv6 literal at once, so a packet leaves inside the pacer pass', () => {
+    const seen: string[] = [];
+    literalFirstLookup('127.0.0.1', 4, (err, address, family) => seen.push(`${err} ${address} ${family}`));
+    literalFirstLookup('::1', { family: 6 }, (err, address, family) => seen.push(`${err} ${address} ${family}`));
+    expect(seen).toEqual(['null 127.0.0.1 4', 'null ::1 6']);
+  });
+
+  it('still resolves a host name (c= may carry one), asynchronously', async () => {
+    let sync = true;
+    const result = new Promise<string>((resolve) =>
+      literalFirstLookup('localhost', 4, (err, address) => {
+        expect(sync).toBe(false);
+        resolve(err ? `error ${err.code}` : address);
+      }),
+    );
+    sync = false;
+    expect(await result).toMatch(/^127\.|^error /);
+  });
+
+  it('is what the pair resolves with: RTP to a literal address goes out', async () => {
+    const sink = createSocket('udp4');
+    await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
+    const got = new Promise<Buffer>((r) => sink.once('message', (m) => r(m)));
+    const pair = await RtpSocketPair.open({ address: '127.0.0.1', port: 0, rtcpMux: true });
+    pair.send(Buffer.from('sync'), '127.0.0.1', (sink.address() as { port: number }).port);
+    expect((await got).toString()).toBe('sync');
+    await pair.close();
+    sink.close();
   });
 });
