@@ -12,6 +12,7 @@
  * line when done.
  */
 import { RealClock } from '../../src/util/clock.js';
+import { requestRealtime } from '../../src/cli/realtime.js';
 import { RtpSender } from '../../src/rtp/sender.js';
 import { createRtpTransport, type RtpEngineMode } from '../../src/rtp/rtp-transport.js';
 
@@ -19,6 +20,10 @@ const seconds = Number(process.argv[2]);
 const peerPorts = String(process.argv[3]).split(',').map(Number);
 const mode = (process.argv[4] ?? 'worker') as RtpEngineMode;
 
+if (process.env.BENCH_REALTIME) {
+  const refused = await requestRealtime(Number(process.env.BENCH_REALTIME));
+  if (refused) process.stderr.write(`rtp-pacer-process: realtime refused: ${refused}\n`);
+}
 const clock = new RealClock();
 const transport = await createRtpTransport({ clock, mode });
 const sockets = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));

@@ -3,6 +3,7 @@
  * (validate → runCall). The option texts are the user's documentation: keep them exact.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
 import { callSettingsFromArgv, DIVERSION_REASONS, DTMF_MODES, type CallArgv } from '../call-settings.js';
 import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
@@ -35,6 +36,7 @@ function builder(y: Argv): Argv<CallArgv> {
       type: 'string',
     })
     .options({
+      ...REALTIME_OPTIONS,
       transport: { group: SIP, choices: ['tcp', 'udp'] as const, default: 'tcp', describe: 'Transport when the URI names none' },
       from: { group: SIP, type: 'string', describe: 'Our number / user part (From, Contact)' },
       name: { group: SIP, type: 'string', describe: 'Display name in From' },
@@ -87,6 +89,7 @@ export const callCommand: CommandModule<object, CallArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    await applyRealtime(argv as RealtimeArgv, ctx.io);
     ctx.exitCode = await runCall(callSettingsFromArgv(argv), ctx.io);
   },
 };

@@ -10,6 +10,7 @@
  * that routes to the default gateway, else 127.0.0.1.
  */
 import type { Argv, CommandModule } from 'yargs';
+import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
 import { RtpSocketPair } from '../../rtp/socket.js';
@@ -58,6 +59,7 @@ const EXAMPLES = [
 
 function builder(y: Argv): Argv<ListenArgv> {
   return y.options({
+      ...REALTIME_OPTIONS,
     'local-ip': { type: 'string', describe: 'Address to bind and advertise (not 0.0.0.0; default: the one routing to --allow\'s first entry, else to the default gateway)' },
     port: { type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
     allow: { type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
@@ -254,6 +256,7 @@ export const listenCommand: CommandModule<object, ListenArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    await applyRealtime(argv as RealtimeArgv, ctx.io);
     ctx.exitCode = await runListen(argv, ctx.io);
   },
 };

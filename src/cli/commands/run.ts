@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
 import { parseTarget } from '../../phone/call-headers.js';
@@ -51,6 +52,7 @@ function builder(y: Argv): Argv<RunArgv> {
   return y
     .positional('file', { describe: 'The script (YAML)', type: 'string', demandOption: true })
     .options({
+      ...REALTIME_OPTIONS,
       report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON (repeatable)' },
       var: { type: 'string', array: true, describe: 'Set a script variable: --var ext=613 (repeatable; overrides vars:)' },
       out: { type: 'string', describe: 'Folder for the recordings (default: the working directory)' },
@@ -70,6 +72,7 @@ export const runCommand: CommandModule<object, RunArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    await applyRealtime(argv as RealtimeArgv, ctx.io);
     ctx.exitCode = await runScriptCommand(argv, ctx);
   },
 };

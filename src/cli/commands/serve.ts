@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { UmServer } from '../../um/server.js';
 import { DEFAULT_MENUS_YAML } from '../../um/default-menus.js';
@@ -40,6 +41,7 @@ const EXAMPLES = [
 
 function builder(y: Argv): Argv<ServeArgv> {
   return y.options({
+      ...REALTIME_OPTIONS,
     port: { type: 'number', default: 5060, describe: 'TCP port of the front (UM service, or call router with --redirect-hops 2); 0 = any' },
     'worker-port': { type: 'number', default: 5065, describe: 'TCP port of the worker the 302 points to; 0 = any' },
     'um-service-port': { type: 'number', default: 5062, describe: 'With --redirect-hops 2: TCP port of the UM service behind the call router' },
@@ -110,6 +112,7 @@ export const serveCommand: CommandModule<object, ServeArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    await applyRealtime(argv as RealtimeArgv, ctx.io);
     ctx.exitCode = await runServe(argv, ctx.io);
   },
 };

@@ -27,6 +27,8 @@ describe('runCli', () => {
     [['call', 'sip:a@b', '--codec', 'g729'], 'umphone: unsupported codec "g729": umphone speaks pcmu and pcma (G.711)\n'],
     [['call', 'sip:a@b', '--nope'], 'umphone: Unknown argument: nope\n'],
     [['call', 'sip:a@b', '--duration', 'abc'], 'umphone: --duration must be a number of seconds > 0 (got NaN)\n'],
+    [['call', 'sip:a@b', '--realtime', '--realtime-priority', '0'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 0\n'],
+    [['listen', '--realtime', '--realtime-priority', '120'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 120\n'],
   ])('%j → exit 2, one line on stderr, nothing on stdout', async (argv, message) => {
     const io = fakeIo();
     expect(await runCli(argv, io)).toBe(2);
