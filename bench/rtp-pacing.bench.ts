@@ -118,12 +118,21 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   child.stdout!.on('data', (d: string) => (out += d));
   // Never leave a real-time process behind: kill it if it overstays.
   const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
-  await new Promise((resolve) => child.once('exit', resolve));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(guard);
-  const res = JSON.parse(out.trim()) as {
+  let res: {
     sent: number; received: number; cpuMs: number; wallMs: number; rss: number;
     engine?: { late: number; maxLateMs: number; arrivedLate: number };
   };
+  try {
+    res = JSON.parse(out.trim()) as typeof res;
+  } catch {
+    // The process under test died: stop the capture and the peers before saying so, or a tcpdump
+    // left running would tap every later packet (and skew every later figure).
+    await capture.stop().catch(() => undefined);
+    await peer.stop().catch(() => undefined);
+    throw new Error(`the pacer process (${engine}, ${calls} calls) exited with ${code} and no result`);
+  }
   await sleep(CAPTURE_FLUSH_MS);
   const cap = await capture.stop();
   const { echoed, cpuPercent: peerCpu } = await peer.stop();
@@ -272,9 +281,13 @@ export async function run(): Promise<void> {
   try {
     for (const calls of points) {
       for (const engine of engines) {
-        const ours = await runOurs(engine, calls, seconds, dir);
-        rows.push(ours);
-        console.log(`  umphone ${engine} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+        try {
+          const ours = await runOurs(engine, calls, seconds, dir);
+          rows.push(ours);
+          console.log(`  umphone ${engine} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+        } catch (e) {
+          console.log(`  umphone ${engine} ${calls} calls: FAILED: ${(e as Error).message}`);
+        }
         await sleep(500);
       }
       if (withSipp) {

@@ -25,7 +25,8 @@ if (process.env.BENCH_REALTIME) {
   if (refused) process.stderr.write(`rtp-pacer-process: realtime refused: ${refused}\n`);
 }
 const clock = new RealClock();
-const transport = await createRtpTransport({ clock, mode });
+const settings = process.env.BENCH_ENGINE_SETTINGS ? JSON.parse(process.env.BENCH_ENGINE_SETTINGS) : undefined;
+const transport = await createRtpTransport({ clock, mode, ...(settings ? { settings } : {}) });
 const sockets = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
 let received = 0;
 for (const s of sockets) s.onRtp(() => received++);

@@ -58,6 +58,7 @@ const DEFAULT_SETTINGS: EngineSettings = {
   maxPassMs: 1,
   coarseMs: 2,
   spinMs: 0,
+  maxBlockMs: 4,
   aheadMs: 0.03,
   holdMs: 1,
   recvBufferSize: 1 << 20,

@@ -13,6 +13,8 @@ export interface EngineSettings {
   coarseMs: number;
   /** Busy-spin the last stretch before a deadline (ms). */
   spinMs: number;
+  /** Longest blocking sleep of the send wake before the worker's event loop gets a turn (ms). */
+  maxBlockMs: number;
   /** Packets due within this long go out in the same pass (ms): bounds the wake-ups when deadlines crowd. */
   aheadMs: number;
   /** Waits shorter than this are done in place, without yielding (ms). */

@@ -55,7 +55,7 @@ const queue = new DeadlineQueue<Outgoing>({
     if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
   },
   holdMs: settings.holdMs,
-  wake: preciseWake({ clock, coarseMs: settings.coarseMs, guardMs: settings.spinMs }),
+  wake: preciseWake({ clock, coarseMs: settings.coarseMs, guardMs: settings.spinMs, maxBlockMs: settings.maxBlockMs }),
   maxPassMs: settings.maxPassMs,
   aheadMs: settings.aheadMs,
   deliver: (o) => {

@@ -7,11 +7,12 @@
  *      never a chain of short ones: each extra wake-up is one more chance to find the CPU taken);
  *   2. one `setImmediate` turn lets the event loop serve pending I/O (received RTP, SIP, RTCP), so the
  *      loop is never starved even when 1000 streams keep a deadline every 20 µs;
- *   3. ONE `Atomics.wait` on a private SharedArrayBuffer sleeps until `guardMs` before `at` with
+ *   3. ONE `Atomics.wait` on a private SharedArrayBuffer sleeps until a short guard before `at` with
  *      microsecond resolution and no CPU (a futex with a timeout; Node allows it on the main thread);
  *      it blocks the thread at most `maxBlockMs`, after which the event loop gets another turn;
- *   4. the last `guardMs` is a busy spin on the clock: a futex wakes 50–150 µs late here (the kernel's
- *      timer slack plus the wake-up itself; p99 0.16 ms measured on this VM), so the guard absorbs it.
+ *   4. the last stretch is a busy spin on the clock: a futex wakes 50–150 µs late here (the kernel's
+ *      timer slack plus the wake-up itself; p99 0.16 ms measured on this VM). The spin is as long as
+ *      the futex's usual lateness, learned as it goes (at most `guardMs`).
  * Why so few wake-ups: on a shared 2-vCPU machine a woken thread sometimes waits a scheduler slice
  * (~1–4 ms) for its CPU. The old chain (timer, 1 ms timer, two 1 ms waits) woke 3–4 times a packet and
  * met that delay ~1 % of the time; a C sender with one clock_nanosleep a packet meets it far less.
@@ -28,8 +29,15 @@ export interface PreciseWakeOptions {
   coarseMs?: number;
   /** A sleep shorter than guardMs + this is not worth a futex: spin instead (ms). Default 0.005. */
   toleranceMs?: number;
-  /** Busy-spin this last stretch before the deadline, to absorb the futex's late wake (ms). Default 0.2. */
+  /**
+   * The longest busy spin before the deadline (ms). Default 0.25. The spin actually used is learned:
+   * about the futex's usual late wake-up (a running average of what it overshot, outliers clipped),
+   * between `minGuardMs` and this. A spin is not free: each clock read allocates, and a 0.25 ms spin a
+   * packet doubled the young-generation GCs (each 0.3–1 ms on this thread) at one call.
+   */
   guardMs?: number;
+  /** The shortest spin kept however punctual the futex is (ms). Default 0.02. */
+  minGuardMs?: number;
   /** Longest single blocking sleep before the event loop gets another turn (ms). Default 4. */
   maxBlockMs?: number;
   /** Runs a callback after pending I/O. Default: setImmediate. */
@@ -55,6 +63,11 @@ export function preciseWake(options: PreciseWakeOptions): WakeScheduler {
   const coarseMs = options.coarseMs ?? 2;
   const toleranceMs = options.toleranceMs ?? 0.005;
   const guardMs = options.guardMs ?? 0.25;
+  const minGuardMs = Math.min(options.minGuardMs ?? 0.02, guardMs);
+  // Learned late wake-up of the futex (ms): starts at the cap, follows a running average of the
+  // overshoots seen (each clipped to the cap, so a rare multi-millisecond stall does not inflate it).
+  let overshoot = guardMs;
+  const learnedGuard = (): number => Math.min(guardMs, Math.max(minGuardMs, overshoot * 1.2));
   const maxBlockMs = options.maxBlockMs ?? 4;
   const immediate = options.immediate ?? defaultImmediate;
   const sleep = options.sleep ?? atomicsSleeper();
@@ -79,10 +92,14 @@ export function preciseWake(options: PreciseWakeOptions): WakeScheduler {
           pending = immediate(step);
           return;
         }
-        const guard = precise ? guardMs : 0;
+        const guard = precise ? learnedGuard() : 0;
         if (left > guard + toleranceMs) {
-          sleep(Math.min(left - guard, maxBlockMs));
-          left = at - clock.now();
+          const ask = Math.min(left - guard, maxBlockMs);
+          const before = clock.now();
+          sleep(ask);
+          const after = clock.now();
+          overshoot += (Math.min(Math.max(after - before - ask, 0), guardMs) - overshoot) / 16;
+          left = at - after;
           if (left > guard + toleranceMs) {
             pending = immediate(step); // blocked maxBlockMs: give the event loop a turn, then wait again
             return;

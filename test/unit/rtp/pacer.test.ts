@@ -336,6 +336,41 @@ describe('preciseWake', () => {
     expect(fired).toBe(true);
   });
 
+  it('learns how late the futex wakes and spins only about that long, never firing early', () => {
+    const clock = new ManualClock(0);
+    const immediates: (() => void)[] = [];
+    let reads = 0;
+    const read = clock.now.bind(clock);
+    clock.now = () => {
+      reads++;
+      clock.advance(0.001); // every read of the clock costs 1 µs
+      return read();
+    };
+    const wake = preciseWake({
+      clock,
+      immediate: (fn) => {
+        immediates.push(fn);
+        return { cancel: () => undefined };
+      },
+      sleep: (ms) => clock.advance(ms + 0.08), // this futex always wakes 80 µs late
+    });
+    const spins: number[] = [];
+    const late: number[] = [];
+    for (let i = 0; i < 80; i++) {
+      const at = read() + 20;
+      let firedAt = NaN;
+      wake.wakeAt(at, () => (firedAt = read()));
+      clock.advance(at - 2 - read()); // the coarse timer
+      const before = reads;
+      while (immediates.length) immediates.shift()!();
+      spins.push(reads - before);
+      late.push(firedAt - at);
+    }
+    expect(late.every((l) => l >= 0 && l < 0.01)).toBe(true); // never early, never late here
+    expect(spins[0]).toBeGreaterThan(100); // first wake: the full 0.25 ms guard
+    expect(Math.max(...spins.slice(-10))).toBeLessThan(40); // learned: about 0.1 − 0.08 ms of spin
+  });
+
   it('never calls back synchronously, and a cancelled wake never fires', () => {
     const { clock, wake, flush } = harness();
     let fired = 0;
