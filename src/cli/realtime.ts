@@ -1,0 +1,106 @@
+/**
+ * `--realtime`: real-time scheduling for the thread that paces RTP (the process's main thread).
+ *
+ * Why. On a busy or virtualised machine a thread that wakes up for its next packet sometimes waits a
+ * scheduler slice (1–7 ms measured on the 2-vCPU CI VM, a kernel with `preempt=none`) for a CPU: that
+ * is what sets the pacing p99, not the pacer. Under SCHED_FIFO the wake-up preempts ordinary work at
+ * once (bench/rtp-pacing.bench.ts, 1 call: p99 ≈ 0.3 ms instead of 1.5–3.6 ms). Audio software does the
+ * same (PulseAudio and JACK through rtkit or an `rtprio` limit).
+ *
+ * How. `chrt -f -p PRIO PID` (util-linux) changes the thread whose id is PID: the main thread only. V8's
+ * helper threads (GC, compiler) stay at normal priority, which matters: with the whole process at one
+ * FIFO priority a helper thread running on our CPU could not be preempted by the pacer (measured: p99
+ * 0.4–1.9 ms whole-process, 0.27–0.34 ms main thread only). libuv's thread pool is started first, so
+ * its threads do not inherit the policy either.
+ *
+ * Safety. The main thread blocks (epoll, futex) between packets; the kernel's RT throttling keeps 5 %
+ * of every CPU for normal tasks in any case, and only one thread is raised.
+ *
+ * Not permitted (no root, no CAP_SYS_NICE, no `rtprio` limit in /etc/security/limits.conf) or no chrt:
+ * one line on stderr and the call goes on at normal priority.
+ */
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { UsageError, type CliIo } from './context.js';
+
+export const REALTIME_GROUP = 'Real-time pacing';
+
+/** yargs options shared by the commands that carry RTP (call, listen, serve, run). */
+export const REALTIME_OPTIONS = {
+  realtime: {
+    group: REALTIME_GROUP,
+    type: 'boolean',
+    describe: 'Pace RTP under real-time scheduling (SCHED_FIFO for the main thread; needs root, CAP_SYS_NICE or an rtprio limit)',
+  },
+  'realtime-priority': {
+    group: REALTIME_GROUP,
+    type: 'number',
+    default: 20,
+    describe: 'SCHED_FIFO priority for --realtime (1-99)',
+  },
+} as const;
+
+export interface RealtimeArgv {
+  realtime?: boolean;
+  'realtime-priority'?: number;
+}
+
+export interface RealtimeDeps {
+  /** Runs a program; resolves with its exit status and stderr. */
+  run(file: string, args: string[]): Promise<{ code: number | null; stderr: string; missing?: boolean }>;
+  /** Starts libuv's thread pool before the policy changes, so its threads keep the normal one. */
+  warmThreadPool(): Promise<void>;
+  pid: number;
+}
+
+const defaultDeps: RealtimeDeps = {
+  run: (file, args) =>
+    new Promise((resolve) => {
+      execFile(file, args, { timeout: 5000 }, (error, _stdout, stderr) => {
+        const err = error as (NodeJS.ErrnoException & { code?: number | string }) | null;
+        if (err && err.code === 'ENOENT') resolve({ code: null, stderr: '', missing: true });
+        else resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr: String(stderr) });
+      });
+    }),
+  warmThreadPool: async () => {
+    await stat('.').catch(() => undefined);
+  },
+  pid: process.pid,
+};
+
+/** The priority asked for, checked: an integer 1..99, else a usage error (exit code 2). */
+export function realtimePriority(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 99) {
+    throw new UsageError(`--realtime-priority must be an integer from 1 to 99, got ${String(value)}`);
+  }
+  return n;
+}
+
+/**
+ * Puts the main thread under SCHED_FIFO at `priority`. Resolves with undefined on success, else with
+ * the one-line reason (the caller prints it and goes on).
+ */
+export async function requestRealtime(priority: number, deps: RealtimeDeps = defaultDeps): Promise<string | undefined> {
+  await deps.warmThreadPool();
+  const r = await deps.run('chrt', ['-f', '-p', String(priority), String(deps.pid)]);
+  if (r.missing) return 'chrt (util-linux) is not installed';
+  if (r.code === 0) return undefined;
+  const why = r.stderr.trim().split('\n').pop() ?? '';
+  if (/not permitted|EPERM/i.test(why)) {
+    return 'not permitted (needs root, CAP_SYS_NICE or an rtprio limit in /etc/security/limits.conf)';
+  }
+  return why ? `chrt failed: ${why.replace(/^chrt:\s*/, '')}` : `chrt exited with ${r.code}`;
+}
+
+/** The commands' entry: validates, applies, and reports a refusal on stderr without failing. */
+export async function applyRealtime(argv: RealtimeArgv, io: CliIo, deps: RealtimeDeps = defaultDeps): Promise<boolean> {
+  if (!argv.realtime) return false;
+  const priority = realtimePriority(argv['realtime-priority'] ?? 20);
+  const refused = await requestRealtime(priority, deps);
+  if (refused) {
+    io.err(`umphone: --realtime: ${refused}; RTP is paced at normal priority\n`);
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,76 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { applyRealtime, requestRealtime, type RealtimeDeps } from '../../../src/cli/realtime.js';
+import type { CliIo } from '../../../src/cli/context.js';
+
+function deps(result: Awaited<ReturnType<RealtimeDeps['run']>>, log: string[] = []): RealtimeDeps {
+  return {
+    pid: 4242,
+    warmThreadPool: async () => void log.push('warm'),
+    run: async (file, args) => {
+      log.push(`${file} ${args.join(' ')}`);
+      return result;
+    },
+  };
+}
+
+function io(): CliIo & { stderr: string } {
+  const o = {
+    stderr: '',
+    out: () => undefined,
+    err(t: string) { o.stderr += t; },
+    stdoutIsTTY: false,
+    columns: () => 100,
+    rawInput: undefined,
+    env: {},
+    onSignal: () => () => undefined,
+    exitNow: (code: number): never => { throw new Error(`exit ${code}`); },
+  };
+  return o;
+}
+
+describe('--realtime', () => {
+  it('starts the thread pool first, then raises only the main thread (chrt -p on the pid)', async () => {
+    const log: string[] = [];
+    expect(await requestRealtime(20, deps({ code: 0, stderr: '' }, log))).toBeUndefined();
+    expect(log).toEqual(['warm', 'chrt -f -p 20 4242']);
+  });
+
+  it('says in one line why it was refused, and the call goes on', async () => {
+    const eperm = deps({ code: 1, stderr: 'chrt: failed to set pid 4242\'s policy: Operation not permitted\n' });
+    const out = io();
+    expect(await applyRealtime({ realtime: true, 'realtime-priority': 30 }, out, eperm)).toBe(false);
+    expect(out.stderr).toBe(
+      'umphone: --realtime: not permitted (needs root, CAP_SYS_NICE or an rtprio limit in /etc/security/limits.conf); RTP is paced at normal priority\n',
+    );
+    expect(await requestRealtime(20, deps({ code: null, stderr: '', missing: true }))).toBe('chrt (util-linux) is not installed');
+    expect(await requestRealtime(20, deps({ code: 1, stderr: 'chrt: unsupported priority value\n' }))).toBe('chrt failed: unsupported priority value');
+  });
+
+  it('does nothing without --realtime', async () => {
+    const log: string[] = [];
+    expect(await applyRealtime({ realtime: false }, io(), deps({ code: 0, stderr: '' }, log))).toBe(false);
+    expect(log).toEqual([]);
+  });
+
+  const root = process.getuid?.() === 0 && spawnSync('chrt', ['--version']).status === 0;
+  it.skipIf(!root)('for real (as root): the main thread runs SCHED_FIFO, V8 and libuv threads stay SCHED_OTHER', () => {
+    const script = `
+      import { requestRealtime } from './src/cli/realtime.ts';
+      import { readFileSync, readdirSync } from 'node:fs';
+      const refused = await requestRealtime(7);
+      const policy = (tid) => Number(/^policy\\s*:\\s*(\\d+)/m.exec(readFileSync('/proc/self/task/' + tid + '/sched', 'utf8'))[1]);
+      const tasks = readdirSync('/proc/self/task').map(Number);
+      console.log(JSON.stringify({ refused, main: policy(process.pid), others: tasks.filter((t) => t !== process.pid).map(policy) }));
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { refused?: string; main: number; others: number[] };
+    expect(r.refused).toBeUndefined();
+    expect(r.main).toBe(1); // SCHED_FIFO
+    expect(r.others.length).toBeGreaterThan(3); // V8 platform threads, libuv's pool
+    expect(r.others.every((p) => p === 0)).toBe(true); // SCHED_OTHER
+  });
+});
