@@ -39,7 +39,7 @@ interface Row {
   who: Who;
   calls: number;
   pacing: PacingFigures;
-  /** Packets lost: sequence gaps on the wire + sent but not on the wire + echoed but not received. */
+  /** Packets lost: sequence gaps on the wire + sent but not on the wire + echoed but not received + never sent. */
   lost: number;
   detail: string;
   cpuPercent: number;
@@ -121,7 +121,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(guard);
   let res: {
-    sent: number; received: number; cpuMs: number; wallMs: number; rss: number;
+    sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number;
     engine?: { late: number; maxLateMs: number; arrivedLate: number };
   };
   try {
@@ -152,9 +152,9 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     who: `umphone ${engine}`,
     calls,
     pacing,
-    lost: pacing.lost + notOnWire + notReceived,
+    lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
     detail:
-      `sent ${res.sent}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
+      `sent ${res.sent}, never sent (process too late) ${res.missed ?? 0}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
       `echo peer ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
       (res.engine ? `; worker: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms` : ''),
     cpuPercent: (res.cpuMs / res.wallMs) * 100,

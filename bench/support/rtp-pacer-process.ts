@@ -53,11 +53,12 @@ clock.setTimeout(() => {
   clock.setTimeout(() => {
     void (async () => {
       const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
+      const missed = senders.reduce((a, s) => a + s.ticksMissed, 0);
       const engine = transport.engine ? await transport.engine.stats() : undefined;
       await Promise.all(sockets.map((s) => s.close()));
       await transport.close();
       process.stdout.write(
-        JSON.stringify({ sent, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine }) + '\n',
+        JSON.stringify({ sent, missed, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine }) + '\n',
       );
     })();
   }, 300);

@@ -146,6 +146,8 @@ export class RtpSender implements PacedStream {
   bytesSent = 0;
   /** Ticks the source answered 'skip'. */
   ticksSkipped = 0;
+  /** Ticks never sent because the process was too late for them (the pacer's overload rule). */
+  ticksMissed = 0;
   /** RTP timestamp of the last packet sent, and when it was sent (pacer clock and wall clock, ms). */
   lastTimestamp: number | undefined;
   lastSendTime: number | undefined;
@@ -258,6 +260,7 @@ export class RtpSender implements PacedStream {
 
   /** PacedStream: ticks lost to a stalled process; the media clock moves on, the next packet is marked. */
   missed(_first: number, count: number): void {
+    this.ticksMissed += count;
     this.needMarker = true;
     this.mediaTimestamp = (this.mediaTimestamp + count * this.samplesPerTick) >>> 0;
     if (this.mediaDue !== undefined) this.mediaDue += count * this.ptimeMs;

@@ -192,6 +192,7 @@ describe('RtpSender', () => {
     (clock as unknown as { t: number }).t = 130;
     clock.advance(0);
     expect(missed).toEqual([5]);
+    expect(sender.ticksMissed).toBe(5);
     expect(sent.map((p) => [p.sequence, p.timestamp, p.marker])).toEqual([
       [0, 0, true],
       [1, 6 * 160, true],
