@@ -17,12 +17,16 @@
  * Waking precisely (the design choice). Node timers have a 1 ms granularity, which caps plain-timer
  * pacing at ~1 ms p99 on this machine. The pacer core is pure and takes a `WakeScheduler`:
  *   - `clockWake(clock)` (default): the clock's setTimeout; exact with ManualClock in unit tests.
- *   - `preciseWake(...)` (pacer-wake.ts, the production choice): a coarse clock timer ~2 ms before the
+ *   - `preciseWake(...)` (pacer-wake.ts, the production choice): one coarse clock timer ~2 ms before the
  *     deadline, one pass through the event loop (`setImmediate`) so received RTP, SIP and RTCP are still
- *     served, then an `Atomics.wait` sleep with microsecond resolution (no CPU burnt) and a spin of the
- *     last ~60 µs (the kernel's timer slack). Everything stays on the main thread, so the payload
+ *     served, then ONE `Atomics.wait` sleep with microsecond resolution (no CPU burnt) and a spin as long
+ *     as the futex's usual late wake-up (learned). As few wake-ups as possible: on a shared VM each one
+ *     can find the CPU taken for milliseconds (the benchmark's findings, README "RTP pacing"); with
+ *     `--realtime` the main thread runs SCHED_FIFO. Everything stays on the main thread, so the payload
  *     sources (`poll()`) run synchronously exactly at the deadline, and the packet leaves from the very
  *     socket that receives (symmetric RTP, RFC 4961: peers latch on our source port).
+ * Under load (`denseStreams`, default 48 streams) the pacer batches: it wakes at the earliest deadline
+ * without a spin and sends what falls due in the next `denseAheadMs` (0.3 ms) in the same pass.
  * The worker-thread alternative (io-engine.ts, chosen with rtp-transport.ts): the sockets and the send
  * timing live in a worker; this pacer then only produces payloads `leadMs` ahead of each deadline
  * (PacedStreamOptions.leadMs) and the worker sends each packet at its deadline. Node cannot hand a bound
