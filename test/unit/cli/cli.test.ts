@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/cli.js';
-import type { CliIo } from '../../../src/cli/context.js';
+import { fakeCliIo } from '../../support/fake-cli-io.js';
 
-function fakeIo(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out(text: string) { io.stdout += text; },
-    err(text: string) { io.stderr += text; },
-    stdoutIsTTY: false,
-    columns: () => 100,
-    rawInput: undefined,
-    env: {},
-    onSignal: () => () => undefined,
-    exitNow: (code: number): never => { throw new Error(`exit ${code}`); },
-  };
-  return io;
-}
+const fakeIo = fakeCliIo;
 
 describe('runCli', () => {
   it.each([

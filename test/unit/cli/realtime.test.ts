@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { applyRealtime, requestRealtime, type RealtimeDeps } from '../../../src/cli/realtime.js';
-import type { CliIo } from '../../../src/cli/context.js';
+import { fakeCliIo } from '../../support/fake-cli-io.js';
 
 function deps(result: Awaited<ReturnType<RealtimeDeps['run']>>, log: string[] = []): RealtimeDeps {
   return {
@@ -14,20 +14,7 @@ function deps(result: Awaited<ReturnType<RealtimeDeps['run']>>, log: string[] = 
   };
 }
 
-function io(): CliIo & { stderr: string } {
-  const o = {
-    stderr: '',
-    out: () => undefined,
-    err(t: string) { o.stderr += t; },
-    stdoutIsTTY: false,
-    columns: () => 100,
-    rawInput: undefined,
-    env: {},
-    onSignal: () => () => undefined,
-    exitNow: (code: number): never => { throw new Error(`exit ${code}`); },
-  };
-  return o;
-}
+const io = fakeCliIo;
 
 describe('--realtime', () => {
   it('starts the thread pool first, then raises only the main thread (chrt -p on the pid)', async () => {
