@@ -13,9 +13,11 @@
  *   4. the last stretch is a busy spin on the clock: a futex wakes 50–150 µs late here (the kernel's
  *      timer slack plus the wake-up itself; p99 0.16 ms measured on this VM). The spin is as long as
  *      the futex's usual lateness, learned as it goes (at most `guardMs`).
- * Why so few wake-ups: on a shared 2-vCPU machine a woken thread sometimes waits a scheduler slice
- * (~1–4 ms) for its CPU. The old chain (timer, 1 ms timer, two 1 ms waits) woke 3–4 times a packet and
- * met that delay ~1 % of the time; a C sender with one clock_nanosleep a packet meets it far less.
+ * Why so few wake-ups: on a shared 2-vCPU machine a woken thread sometimes waits 1–7 ms for its CPU
+ * (measured for timers and futexes alike, and for a C sender with one clock_nanosleep a packet: p99
+ * 0.45–1.9 ms), and every wake-up is one more chance to meet that. The old chain (timer, 1 ms timer, two
+ * 1 ms waits) woke 3–4 times a packet. What removes the delay is real-time scheduling of this thread
+ * (`--realtime`, src/cli/realtime.ts).
  * The callback never fires before `at` (the pacer sends only what is due: a wake 5 µs early used to cost
  * it one more event-loop turn, measured 0.2–0.5 ms). `toleranceMs` only decides when a sleep is still
  * worth taking.
