@@ -24,11 +24,11 @@ import { openAudio } from '../../src/media/device/open.js';
 import { Phone } from '../../src/phone/phone.js';
 import { WavWriter } from '../../src/media/wav/writer.js';
 import { RealClock } from '../../src/util/clock.js';
-import { readWav } from '../support/audio-compare.js';
+import { readWav, sineTone } from '../support/audio-compare.js';
 import { startBaresip } from '../support/baresip.js';
 import { killAllChildren, pollUntil, sleep } from '../support/child-process.js';
 import { startPulse, type PulseHandle } from '../support/pulse.js';
-import { findTones, type FoundTone } from '../unit/media/device/support/tones.js';
+import { findTones, mergePieces, type FoundTone } from '../unit/media/device/support/tones.js';
 import { soundCardTestable } from '../support/sound-ready.js';
 
 const TONES = [400, 800, 1200, 1600];
@@ -47,32 +47,6 @@ const tonesWav = join(dir, 'test-tones-x3.wav');
 }
 
 const ready = soundCardTestable(['baresip']);
-
-/** A sine of `ms` at `rate` (what pacat feeds into the mic sink, at the sink's own rate). */
-function sine(hz: number, ms: number, rate: number, amp = 8000): Int16Array {
-  const n = Math.round((rate * ms) / 1000);
-  const out = new Int16Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.round(amp * Math.sin((2 * Math.PI * hz * i) / rate));
-  return out;
-}
-
-/**
- * On a loaded CPU a hole of silence can split a tone in two: consecutive pieces of one frequency are
- * one tone (consecutive tones of the sequence always differ).
- */
-function mergePieces(found: FoundTone[]): FoundTone[] {
-  const out: FoundTone[] = [];
-  for (const t of found) {
-    const last = out.at(-1);
-    if (last && Math.abs(t.hz - last.hz) / last.hz < 0.03) {
-      last.hz = (last.hz * last.durMs + t.hz * t.durMs) / (last.durMs + t.durMs);
-      last.durMs = t.startMs + t.durMs - last.startMs;
-    } else {
-      out.push({ ...t });
-    }
-  }
-  return out;
-}
 
 /**
  * The tones heard, checked against the looped sequence 400/800/1200/1600 Hz:
@@ -128,7 +102,7 @@ describeIf.each([
       // Let a first loop of baresip's 1.7 s file start, then speak into the microphone for a second
       // while the tones keep coming out of the speaker.
       await sleep(800);
-      await pulse.feedSink('mic', sine(MIC_HZ, 1000, rate));
+      await pulse.feedSink('mic', sineTone(MIC_HZ, 1000, 8000, rate));
       await sleep(2200);
       const summary = await call.hangup();
       expect(summary.status).toBe(200);

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAME_SAMPLES } from '../../src/media/device/device.js';
 import type { AudioOutput } from '../../src/media/device/device.js';
 import { openAudio } from '../../src/media/device/open.js';
-import { findTones, toneSequence } from '../unit/media/device/support/tones.js';
+import { findTones, mergePieces, toneSequence } from '../unit/media/device/support/tones.js';
 import type { FoundTone } from '../unit/media/device/support/tones.js';
 import { Player, Recorder, clock, sleep, startVirtualCard } from '../unit/media/device/support/virtual-card.js';
 import type { VirtualCard } from '../unit/media/device/support/virtual-card.js';
@@ -38,25 +38,6 @@ async function playFrames(output: AudioOutput, samples: Int16Array): Promise<voi
     frame.set(samples.subarray(n * FRAME_SAMPLES, (n + 1) * FRAME_SAMPLES));
     output.write(frame);
   }
-}
-
-/**
- * On a loaded CPU a feeder (pacat, or PulseAudio itself) can leave a hole of silence inside a tone,
- * which splits it in two: consecutive pieces of the same frequency are one tone (consecutive tones of
- * the sequence always differ in frequency).
- */
-function mergePieces(found: FoundTone[]): FoundTone[] {
-  const out: FoundTone[] = [];
-  for (const t of found) {
-    const last = out.at(-1);
-    if (last && Math.abs(t.hz - last.hz) / last.hz < 0.03) {
-      last.hz = (last.hz * last.durMs + t.hz * t.durMs) / (last.durMs + t.durMs);
-      last.durMs = t.startMs + t.durMs - last.startMs;
-    } else {
-      out.push({ ...t });
-    }
-  }
-  return out;
 }
 
 function expectSequence(raw: FoundTone[]): void {

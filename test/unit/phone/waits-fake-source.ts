@@ -64,12 +64,7 @@ export function prompt(name: string): Int16Array {
   return loadWavForPlaybackSync(new URL(`../../../audio/prompts/${name}`, import.meta.url).pathname).samples;
 }
 
-export function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
+export { concatSamples as concat } from '../../support/audio-compare.js';
 
 /** Lets pending promise callbacks run. */
 export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));

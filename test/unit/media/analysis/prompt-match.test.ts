@@ -4,17 +4,10 @@ import { applyGainDb, dropFrames, g711RoundTrip } from '../../../../src/media/an
 import { fingerprint } from '../../../../src/media/analysis/fingerprint.js';
 import { findPrompt, identifyPrompt } from '../../../../src/media/analysis/prompt-match.js';
 import { loadWavForPlaybackSync } from '../../../../src/media/wav/reader.js';
+import { concatSamples } from '../../../support/audio-compare.js';
 
 const P = (name: string): Int16Array => loadWavForPlaybackSync(`audio/prompts/${name}.wav`).samples;
-const concat = (...parts: Int16Array[]): Int16Array => {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = concatSamples;
 const ms = (x: Int16Array): number => x.length / 8;
 
 describe('findPrompt: a prompt inside a longer recording', () => {

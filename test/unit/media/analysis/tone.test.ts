@@ -3,19 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { addWhiteNoise, dropEveryNthFrame, g711RoundTrip, padSilence } from '../../../../src/media/analysis/degrade.js';
 import { findTones, goertzelPower, ToneDetector, tonePurity } from '../../../../src/media/analysis/tone.js';
 import { loadWavForPlaybackSync } from '../../../../src/media/wav/reader.js';
+import { concatSamples } from '../../../support/audio-compare.js';
 
 const load = (f: string): Int16Array => loadWavForPlaybackSync(`audio/${f}`).samples;
 const sine = (f: number, ms: number, amp = 7000): Int16Array =>
   Int16Array.from({ length: ms * 8 }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * f * i) / 8000)));
-const concat = (...parts: Int16Array[]): Int16Array => {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = concatSamples;
 /** Every frequency a voice server might beep at, and some: the speech tests listen for all. */
 const MANY = [300, 350, 400, 425, 440, 480, 500, 600, 620, 800, 1000, 1200, 1400, 1600, 2000, 2500, 3000];
 

@@ -83,3 +83,22 @@ export function zeroCrossingHz(s: Int16Array, rate: number, hysteresis = 500): n
   const mean = kept.reduce((a, b) => a + b, 0) / kept.length;
   return rate / mean;
 }
+
+/**
+ * On a loaded CPU a feeder (pacat, or PulseAudio itself) can leave a hole of silence inside a tone,
+ * which splits it in two: consecutive pieces of the same frequency (within 3 %) are one tone. Callers
+ * play sequences whose consecutive tones always differ in frequency.
+ */
+export function mergePieces(found: readonly FoundTone[]): FoundTone[] {
+  const out: FoundTone[] = [];
+  for (const t of found) {
+    const last = out.at(-1);
+    if (last && Math.abs(t.hz - last.hz) / last.hz < 0.03) {
+      last.hz = (last.hz * last.durMs + t.hz * t.durMs) / (last.durMs + t.durMs);
+      last.durMs = t.startMs + t.durMs - last.startMs;
+    } else {
+      out.push({ ...t });
+    }
+  }
+  return out;
+}
