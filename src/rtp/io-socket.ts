@@ -6,7 +6,7 @@
  * ahead and passes each packet's deadline, which the worker keeps. `send`/`sendRtcp` (RTCP, anything
  * without a deadline) go out as soon as the worker reads them.
  */
-import type { DatagramHandler } from './socket.js';
+import { RtpPairEvents } from './socket.js';
 import type { RemoteAddress } from './receiver.js';
 import type { RtpSendSocket } from './sender.js';
 import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
@@ -17,10 +17,7 @@ export interface EngineLink {
   close(): Promise<void>;
 }
 
-export class EngineSocketPair {
-  private rtpHandler: DatagramHandler | undefined;
-  private rtcpHandler: DatagramHandler | undefined;
-  private errorHandler: ((e: Error) => void) | undefined;
+export class EngineSocketPair extends RtpPairEvents {
   private closed = false;
   readonly rtpSendSocket: RtpSendSocket;
 
@@ -34,6 +31,7 @@ export class EngineSocketPair {
     readonly leadMs: number,
     private readonly link: EngineLink,
   ) {
+    super();
     this.rtpSendSocket = {
       leadMs,
       send: (packet, port, addr) => this.send(packet, addr, port),
@@ -41,19 +39,6 @@ export class EngineSocketPair {
         if (!this.closed) link.send(CHANNEL_RTP, packet, addr, port, due);
       },
     };
-  }
-
-  onRtp(handler: DatagramHandler): void {
-    this.rtpHandler = handler;
-  }
-
-  onRtcp(handler: DatagramHandler): void {
-    this.rtcpHandler = handler;
-  }
-
-  /** Socket errors after bind, and the worker's failure; the pair stays usable if the worker lives. */
-  onError(handler: (e: Error) => void): void {
-    this.errorHandler = handler;
   }
 
   send(datagram: Buffer, address: string, port: number): void {
@@ -79,6 +64,7 @@ export class EngineSocketPair {
     if (!this.closed) this.rtcpHandler?.(datagram, from);
   }
 
+  /** Socket errors after bind, and the worker's failure (onError); the pair stays usable if the worker lives. */
   deliverError(error: Error): void {
     this.errorHandler?.(error);
   }

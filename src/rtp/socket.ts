@@ -66,10 +66,27 @@ function bind(type: 'udp4' | 'udp6', address: string, port: number): Promise<Soc
   });
 }
 
-export class RtpSocketPair {
-  private rtpHandler: DatagramHandler | undefined;
-  private rtcpHandler: DatagramHandler | undefined;
-  private errorHandler: ((e: Error) => void) | undefined;
+/** The handler registrations every RTP socket pair has (this one, and the I/O engine's). */
+export abstract class RtpPairEvents {
+  protected rtpHandler: DatagramHandler | undefined;
+  protected rtcpHandler: DatagramHandler | undefined;
+  protected errorHandler: ((e: Error) => void) | undefined;
+
+  onRtp(handler: DatagramHandler): void {
+    this.rtpHandler = handler;
+  }
+
+  onRtcp(handler: DatagramHandler): void {
+    this.rtcpHandler = handler;
+  }
+
+  /** Socket errors after bind (e.g. ICMP port unreachable surfaced by the OS); the pair stays open. */
+  onError(handler: (e: Error) => void): void {
+    this.errorHandler = handler;
+  }
+}
+
+export class RtpSocketPair extends RtpPairEvents {
   private closed = false;
   /** The same RTP socket in the shape the paced sender wants (dgram's argument order). */
   readonly rtpSendSocket: RtpSendSocket;
@@ -79,6 +96,7 @@ export class RtpSocketPair {
     private readonly rtcp: Socket | undefined,
     readonly address: string,
   ) {
+    super();
     rtp.on('message', (msg, rinfo) => {
       const from = { address: rinfo.address, port: rinfo.port };
       // RFC 5761 §4: on a muxed port, payload type octets 192..223 are RTCP.
@@ -146,19 +164,6 @@ export class RtpSocketPair {
   /** The RTCP port (the RTP port when multiplexed). */
   get rtcpPort(): number {
     return (this.rtcp ?? this.rtp).address().port;
-  }
-
-  onRtp(handler: DatagramHandler): void {
-    this.rtpHandler = handler;
-  }
-
-  onRtcp(handler: DatagramHandler): void {
-    this.rtcpHandler = handler;
-  }
-
-  /** Socket errors after bind (e.g. ICMP port unreachable surfaced by the OS); the sockets stay open. */
-  onError(handler: (e: Error) => void): void {
-    this.errorHandler = handler;
   }
 
   send(datagram: Buffer, address: string, port: number): void {
