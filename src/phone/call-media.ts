@@ -5,9 +5,9 @@
  * of the summary. The SIP side differs (UAC vs UAS); this part does not.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
-import type { SessionEndReason } from '../sip/dialog/invite-session.js';
+import type { OfferAnswer, SessionEndReason } from '../sip/dialog/invite-session.js';
 import { UmphoneError } from '../util/errors.js';
-import type { NegotiatedAudio } from '../sdp/index.js';
+import type { LocalSdpSession, NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
 import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent, type DtmfModeRequest } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
@@ -162,4 +162,26 @@ export function endedByText(reason: SessionEndReason): string {
     : reason.by === 'local' ? 'local (BYE)'
     : reason.by === 'timeout' ? `timeout (${reason.what})`
     : `error (${reason.message})`;
+}
+
+/**
+ * A re-INVITE/UPDATE from the peer (hold, resume, session refresh), for both call sides: a real RFC 3264
+ * answer from our SDP session — `sendonly` from the peer is answered `recvonly`, the o= version moves only
+ * if our side changed (§8) — and `apply` makes the media follow the new description. Without an offer we
+ * offer our current description (its answer comes in the ACK); before our SDP session exists: 491.
+ */
+export function answerReoffer(
+  sdp: LocalSdpSession | undefined,
+  offer: Buffer | undefined,
+  apply: (audio: NegotiatedAudio) => void,
+): OfferAnswer {
+  if (!sdp) return { reject: 491, reason: 'Request Pending' };
+  if (!offer) return { body: Buffer.from(sdp.offer()), contentType: 'application/sdp' };
+  try {
+    const a = sdp.answer(offer);
+    apply(a.audio);
+    return { body: Buffer.from(a.sdp), contentType: 'application/sdp' };
+  } catch (e) {
+    return { reject: 488, reason: `Not Acceptable Here (${(e as Error).message})`.slice(0, 100) };
+  }
 }

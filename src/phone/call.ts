@@ -13,7 +13,7 @@ import {
 } from '../sip/message/index.js';
 import type { UserAgent } from '../sip/dialog/user-agent.js';
 import { OutgoingInvite, type InviteOutcome } from '../sip/dialog/outgoing-invite.js';
-import type { InviteSession, SessionEndReason } from '../sip/dialog/invite-session.js';
+import type { InviteSession, OfferAnswer, SessionEndReason } from '../sip/dialog/invite-session.js';
 import type { TargetAttempt } from '../sip/dialog/target-set.js';
 import { LocalSdpSession, negotiate, type AudioCodecName, type LocalMediaOptions, type NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
@@ -21,7 +21,7 @@ import type { DtmfDigitEvent } from '../media/dtmf/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
 import type { DtmfSettings, MediaSocket } from './media-session.js';
-import { CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
+import { answerReoffer, CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
 import { handleRefer, type TransferRequest } from './refer.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
@@ -379,22 +379,12 @@ export class Call extends CallMediaControls {
     };
   }
 
-  /**
-   * A re-INVITE/UPDATE from the peer (hold, resume, session refresh): a real RFC 3264 answer from our SDP
-   * session — `sendonly` from the peer is answered `recvonly`, the o= version moves only if our side changed
-   * (§8) — and the media follows the new description. Without an offer we offer our current description.
-   */
-  private onReoffer(offer: Buffer | undefined): { body: Buffer; contentType: string } | { reject: number; reason?: string } {
-    if (!this.sdp) return { reject: 491, reason: 'Request Pending' };
-    if (!offer) return { body: Buffer.from(this.sdp.offer()), contentType: 'application/sdp' };
-    try {
-      const a = this.sdp.answer(offer);
-      this.media?.update(a.audio);
-      this.emit({ type: 'hold', onHold: a.audio.onHold });
-      return { body: Buffer.from(a.sdp), contentType: 'application/sdp' };
-    } catch (e) {
-      return { reject: 488, reason: `Not Acceptable Here (${(e as Error).message})`.slice(0, 100) };
-    }
+  /** A re-INVITE/UPDATE from the peer: answered from our SDP session, the media follows (answerReoffer). */
+  private onReoffer(offer: Buffer | undefined): OfferAnswer {
+    return answerReoffer(this.sdp, offer, (audio) => {
+      this.media?.update(audio);
+      this.emit({ type: 'hold', onHold: audio.onHold });
+    });
   }
 
   private onSessionEnded(reason: SessionEndReason): void {

@@ -33,7 +33,7 @@ import type { Pacer } from '../rtp/pacer.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { MediaSocket } from './media-session.js';
 import { CallFailedError, type CallEvent, type CallState, type CallSummary } from './call.js';
-import { CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
+import { answerReoffer, CallMediaControls, endedByText, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp, type CallMediaOptions } from './call-media.js';
 import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { waitForAck } from './ack-body.js';
@@ -306,20 +306,13 @@ export class IncomingCall extends CallMediaControls {
     };
   }
 
-  /** A re-INVITE/UPDATE: answer from our SDP session (hold → recvonly), and update what we send. */
+  /** A re-INVITE/UPDATE: answered from our SDP session (answerReoffer); media starts or follows. */
   private onReoffer(offer: Buffer | undefined): OfferAnswer {
-    if (!this.sdp) return { reject: 491, reason: 'Request Pending' };
-    // No offer: we make one (our current description); its answer would come in the ACK.
-    if (!offer) return { body: Buffer.from(this.sdp.offer()), contentType: 'application/sdp' };
-    try {
-      const a = this.sdp.answer(offer);
-      if (this.media) this.media.update(a.audio);
-      else if (this.state === 'answered') this.startMedia(a.audio);
-      this.emit({ type: 'hold', onHold: a.audio.onHold });
-      return { body: Buffer.from(a.sdp), contentType: 'application/sdp' };
-    } catch (e) {
-      return { reject: 488, reason: `Not Acceptable Here (${(e as Error).message})`.slice(0, 100) };
-    }
+    return answerReoffer(this.sdp, offer, (audio) => {
+      if (this.media) this.media.update(audio);
+      else if (this.state === 'answered') this.startMedia(audio);
+      this.emit({ type: 'hold', onHold: audio.onHold });
+    });
   }
 
   private onSessionEnded(reason: SessionEndReason): void {
