@@ -10,8 +10,14 @@
  *     play_pcap_audio (as SIPp users load-test media), so 2N streams.
  * Timing comes from the wire: `tcpdump -i lo -nn -w` (nanosecond timestamps), parsed here; the figure is
  * |gap − 20 ms| pooled over every stream, the first second of each stream left out (JIT warm-up, call
- * set-up). Loss: sequence gaps on the wire, echoed packets our sockets did not get, tcpdump's own drops.
+ * set-up). Loss: sequence gaps on the wire, echoed packets our sockets did not get, ticks our process was
+ * too late to send at all, tcpdump's own drops.
  * CPU is the share of one core used during the run (process.cpuUsage for us, /proc for SIPp).
+ *
+ * Settings (environment): BENCH_CALLS=1,200 (the points), BENCH_SECONDS, BENCH_QUICK=1,
+ * BENCH_ENGINES=main,worker, BENCH_NO_SIPP=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main
+ * thread SCHED_FIFO 20 as with --realtime, SIPp under chrt -f 20), BENCH_ENGINE_SETTINGS='{"maxBlockMs":25}'
+ * (the worker engine's EngineSettings).
  */
 import * as dgram from 'node:dgram';
 import { spawn } from 'node:child_process';

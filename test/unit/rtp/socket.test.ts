@@ -102,13 +102,17 @@ describe('literalFirstLookup (the RTP sockets resolve destinations through it)',
     expect(await result).toMatch(/^127\.|^error /);
   });
 
-  it('is what the pair resolves with: RTP to a literal address goes out', async () => {
+  it('is what the pair resolves with: RTP reaches a literal address and a host name alike', async () => {
     const sink = createSocket('udp4');
     await new Promise<void>((r) => sink.bind(0, '127.0.0.1', () => r()));
-    const got = new Promise<Buffer>((r) => sink.once('message', (m) => r(m)));
+    const got: string[] = [];
+    const both = new Promise<void>((r) => sink.on('message', (m) => got.push(m.toString()) === 2 && r()));
     const pair = await RtpSocketPair.open({ address: '127.0.0.1', port: 0, rtcpMux: true });
-    pair.send(Buffer.from('sync'), '127.0.0.1', (sink.address() as { port: number }).port);
-    expect((await got).toString()).toBe('sync');
+    const port = (sink.address() as { port: number }).port;
+    pair.send(Buffer.from('literal'), '127.0.0.1', port);
+    pair.send(Buffer.from('name'), 'localhost', port);
+    await both;
+    expect(got.sort()).toEqual(['literal', 'name']);
     await pair.close();
     sink.close();
   });
