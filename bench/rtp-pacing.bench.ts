@@ -15,13 +15,13 @@
  * CPU is the share of one core used during the run (process.cpuUsage for us, /proc for SIPp).
  *
  * Settings (environment): BENCH_CALLS=1,200 (the points), BENCH_SECONDS, BENCH_QUICK=1,
- * BENCH_ENGINES=main,worker, BENCH_NO_SIPP=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main
+ * BENCH_ENGINES=main,worker,native, BENCH_PEER=node (Node echo peers instead of the C one), BENCH_NO_SIPP=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main
  * thread SCHED_FIFO 20 as with --realtime, SIPp under chrt -f 20), BENCH_ENGINE_SETTINGS='{"maxBlockMs":25}'
  * (the worker engine's EngineSettings).
  */
 import * as dgram from 'node:dgram';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,8 +38,8 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
-type Who = 'umphone main' | 'umphone worker' | 'SIPp';
-const ENGINES = ['main', 'worker'] as const;
+type Who = 'umphone main' | 'umphone worker' | 'umphone native' | 'SIPp';
+const ENGINES = ['main', 'worker', 'native'] as const;
 
 interface Row {
   who: Who;
@@ -62,18 +62,37 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * The echo peer: `processes` Node processes sharing the N sockets (one per 250 calls, at least one), so
- * one saturated event loop never limits the run (its CPU and the echoes it returned are reported). It
- * runs at normal priority even with BENCH_CHRT=1: four echo processes under SCHED_FIFO at 1000 calls
- * took both cores and starved the whole machine (measured). SIPp's peer is SIPp's own UAS, which sends
- * as much as it receives and is measured as a sender, so it runs under the same chrt as the UAC.
+ * The echo peer. By default the C peer (support/rtp-echo-peer.c, built here with the system's cc): one
+ * process, N sockets, about a third of the CPU of Node peers, so it does not take the second core from
+ * the process under test (four Node echo processes at 1000 calls took ~0.9 core and, starved, returned
+ * echoes seconds late: measured). BENCH_PEER=node, or no C compiler, uses `processes` Node peers
+ * instead (rtp-echo-peer.ts, one per 250 calls). Either runs at normal priority even with BENCH_CHRT=1:
+ * four echo processes under SCHED_FIFO at 1000 calls took both cores and starved the whole machine
+ * (measured). SIPp's peer is SIPp's own UAS, which sends as much as it receives and is measured as a
+ * sender, so it runs under the same chrt as the UAC.
  */
-async function startEchoPeer(n: number) {
-  const processes = Math.max(1, Math.ceil(n / 250));
+function echoPeerCommand(dir: string): string[] | undefined {
+  if (process.env.BENCH_PEER === 'node') return undefined;
+  const exe = join(dir, 'rtp-echo-peer');
+  if (!existsSync(exe)) {
+    const cc = spawnSync('cc', ['-O2', '-o', exe, join(here, 'support/rtp-echo-peer.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    if (cc.status !== 0) {
+      console.log(`  (no C echo peer: ${cc.error?.message ?? String(cc.stderr).trim().split('\n')[0]}; using Node peers)`);
+      return undefined;
+    }
+  }
+  return [exe];
+}
+
+async function startEchoPeer(n: number, dir: string) {
+  const native = echoPeerCommand(dir);
+  const processes = native ? 1 : Math.max(1, Math.ceil(n / 250));
   const peers = await Promise.all(
     Array.from({ length: processes }, async (_, i) => {
       const share = Math.floor(n / processes) + (i < n % processes ? 1 : 0);
-      const cmd = [process.execPath, '--import', 'tsx', join(here, 'support/rtp-echo-peer.ts'), String(share)];
+      const cmd = native
+        ? [...native, String(share)]
+        : [process.execPath, '--import', 'tsx', join(here, 'support/rtp-echo-peer.ts'), String(share)];
       const child = spawnCmd(cmd, { stdio: ['pipe', 'pipe', 'inherit'] });
       const lines = createInterface({ input: child.stdout! });
       const it = lines[Symbol.asyncIterator]();
@@ -86,6 +105,7 @@ async function startEchoPeer(n: number) {
   return {
     ports: peers.flatMap((p) => p.ports),
     processes,
+    kind: native ? 'C' : 'Node',
     async stop(): Promise<{ echoed: number; cpuPercent: number }> {
       const cpu = peers.reduce((a, p, i) => a + procCpuSeconds(p.child.pid!) - cpu0[i]!, 0);
       const wall = (performance.now() - t0) / 1000;
@@ -111,7 +131,7 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
 
 async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string): Promise<Row> {
   const load = loadavg()[0]!;
-  const peer = await startEchoPeer(calls);
+  const peer = await startEchoPeer(calls, dir);
   const capture = await startCapture(join(dir, `ours-${engine}-${calls}.pcap`));
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
@@ -128,7 +148,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   clearTimeout(guard);
   let res: {
     sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number;
-    engine?: { late: number; maxLateMs: number; arrivedLate: number };
+    engine?: { late: number; maxLateMs: number; arrivedLate: number; received: number };
   };
   try {
     res = JSON.parse(out.trim()) as typeof res;
@@ -161,8 +181,10 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
     detail:
       `sent ${res.sent}, never sent (process too late) ${res.missed ?? 0}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
-      `echo peer ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
-      (res.engine ? `; worker: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms` : ''),
+      `echo peer ${peer.kind} ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
+      (res.engine
+        ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}`
+        : ''),
     cpuPercent: (res.cpuMs / res.wallMs) * 100,
     rssMb: res.rss / 2 ** 20,
     capture: cap,

@@ -4,11 +4,12 @@
  * (symmetric RTP), built exactly as the phone builds them (src/rtp/rtp-transport.ts):
  *   - engine 'main': Pacer with the precise wake + sockets on the main thread;
  *   - engine 'worker': the RTP I/O engine (sockets and send timing in a worker thread, payloads produced
- *     40 ms ahead on the main thread).
+ *     40 ms ahead on the main thread);
+ *   - engine 'native': the same engine with its C++ I/O thread (raised to SCHED_FIFO too with BENCH_REALTIME).
  * It runs in a process of its own so its CPU (all threads) and memory are its own, and so the benchmark
  * can start it under `chrt` like SIPp.
  *
- * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|worker]. Prints one JSON
+ * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|worker|native]. Prints one JSON
  * line when done.
  */
 import { RealClock } from '../../src/util/clock.js';
@@ -27,6 +28,10 @@ if (process.env.BENCH_REALTIME) {
 const clock = new RealClock();
 const settings = process.env.BENCH_ENGINE_SETTINGS ? JSON.parse(process.env.BENCH_ENGINE_SETTINGS) : undefined;
 const transport = await createRtpTransport({ clock, mode, ...(settings ? { settings } : {}) });
+if (process.env.BENCH_REALTIME && transport.engine && mode === 'native') {
+  const refused = transport.engine.realtime(Number(process.env.BENCH_REALTIME));
+  if (refused) process.stderr.write(`rtp-pacer-process: native thread realtime refused: ${refused}\n`);
+}
 const sockets = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
 let received = 0;
 for (const s of sockets) s.onRtp(() => received++);

@@ -32,6 +32,7 @@ import type { Clock } from '../util/clock.js';
 import { UmphoneError } from '../util/errors.js';
 import { BatchReader, BatchWriter, CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
 import type { EngineRequest, EngineSettings, EngineStats, WorkerEvent } from './io-protocol.js';
+import { NativeIoThread } from './io-native.js';
 import { EngineSocketPair } from './io-socket.js';
 import type { RtpSocketPairOptions } from './socket.js';
 import { RtpSocketError } from './socket.js';
@@ -51,6 +52,28 @@ export interface RtpIoEngineOptions {
   leadMs?: number;
   /** Worker tuning (see EngineSettings). */
   settings?: Partial<EngineSettings>;
+  /**
+   * Which thread owns the sockets: 'worker' (io-worker.ts, a JavaScript worker thread) or 'native'
+   * (io-native.ts, a C++ thread: the cheapest per packet). Default 'worker'.
+   */
+  thread?: 'worker' | 'native';
+}
+
+/** What the engine needs of its I/O thread: the part of `Worker` it uses, which NativeIoThread also has. */
+export interface IoThread {
+  postMessage(m: EngineRequest, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', h: (m: WorkerEvent) => void): unknown;
+  on(event: 'error', h: (e: Error) => void): unknown;
+  on(event: 'exit', h: (code: number) => void): unknown;
+  once(event: 'error', h: (e: Error) => void): unknown;
+  once(event: 'exit', h: (code: number) => void): unknown;
+  off(event: 'message', h: (m: WorkerEvent) => void): unknown;
+  off(event: 'error', h: (e: Error) => void): unknown;
+  ref(): void;
+  unref(): void;
+  terminate(): Promise<number>;
+  /** SCHED_FIFO for the I/O thread alone (native only): 0 or an errno. */
+  realtime?(priority: number): number;
 }
 
 const DEFAULT_SETTINGS: EngineSettings = {
@@ -96,7 +119,7 @@ export class RtpIoEngine {
 
   private constructor(
     private readonly clock: Clock,
-    private readonly worker: Worker,
+    private readonly worker: IoThread,
     leadMs: number,
   ) {
     this.leadMs = leadMs;
@@ -110,7 +133,8 @@ export class RtpIoEngine {
   static async start(options: RtpIoEngineOptions): Promise<RtpIoEngine> {
     const leadMs = options.leadMs ?? 40;
     if (!(leadMs >= 0) || !Number.isFinite(leadMs)) throw new RtpIoEngineError(`The lead must be zero or more milliseconds, got ${leadMs}.`);
-    const worker = spawnWorker({ ...DEFAULT_SETTINGS, ...options.settings });
+    const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+    const worker: IoThread = options.thread === 'native' ? new NativeIoThread(settings) : spawnWorker(settings);
     worker.ref();
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: WorkerEvent): void => {
@@ -125,6 +149,17 @@ export class RtpIoEngine {
     const engine = new RtpIoEngine(options.clock, worker, leadMs);
     await engine.syncClocks();
     return engine;
+  }
+
+  /**
+   * Raises the I/O thread alone to SCHED_FIFO `priority` (native thread only; a JavaScript worker
+   * shares its process's policy). undefined when done, else why not.
+   */
+  realtime(priority: number): string | undefined {
+    if (!this.worker.realtime) return 'only the native RTP I/O thread can be raised on its own';
+    const errno = this.worker.realtime(priority);
+    if (errno === 0) return undefined;
+    return errno === 1 ? 'not permitted (EPERM: needs root, CAP_SYS_NICE or an rtprio limit)' : `refused (errno ${errno})`;
   }
 
   /** The worker's clock minus ours (ms), as measured at start. */

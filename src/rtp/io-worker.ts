@@ -16,11 +16,13 @@
  * thread `flushMs` after the first datagram of the batch, or at once when it grows large.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { BatchReader, BatchWriter, CHANNEL_RTCP, CHANNEL_RTP, type Channel } from './io-batch.js';
 import { preciseWake } from './pacer-wake.js';
+import { bindFromRange } from './socket.js';
 import type { EngineRequest, EngineSettings, OpenRequest, WorkerEvent } from './io-protocol.js';
 
 interface PairEntry {
@@ -28,6 +30,20 @@ interface PairEntry {
   readonly rtp: Socket;
   readonly rtcp: Socket | undefined;
   closed: boolean;
+  /** Remote addresses already reported as not IP literals. */
+  readonly badAddresses: Set<string>;
+}
+
+const literals = new Map<string, boolean>();
+/** An IP literal? (dgram would send nowhere, silently, given a name through our lookup.) Cached. */
+function isLiteral(address: string): boolean {
+  let ok = literals.get(address);
+  if (ok === undefined) {
+    ok = isIP(address) !== 0;
+    if (literals.size > 4096) literals.clear();
+    literals.set(address, ok);
+  }
+  return ok;
 }
 
 interface Outgoing {
@@ -126,32 +142,13 @@ async function bindPair(type: 'udp4' | 'udp6', address: string, p: number, mux: 
 async function openSockets(r: OpenRequest): Promise<[Socket, Socket | undefined]> {
   const type = r.address.includes(':') ? 'udp6' : 'udp4';
   if (r.port !== undefined) return bindPair(type, r.address, r.port, r.rtcpMux);
-  const { min, max } = r.portRange;
-  const evens = Math.floor((max - 1 - min) / 2) + 1;
-  const base = min + (min % 2);
-  const start = Math.floor(r.random * evens);
-  let lastError: unknown;
-  for (let i = 0; i < Math.min(r.attempts, evens); i++) {
-    const p = base + 2 * ((start + i) % evens);
-    if (p + 1 > max) continue;
-    try {
-      return await bindPair(type, r.address, p, r.rtcpMux);
-    } catch (e) {
-      lastError = e;
-      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    }
-  }
-  const tried = Math.min(r.attempts, evens);
-  throw Object.assign(
-    new Error(`No free RTP/RTCP port pair in ${min}-${max} on ${r.address} after ${tried} attempts (${(lastError as Error)?.message ?? 'none tried'}).`),
-    { code: 'RTP_SOCKET' },
-  );
+  return bindFromRange(r.portRange, r.attempts, r.random, r.address, (p) => bindPair(type, r.address, p, r.rtcpMux));
 }
 
 async function open(r: OpenRequest): Promise<void> {
   try {
     const [rtp, rtcp] = await openSockets(r);
-    const pair: PairEntry = { id: nextId++, rtp, rtcp, closed: false };
+    const pair: PairEntry = { id: nextId++, rtp, rtcp, closed: false, badAddresses: new Set() };
     pairs.set(pair.id, pair);
     rtp.on('message', (msg, ri) => {
       // RFC 5761 §4: on a muxed port, payload type octets 192..223 are RTCP.
@@ -190,6 +187,13 @@ port.on('message', (m: EngineRequest) => {
       fromMain.read(m.batch, (r) => {
         const pair = pairs.get(r.socket);
         if (!pair) return;
+        if (!isLiteral(r.address)) {
+          if (!pair.badAddresses.has(r.address)) {
+            pair.badAddresses.add(r.address); // once per pair and address: never a flood
+            post({ t: 'error', socket: pair.id, message: `RTP to ${r.address}: not an IP address (the engine never resolves names)`, code: 'EINVAL' });
+          }
+          return;
+        }
         queue.schedule(r.due, { pair, channel: r.channel, address: r.address, port: r.port, datagram: r.datagram });
       });
       break;

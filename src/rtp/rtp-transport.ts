@@ -4,8 +4,10 @@
  *     main thread (socket.ts). No thread, sends exactly when the source is polled; enough for a few
  *     hundred calls on a quiet machine.
  *   - 'worker': the RTP I/O engine (io-engine.ts): sockets and send timing in a worker thread, payloads
- *     produced on the main thread `leadMs` ahead. What holds 1000 calls both ways.
- * `UMPHONE_RTP_ENGINE=main|worker` picks one; the default stays 'main' (what the phone has used so far)
+ *     produced on the main thread `leadMs` ahead.
+ *   - 'native': the same engine with a C++ thread (io-native.ts, native/rtp_io.cc) owning the sockets:
+ *     about half the CPU per packet of the JavaScript paths; what holds 1000 calls both ways here.
+ * `UMPHONE_RTP_ENGINE=main|worker|native` picks one; the default stays 'main' (what the phone has used so far)
  * until the benchmark (bench/rtp-pacing.bench.ts, both side by side) shows the worker ahead on the
  * machines that matter. With a ManualClock (tests) only 'main' makes sense and is always used.
  */
@@ -18,11 +20,11 @@ import { Pacer, type PacerOptions } from './pacer.js';
 import { preciseWake } from './pacer-wake.js';
 import { RtpSocketPair, type RtpSocketPairOptions } from './socket.js';
 
-export type RtpEngineMode = 'main' | 'worker';
+export type RtpEngineMode = 'main' | 'worker' | 'native';
 
 export class RtpEngineModeError extends UmphoneError {
   constructor(value: string) {
-    super(`UMPHONE_RTP_ENGINE must be "main" or "worker", got "${value}".`, 'RTP_ENGINE_MODE');
+    super(`UMPHONE_RTP_ENGINE must be "main", "worker" or "native", got "${value}".`, 'RTP_ENGINE_MODE');
   }
 }
 
@@ -30,7 +32,7 @@ export class RtpEngineModeError extends UmphoneError {
 export function rtpEngineMode(env: Record<string, string | undefined> = process.env): RtpEngineMode {
   const v = (env.UMPHONE_RTP_ENGINE ?? '').trim().toLowerCase();
   if (v === '') return 'main';
-  if (v === 'main' || v === 'worker') return v;
+  if (v === 'main' || v === 'worker' || v === 'native') return v;
   throw new RtpEngineModeError(v);
 }
 
@@ -75,6 +77,7 @@ export async function createRtpTransport(options: RtpTransportOptions): Promise<
   }
   const engine = await RtpIoEngine.start({
     clock,
+    thread: mode === 'native' ? 'native' : 'worker',
     ...(options.leadMs !== undefined ? { leadMs: options.leadMs } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });

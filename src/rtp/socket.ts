@@ -86,6 +86,40 @@ export abstract class RtpPairEvents {
   }
 }
 
+/**
+ * Tries even RTP ports of [min, max] (RTCP on the next, RFC 3550 §11), from a random start and at most
+ * `attempts` of them, going on while a port is taken (EADDRINUSE); what every engine's open shares.
+ * `random` is uniform in [0, 1).
+ */
+export async function bindFromRange<T>(
+  range: { min: number; max: number },
+  attempts: number,
+  random: number,
+  address: string,
+  tryPort: (port: number) => Promise<T> | T,
+): Promise<T> {
+  const { min, max } = range;
+  const evens = Math.floor((max - 1 - min) / 2) + 1;
+  if (evens <= 0) throw new RtpSocketError(`The RTP port range ${min}-${max} holds no even/odd pair.`);
+  const start = Math.floor(random * evens);
+  const base = min + (min % 2);
+  const tried = Math.min(attempts, evens);
+  let lastError: unknown;
+  for (let i = 0; i < tried; i++) {
+    const port = base + 2 * ((start + i) % evens);
+    if (port + 1 > max) continue;
+    try {
+      return await tryPort(port);
+    } catch (e) {
+      lastError = e;
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    }
+  }
+  throw new RtpSocketError(
+    `No free RTP/RTCP port pair in ${min}-${max} on ${address} after ${tried} attempts (${(lastError as Error)?.message ?? 'none tried'}).`,
+  );
+}
+
 export class RtpSocketPair extends RtpPairEvents {
   private closed = false;
   /** The same RTP socket in the shape the paced sender wants (dgram's argument order). */
@@ -122,26 +156,8 @@ export class RtpSocketPair extends RtpPairEvents {
       if (opts.port % 2 !== 0) throw new RtpSocketError(`RTP port ${opts.port} is odd; RFC 3550 §11 wants an even port.`);
       return RtpSocketPair.tryPair(type, address, opts.port, mux);
     }
-    const { min, max } = opts.portRange ?? { min: 16384, max: 32767 };
-    const evens = Math.floor((max - 1 - min) / 2) + 1;
-    if (evens <= 0) throw new RtpSocketError(`The RTP port range ${min}-${max} holds no even/odd pair.`);
-    const random = opts.random ?? Math.random;
-    const attempts = opts.attempts ?? 50;
-    const start = Math.floor(random() * evens);
-    let lastError: unknown;
-    for (let i = 0; i < Math.min(attempts, evens); i++) {
-      const base = min + (min % 2);
-      const port = base + 2 * ((start + i) % evens);
-      if (port + 1 > max) continue;
-      try {
-        return await RtpSocketPair.tryPair(type, address, port, mux);
-      } catch (e) {
-        lastError = e;
-        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-      }
-    }
-    throw new RtpSocketError(
-      `No free RTP/RTCP port pair in ${min}-${max} on ${address} after ${Math.min(attempts, evens)} attempts (${(lastError as Error)?.message ?? 'none tried'}).`,
+    return bindFromRange(opts.portRange ?? { min: 16384, max: 32767 }, opts.attempts ?? 50, (opts.random ?? Math.random)(), address, (port) =>
+      RtpSocketPair.tryPair(type, address, port, mux),
     );
   }
 
