@@ -4,6 +4,7 @@
  * a negative duration, a DTMF sequence with a key that does not exist, a header without a colon.
  * Pure: files are only checked for existence of their folder; reading them is the runner's job.
  */
+import type { RtpEngineChoice } from './realtime.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { parseTarget, UsageError } from '../phone/call-headers.js';
@@ -78,6 +79,8 @@ export interface CallSettings {
   inputDevice?: string | number;
   verbose: boolean;
   quiet: boolean;
+  /** --rtp-engine and the I/O thread's priority (realtime.ts). */
+  rtp?: RtpEngineChoice;
 }
 
 function finite(name: string, v: number | undefined, check: (n: number) => boolean, rule: string): number | undefined {

@@ -1,5 +1,6 @@
 /**
- * `--realtime`: real-time scheduling for the thread that paces RTP (the process's main thread).
+ * `--realtime`: real-time scheduling for the thread that paces RTP (the process's main thread, and the
+ * native engine's I/O thread with `--rtp-engine native`); `--rtp-engine`: which engine that is.
  *
  * Why. On a busy or virtualised machine a thread that wakes up for its next packet sometimes waits a
  * scheduler slice (1–7 ms measured on the 2-vCPU CI VM, a kernel with `preempt=none`) for a CPU: that
@@ -22,6 +23,8 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { UsageError, type CliIo } from './context.js';
+import { nativeRtpIoUnavailable } from '../rtp/io-native.js';
+import { rtpEngineMode, type RtpEngineMode } from '../rtp/rtp-transport.js';
 
 export const REALTIME_GROUP = 'Real-time pacing';
 
@@ -38,11 +41,51 @@ export const REALTIME_OPTIONS = {
     default: 20,
     describe: 'SCHED_FIFO priority for --realtime (1-99)',
   },
+  'rtp-engine': {
+    group: REALTIME_GROUP,
+    type: 'string',
+    describe:
+      'Who paces and carries RTP: main (the main thread; default, or UMPHONE_RTP_ENGINE), worker (a JavaScript worker thread) or native (a C++ I/O thread: hundreds of calls in one process; with --realtime it is raised too)',
+  },
 } as const;
 
 export interface RealtimeArgv {
   realtime?: boolean;
   'realtime-priority'?: number;
+  'rtp-engine'?: string;
+}
+
+/** What Phone.create / UmServer.start take from these options. */
+export interface RtpEngineChoice {
+  rtpEngine?: RtpEngineMode;
+  rtpRealtimePriority?: number;
+}
+
+/**
+ * --rtp-engine (else UMPHONE_RTP_ENGINE, else main), checked: a bad name, or 'native' where the addon
+ * was not built, is a usage error (one line, exit code 2). With --realtime and 'native', the I/O thread
+ * gets the same priority as the main thread.
+ */
+export function rtpEngineChoice(argv: RealtimeArgv, env: Record<string, string | undefined> = process.env): RtpEngineChoice {
+  let mode: RtpEngineMode;
+  try {
+    mode = rtpEngineMode(argv['rtp-engine'] !== undefined ? { UMPHONE_RTP_ENGINE: argv['rtp-engine'] || 'main' } : env);
+  } catch (e) {
+    throw new UsageError(argv['rtp-engine'] !== undefined ? `--rtp-engine must be main, worker or native, got ${argv['rtp-engine']}` : (e as Error).message);
+  }
+  if (mode === 'native') {
+    const why = nativeRtpIoUnavailable();
+    if (why) throw new UsageError(`--rtp-engine native: ${why}`);
+  }
+  return {
+    rtpEngine: mode,
+    ...(argv.realtime && mode === 'native' ? { rtpRealtimePriority: realtimePriority(argv['realtime-priority'] ?? 20) } : {}),
+  };
+}
+
+/** One line on stderr when the native I/O thread could not be raised (the call goes on). */
+export function reportRtpRealtime(rtp: { realtimeRefused?: string | undefined }, io: CliIo): void {
+  if (rtp.realtimeRefused) io.err(`umphone: --realtime: the RTP I/O thread: ${rtp.realtimeRefused}; it runs at normal priority\n`);
 }
 
 export interface RealtimeDeps {

@@ -11,6 +11,7 @@
  * and the exit code is 130; after it a BYE ends the call normally (0). A second interrupt while hanging
  * up leaves at once: recordings stay valid because the WAV writer patches its header as it goes.
  */
+import { reportRtpRealtime } from './realtime.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
@@ -101,6 +102,7 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
       transport: s.transport,
       clock,
       ...(s.credentials ? { credentials: s.credentials } : {}),
+      ...s.rtp,
       ...(s.verbose ? {
         onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })),
         log: (line: string) => view.line(`· ${line}`),
@@ -111,6 +113,7 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
     return fail(ExitCode.transport, `cannot listen on ${localIp}${s.localPort !== undefined ? `:${s.localPort}` : ''}: ${(e as Error).message}`);
   }
 
+  reportRtpRealtime(phone.rtp, io);
   const run = new CallRun(s, io, view, clock, phone, play, audio);
   try {
     return await run.execute();

@@ -15,9 +15,8 @@ import { UdpTransport } from '../sip/transport/udp.js';
 import { localAddressFor } from '../sip/transport/local-address.js';
 import type { SipTransport, TraceEvent } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
-import { Pacer } from '../rtp/pacer.js';
-import { preciseWake } from '../rtp/pacer-wake.js';
-import { RtpSocketPair } from '../rtp/socket.js';
+import type { Pacer } from '../rtp/pacer.js';
+import { createRtpTransport, type RtpEngineMode, type RtpSockets, type RtpTransport } from '../rtp/rtp-transport.js';
 import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
 
@@ -39,6 +38,14 @@ export interface PhoneOptions {
   onTrace?: (e: TraceEvent) => void;
   /** Diagnostics from the SIP stack. */
   log?: (line: string) => void;
+  /**
+   * How RTP is paced and carried (rtp-transport.ts): 'main' (default, or UMPHONE_RTP_ENGINE), 'worker'
+   * or 'native' (the C++ I/O thread: hundreds of calls in one process). Tests with a ManualClock always
+   * get 'main'.
+   */
+  rtpEngine?: RtpEngineMode;
+  /** SCHED_FIFO priority for the RTP I/O thread ('native'); see `rtp.realtimeRefused`. */
+  rtpRealtimePriority?: number;
 }
 
 export class Phone {
@@ -47,7 +54,8 @@ export class Phone {
   private constructor(
     readonly ua: UserAgent,
     readonly endpoint: SipEndpoint,
-    readonly pacer: Pacer,
+    /** The process's RTP engine: its pacer, its sockets, its I/O thread if any. */
+    readonly rtp: RtpTransport,
     readonly clock: Clock,
     readonly localIp: string,
     readonly transport: 'tcp' | 'udp',
@@ -82,8 +90,28 @@ export class Phone {
     if (options.log) uaOpts.log = options.log;
     const ua = new UserAgent(uaOpts);
     if (options.onTrace) ua.onTrace(options.onTrace);
-    const pacer = new Pacer(clock instanceof RealClock ? { clock, wake: preciseWake({ clock }) } : { clock });
-    return new Phone(ua, endpoint, pacer, clock, localIp, options.transport ?? 'tcp', options);
+    let rtp: RtpTransport;
+    try {
+      rtp = await createRtpTransport({
+        clock,
+        ...(options.rtpEngine ? { mode: options.rtpEngine } : {}),
+        ...(options.rtpRealtimePriority !== undefined ? { realtimePriority: options.rtpRealtimePriority } : {}),
+      });
+    } catch (e) {
+      await endpoint.close();
+      throw e;
+    }
+    return new Phone(ua, endpoint, rtp, clock, localIp, options.transport ?? 'tcp', options);
+  }
+
+  /** The one pacer of every call of this phone. */
+  get pacer(): Pacer {
+    return this.rtp.pacer;
+  }
+
+  /** An RTP/RTCP socket pair for a call of this phone (its address, its port range, its engine). */
+  openMediaSocket(): Promise<RtpSockets> {
+    return this.rtp.openSocketPair({ address: this.localIp, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) });
   }
 
   /** The local address to use for calls to `host` (what the kernel routes from). */
@@ -103,7 +131,7 @@ export class Phone {
       pacer: this.pacer,
       protocol: this.transport,
       mediaAddress: this.localIp,
-      openSocket: () => RtpSocketPair.open({ address: this.localIp, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) }),
+      openSocket: () => this.openMediaSocket(),
     }, uri, options);
     this.calls.add(call);
     void call.ended.then(() => this.calls.delete(call));
@@ -118,9 +146,10 @@ export class Phone {
     return call;
   }
 
-  /** Hang up every call and close the transports. */
+  /** Hang up every call and close the transports and the RTP engine. */
   async close(): Promise<void> {
     await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
     await this.endpoint.close();
+    await this.rtp.close();
   }
 }

@@ -45,6 +45,11 @@ export interface RtpTransportOptions {
   settings?: Partial<EngineSettings>;
   /** Passed on to the Pacer (aheadMs, maxLateMs, phaseSlots, onError...). */
   pacer?: Omit<PacerOptions, 'clock' | 'wake'>;
+  /**
+   * SCHED_FIFO priority for the native I/O thread (`--realtime`; the main thread is raised by the CLI
+   * itself). A refusal does not fail: it is in `realtimeRefused`.
+   */
+  realtimePriority?: number;
 }
 
 /** The socket pair either mode opens: what MediaSession's MediaSocket wants, plus onError. */
@@ -54,10 +59,12 @@ export interface RtpTransport {
   readonly mode: RtpEngineMode;
   /** The process's one pacer: give it to every MediaSession. */
   readonly pacer: Pacer;
-  /** The worker engine in 'worker' mode. */
+  /** The I/O engine in 'worker' and 'native' mode. */
   readonly engine: RtpIoEngine | undefined;
   openSocketPair(options?: RtpSocketPairOptions): Promise<RtpSockets>;
-  /** Stops the pacer and, in 'worker' mode, the worker and its sockets. */
+  /** Why `realtimePriority` could not be applied to the I/O thread (undefined: applied, or not asked). */
+  readonly realtimeRefused?: string | undefined;
+  /** Stops the pacer and, in 'worker'/'native' mode, the I/O thread and its sockets. */
   close(): Promise<void>;
 }
 
@@ -83,10 +90,12 @@ export async function createRtpTransport(options: RtpTransportOptions): Promise<
   });
   // The main thread's pacer only produces payloads ahead of time: its plain 1 ms timers are enough.
   const pacer = new Pacer({ ...options.pacer, clock });
+  const realtimeRefused = options.realtimePriority !== undefined ? engine.realtime(options.realtimePriority) : undefined;
   return {
     mode,
     pacer,
     engine,
+    realtimeRefused,
     openSocketPair: (o) => engine.open(o),
     close: async () => {
       pacer.close();

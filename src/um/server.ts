@@ -18,6 +18,7 @@ import { PromptLibrary, packageRoot } from './prompt-library.js';
 import { Redirector } from './redirector.js';
 import type { UmLogSink } from './sip-log.js';
 import { UmWorker } from './worker.js';
+import type { RtpEngineMode } from '../rtp/rtp-transport.js';
 
 export interface UmServerOptions {
   /** Listen address (default 127.0.0.1: loopback unless asked). */
@@ -36,6 +37,10 @@ export interface UmServerOptions {
   /** The package folder holding audio/ (default: found from this module). */
   root?: string;
   rtpPortRange?: { min: number; max: number };
+  /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
+  rtpEngine?: RtpEngineMode;
+  /** SCHED_FIFO priority for the native RTP I/O thread. */
+  rtpRealtimePriority?: number;
   clock?: Clock;
   log?: UmLogSink;
 }
@@ -64,6 +69,8 @@ export class UmServer {
     const worker = await UmWorker.start({
       clock, address, port: o.workerPort ?? 5065, config, store, prompts,
       ...(o.rtpPortRange ? { rtpPortRange: o.rtpPortRange } : {}),
+      ...(o.rtpEngine ? { rtpEngine: o.rtpEngine } : {}),
+      ...(o.rtpRealtimePriority !== undefined ? { rtpRealtimePriority: o.rtpRealtimePriority } : {}),
       ...(log ? { log } : {}),
     });
     const fronts: Redirector[] = [];

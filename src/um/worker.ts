@@ -9,10 +9,8 @@ import { TcpTransport } from '../sip/transport/tcp.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import { createResponse, parseUri, randomTag, type SipRequest } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
-import { Pacer } from '../rtp/pacer.js';
-import { preciseWake } from '../rtp/pacer-wake.js';
-import { RealClock } from '../util/clock.js';
-import { RtpSocketPair } from '../rtp/socket.js';
+import type { Pacer } from '../rtp/pacer.js';
+import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
 import { IncomingCall } from '../phone/incoming-call.js';
 import type { MenuConfig } from './menu-config.js';
 import type { MenuKind, MenuState } from './menu-engine.js';
@@ -30,6 +28,10 @@ export interface WorkerOptions {
   store: MailboxStore;
   prompts: PromptLibrary;
   rtpPortRange?: { min: number; max: number };
+  /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
+  rtpEngine?: RtpEngineMode;
+  /** SCHED_FIFO priority for the native RTP I/O thread (see `rtp.realtimeRefused`). */
+  rtpRealtimePriority?: number;
   log?: UmLogSink;
 }
 
@@ -45,7 +47,11 @@ export class UmWorker {
   private readonly active = new Set<IncomingCall>();
   private readonly endWaiters: Array<(c: HandledCall) => void> = [];
 
-  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly pacer: Pacer, readonly port: number, private readonly o: WorkerOptions) {}
+  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly rtp: RtpTransport, readonly port: number, private readonly o: WorkerOptions) {}
+
+  get pacer(): Pacer {
+    return this.rtp.pacer;
+  }
 
   static async start(o: WorkerOptions): Promise<UmWorker> {
     const tcp = await TcpTransport.listen({ clock: o.clock, address: o.address, port: o.port });
@@ -61,8 +67,18 @@ export class UmWorker {
     });
     const ua = new UserAgent({ endpoint, clock: o.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: o.address });
     if (o.log) ua.onTrace((e) => o.log!(traceEntry('worker', e)));
-    const pacer = new Pacer(o.clock instanceof RealClock ? { clock: o.clock, wake: preciseWake({ clock: o.clock }) } : { clock: o.clock });
-    const w = new UmWorker(endpoint, ua, pacer, tcp.local.port, o);
+    let rtp: RtpTransport;
+    try {
+      rtp = await createRtpTransport({
+        clock: o.clock,
+        ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),
+        ...(o.rtpRealtimePriority !== undefined ? { realtimePriority: o.rtpRealtimePriority } : {}),
+      });
+    } catch (e) {
+      await endpoint.close();
+      throw e;
+    }
+    const w = new UmWorker(endpoint, ua, rtp, tcp.local.port, o);
     ua.onInvite((r) => void w.onInvite(r));
     return w;
   }
@@ -81,7 +97,7 @@ export class UmWorker {
       ua: this.ua,
       pacer: this.pacer,
       mediaAddress: this.o.address,
-      openSocket: () => RtpSocketPair.open({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
+      openSocket: () => this.rtp.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
     }, r, { codecs: ['PCMU', 'PCMA'] });
     this.active.add(call);
     const umCall = new UmCall({
@@ -126,8 +142,8 @@ export class UmWorker {
 
   async close(): Promise<void> {
     await Promise.all([...this.active].map((c) => c.hangup().catch(() => undefined)));
-    this.pacer.close();
     await this.endpoint.close();
+    await this.rtp.close();
   }
 }
 

@@ -20,14 +20,20 @@ const dir = mkdtempSync(join(tmpdir(), 'umphone-baresip-'));
 const wavPath = (name: string) => new URL(`../../audio/${name}`, import.meta.url).pathname;
 afterAll(() => killAllChildren());
 
-describe.each(['tcp', 'udp'] as const)('call baresip over %s', (transport) => {
+// The last row carries RTP through the native I/O thread (--rtp-engine native) instead of the main thread.
+describe.each([
+  ['tcp', 'main'],
+  ['udp', 'main'],
+  ['udp', 'native'],
+] as const)('call baresip over %s, RTP engine %s', (transport, rtpEngine) => {
   it('what we play, baresip records; what baresip plays, we record', async () => {
     const ours = loadWavForPlaybackSync(wavPath('message.wav'));
     const theirs = loadWavForPlaybackSync(wavPath('prompts/greeting-613.wav'));
     const b = await startBaresip({ transport, audioSource: wavPath('prompts/greeting-613.wav') });
-    const phone = await Phone.create({ localIp: '127.0.0.1', transport });
+    const phone = await Phone.create({ localIp: '127.0.0.1', transport, rtpEngine });
+    expect(phone.rtp.mode).toBe(rtpEngine);
     try {
-      const rec = join(dir, `from-baresip-${transport}.wav`);
+      const rec = join(dir, `from-baresip-${transport}-${rtpEngine}.wav`);
       const call = await phone.call(b.uri, { from: '111', play: ours, record: rec });
       await sleep(Math.max(ours.durationMs, theirs.durationMs, 7000) + 1500);
       // RFC 3550 RTCP both ways on port + 1: our SR went out, baresip's reports came in.

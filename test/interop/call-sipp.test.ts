@@ -22,7 +22,7 @@ const prompt = loadWavForPlaybackSync(new URL('../../audio/prompts/greeting-613.
 afterAll(() => killAllChildren());
 
 describe('call against SIPp (TCP, 302 to a worker)', () => {
-  it('follows the 302, records what the worker plays, and hangs up with a correct BYE', async () => {
+  it.each(['main', 'native'] as const)('follows the 302, records what the worker plays, and hangs up with a correct BYE (RTP engine %s)', async (rtpEngine) => {
     const pcap = join(dir, 'greeting.pcap');
     writeG711Pcap(pcap, prompt, { law: 'PCMU' });
     const workerPort = await freeSipPort();
@@ -31,9 +31,10 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
       scenario: scenarioPath('uas-redirect-302.xml'), transport: 't1',
       vars: { target_user: '680', target_port: String(workerPort), target_transport: 'Tcp' },
     });
-    const phone = await Phone.create({ localIp: '127.0.0.1' });
+    const phone = await Phone.create({ localIp: '127.0.0.1', rtpEngine });
+    expect(phone.rtp.mode).toBe(rtpEngine);
     try {
-      const rec = join(dir, 'greeting.wav');
+      const rec = join(dir, `greeting-${rtpEngine}.wav`);
       const call = await phone.call(`sip:680@${front.address};transport=tcp`, { from: '111', diversion: ['613'], record: rec });
       // Let the worker's prompt play out (its length plus a margin), then hang up.
       await sleep(prompt.length / 8 + 800);

@@ -3,7 +3,7 @@
  * (validate → runCall). The option texts are the user's documentation: keep them exact.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
+import { applyRealtime, REALTIME_OPTIONS, rtpEngineChoice, type RealtimeArgv } from '../realtime.js';
 import { callSettingsFromArgv, DIVERSION_REASONS, DTMF_MODES, type CallArgv } from '../call-settings.js';
 import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
@@ -89,7 +89,8 @@ export const callCommand: CommandModule<object, CallArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    const settings = { ...callSettingsFromArgv(argv), rtp: rtpEngineChoice(argv as RealtimeArgv) };
     await applyRealtime(argv as RealtimeArgv, ctx.io);
-    ctx.exitCode = await runCall(callSettingsFromArgv(argv), ctx.io);
+    ctx.exitCode = await runCall(settings, ctx.io);
   },
 };

@@ -10,10 +10,9 @@
  * that routes to the default gateway, else 127.0.0.1.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
+import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
-import { RtpSocketPair } from '../../rtp/socket.js';
 import { Listener, recordPathFor, type ListenerEvent } from '../../phone/listener.js';
 import { AddressFilter, AddressFilterError } from '../../phone/address-filter.js';
 import type { IncomingCall } from '../../phone/incoming-call.js';
@@ -117,7 +116,7 @@ export async function listenAddress(localIp: string | undefined, allow: AddressF
   return '127.0.0.1';
 }
 
-export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
+export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice = {}): Promise<number> {
   const view = new ConsoleView(io, { quiet: a.quiet ?? false, statusLine: false });
   const fail = (code: number, text: string): number => {
     view.error(`umphone: ${oneLine(text)}`);
@@ -148,12 +147,13 @@ export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
   try {
     phone = await Phone.create({
       // --port 0: let TCP pick and UDP take the same number (Phone's rule when no port is given).
-      localIp, ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock,
+      localIp, ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
       ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
     });
   } catch (e) {
     return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);
   }
+  reportRtpRealtime(phone.rtp, io);
   const mediaOptions = {
     codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
     ...(a['rtp-timeout'] !== undefined ? { rtpTimeoutMs: a['rtp-timeout'] * 1000 } : {}),
@@ -162,7 +162,7 @@ export async function runListen(a: ListenArgv, io: CliIo): Promise<number> {
     ...(allow ? { allow } : {}),
     ...(a['max-calls'] !== undefined ? { maxCalls: a['max-calls'] } : {}),
     ...(autoAnswer !== undefined ? { autoAnswer } : {}),
-    openSocket: () => RtpSocketPair.open({ address: localIp }),
+    openSocket: () => phone.openMediaSocket(),
     answerOptions: (n, callId) => ({
       ...mediaOptions,
       ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
@@ -256,7 +256,8 @@ export const listenCommand: CommandModule<object, ListenArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    const rtp = rtpEngineChoice(argv as RealtimeArgv);
     await applyRealtime(argv as RealtimeArgv, ctx.io);
-    ctx.exitCode = await runListen(argv, ctx.io);
+    ctx.exitCode = await runListen(argv, ctx.io, rtp);
   },
 };

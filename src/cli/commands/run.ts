@@ -7,12 +7,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
+import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
-import { RtpSocketPair } from '../../rtp/socket.js';
 import { loadScript } from '../../script/parse.js';
 import { runScript, type IncomingScriptCall } from '../../script/runner.js';
 import { jsonReport } from '../../script/report-json.js';
@@ -72,12 +71,13 @@ export const runCommand: CommandModule<object, RunArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    const rtp = rtpEngineChoice(argv as RealtimeArgv);
     await applyRealtime(argv as RealtimeArgv, ctx.io);
-    ctx.exitCode = await runScriptCommand(argv, ctx);
+    ctx.exitCode = await runScriptCommand(argv, ctx, rtp);
   },
 };
 
-export async function runScriptCommand(argv: RunArgv, ctx: CliContext): Promise<number> {
+export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpEngineChoice = {}): Promise<number> {
   const vars: Record<string, string> = {};
   for (const v of argv.var ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
@@ -121,14 +121,16 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext): Promise<
       clock,
       ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}),
       ...(argv.user && argv.password ? { credentials: { username: argv.user, password: argv.password } } : {}),
+      ...rtp,
     });
   } catch (e) {
     ctx.io.err(`umphone: cannot open the SIP transports: ${(e as Error).message}\n`);
     return RunExit.setupFailed;
   }
+  reportRtpRealtime(phone.rtp, ctx.io);
   const needsListener = script.iterations.some((i) => i.listen);
   const listener = needsListener
-    ? new Listener(phone, { openSocket: () => RtpSocketPair.open({ address: phone.localIp }) })
+    ? new Listener(phone, { openSocket: () => phone.openMediaSocket() })
     : undefined;
   if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
   const quiet = argv.quiet ?? false;

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, type RealtimeArgv } from '../realtime.js';
+import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { UmServer } from '../../um/server.js';
 import { DEFAULT_MENUS_YAML } from '../../um/default-menus.js';
@@ -54,7 +54,7 @@ function builder(y: Argv): Argv<ServeArgv> {
   }).epilogue(EXAMPLES) as unknown as Argv<ServeArgv>;
 }
 
-export async function runServe(a: ServeArgv, io: CliIo): Promise<number> {
+export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {}): Promise<number> {
   if (a['print-menus']) {
     io.out(DEFAULT_MENUS_YAML);
     return ExitCode.ok;
@@ -87,8 +87,9 @@ export async function runServe(a: ServeArgv, io: CliIo): Promise<number> {
   try {
     server = await UmServer.start({
       address: a.address, port: a.port, workerPort: a['worker-port'], umServicePort: a['um-service-port'],
-      redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log,
+      redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log, ...rtp,
     });
+    reportRtpRealtime(server.worker.rtp, io);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     io.err(`umphone: cannot start the UM server: ${oneLine(err.message)}\n`);
@@ -112,7 +113,8 @@ export const serveCommand: CommandModule<object, ServeArgv> = {
   builder,
   handler: async (argv) => {
     const ctx = contextOf(argv);
+    const rtp = rtpEngineChoice(argv as RealtimeArgv);
     await applyRealtime(argv as RealtimeArgv, ctx.io);
-    ctx.exitCode = await runServe(argv, ctx.io);
+    ctx.exitCode = await runServe(argv, ctx.io, rtp);
   },
 };

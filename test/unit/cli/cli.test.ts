@@ -15,6 +15,9 @@ describe('runCli', () => {
     [['call', 'sip:a@b', '--duration', 'abc'], 'umphone: --duration must be a number of seconds > 0 (got NaN)\n'],
     [['call', 'sip:a@b', '--realtime', '--realtime-priority', '0'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 0\n'],
     [['listen', '--realtime', '--realtime-priority', '120'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 120\n'],
+    [['call', 'sip:a@b', '--rtp-engine', 'turbo'], 'umphone: --rtp-engine must be main, worker or native, got turbo\n'],
+    [['serve', '--rtp-engine', 'gpu'], 'umphone: --rtp-engine must be main, worker or native, got gpu\n'],
+    [['run', 'x.yaml', '--rtp-engine', 'fpga'], 'umphone: --rtp-engine must be main, worker or native, got fpga\n'],
   ])('%j → exit 2, one line on stderr, nothing on stdout', async (argv, message) => {
     const io = fakeIo();
     expect(await runCli(argv, io)).toBe(2);

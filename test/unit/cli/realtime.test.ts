@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { applyRealtime, requestRealtime, type RealtimeDeps } from '../../../src/cli/realtime.js';
+import { applyRealtime, reportRtpRealtime, requestRealtime, rtpEngineChoice, type RealtimeDeps } from '../../../src/cli/realtime.js';
+import { UsageError } from '../../../src/cli/context.js';
 import { fakeCliIo } from '../../support/fake-cli-io.js';
 
 function deps(result: Awaited<ReturnType<RealtimeDeps['run']>>, log: string[] = []): RealtimeDeps {
@@ -59,5 +60,57 @@ describe('--realtime', () => {
     expect(r.main).toBe(1); // SCHED_FIFO
     expect(r.others.length).toBeGreaterThan(3); // V8 platform threads, libuv's pool
     expect(r.others.every((p) => p === 0)).toBe(true); // SCHED_OTHER
+  });
+});
+
+describe('--rtp-engine', () => {
+  it('takes the option, else UMPHONE_RTP_ENGINE, else main', () => {
+    expect(rtpEngineChoice({}, {})).toEqual({ rtpEngine: 'main' });
+    expect(rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'worker' })).toEqual({ rtpEngine: 'worker' });
+    expect(rtpEngineChoice({ 'rtp-engine': 'Native' }, { UMPHONE_RTP_ENGINE: 'worker' })).toEqual({ rtpEngine: 'native' });
+  });
+
+  it('refuses a bad name with a usage error (exit code 2), naming the option or the variable', () => {
+    expect(() => rtpEngineChoice({ 'rtp-engine': 'fast' }, {})).toThrow(UsageError);
+    expect(() => rtpEngineChoice({ 'rtp-engine': 'fast' }, {})).toThrow(/--rtp-engine must be main, worker or native, got fast/);
+    expect(() => rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'fast' })).toThrow(/UMPHONE_RTP_ENGINE/);
+  });
+
+  it('with --realtime and native, gives the I/O thread the same priority; not for the other engines', () => {
+    expect(rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 33 }, {})).toEqual({ rtpEngine: 'native', rtpRealtimePriority: 33 });
+    expect(rtpEngineChoice({ 'rtp-engine': 'main', realtime: true }, {})).toEqual({ rtpEngine: 'main' });
+    expect(() => rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 0 }, {})).toThrow(UsageError);
+  });
+
+  it('reports a refused I/O thread in one line, and nothing when it was raised', () => {
+    const quiet = io();
+    reportRtpRealtime({ realtimeRefused: undefined }, quiet);
+    expect(quiet.stderr).toBe('');
+    const told = io();
+    reportRtpRealtime({ realtimeRefused: 'not permitted (EPERM)' }, told);
+    expect(told.stderr).toBe('umphone: --realtime: the RTP I/O thread: not permitted (EPERM); it runs at normal priority\n');
+  });
+
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)('for real (as root): the native I/O thread alone runs SCHED_FIFO', () => {
+    const script = `
+      import { createRtpTransport } from './src/rtp/rtp-transport.ts';
+      import { RealClock } from './src/util/clock.ts';
+      import { readFileSync, readdirSync } from 'node:fs';
+      const policy = (tid) => Number(/^policy\\s*:\\s*(\\d+)/m.exec(readFileSync('/proc/self/task/' + tid + '/sched', 'utf8'))[1]);
+      const before = new Set(readdirSync('/proc/self/task').map(Number));
+      const t = await createRtpTransport({ clock: new RealClock(), mode: 'native', realtimePriority: 9 });
+      const tasks = readdirSync('/proc/self/task').map(Number);
+      const fifo = tasks.filter((x) => policy(x) === 1);
+      console.log(JSON.stringify({ refused: t.realtimeRefused, fifo: fifo.length, fifoIsNew: fifo.every((x) => !before.has(x)) }));
+      await t.close();
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('../../..', import.meta.url).pathname,
+      encoding: 'utf8',
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { refused?: string; fifo: number; fifoIsNew: boolean };
+    expect(r.refused).toBeUndefined();
+    expect(r).toEqual({ fifo: 1, fifoIsNew: true });
   });
 });
