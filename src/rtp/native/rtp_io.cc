@@ -550,6 +550,17 @@ Engine* Unwrap(napi_env env, napi_value v) {
   return static_cast<Engine*>(p);
 }
 
+// A call's arguments (those not given are undefined) and the engine handle that comes first.
+template <size_t N>
+Engine* EngineArgs(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+  size_t argc = N;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) {
+    napi_throw_error(env, nullptr, "rtp_io: cannot read the arguments");
+    return nullptr;
+  }
+  return Unwrap(env, argv[0]);
+}
+
 double NumberProp(napi_env env, napi_value obj, const char* name, double fallback) {
   napi_value v;
   bool has = false;
@@ -638,10 +649,8 @@ int BindOne(int family, const std::string& address, int port, const Settings& s,
 
 // bind(handle, address, port, rtcpMux) -> [id, rtpPort, rtcpPort]; throws with .code (EADDRINUSE...)
 napi_value Bind(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g) return nullptr;
   char addr[256];
   size_t alen;
@@ -688,10 +697,8 @@ napi_value Bind(napi_env env, napi_callback_info info) {
 
 // send(handle, arrayBuffer): a batch in the io-batch.ts format
 napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g || g->stopped) return Undefined(env);
   void* data;
   size_t len;
@@ -705,10 +712,8 @@ napi_value Send(napi_env env, napi_callback_info info) {
 // close(handle, id): the pair's sockets close in the I/O thread, after everything sent before; then
 // the event "closed" with the id
 napi_value ClosePair(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g || g->stopped) return Undefined(env);
   uint32_t id;
   CHECK(napi_get_value_uint32(env, argv[1], &id));
@@ -719,10 +724,8 @@ napi_value ClosePair(napi_env env, napi_callback_info info) {
 }
 
 napi_value Stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g) return nullptr;
   napi_value out, v;
   napi_create_object(env, &out);
@@ -742,10 +745,8 @@ napi_value Stats(napi_env env, napi_callback_info info) {
 
 // realtime(handle, priority) -> 0 or an errno: SCHED_FIFO for the I/O thread alone
 napi_value Realtime(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g) return nullptr;
   int32_t prio;
   CHECK(napi_get_value_int32(env, argv[1], &prio));
@@ -761,10 +762,8 @@ napi_value Realtime(napi_env env, napi_callback_info info) {
 }
 
 napi_value RefTsfn(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g || g->stopped) return Undefined(env);
   bool on;
   CHECK(napi_get_value_bool(env, argv[1], &on));
@@ -775,10 +774,8 @@ napi_value RefTsfn(napi_env env, napi_callback_info info) {
 
 // stop(handle): flushes what was received, closes every socket, joins the thread
 napi_value Stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Engine* g = Unwrap(env, argv[0]);
+  Engine* g = EngineArgs(env, info, argv);
   if (!g || g->stopped) return Undefined(env);
   StopEngine(g);
   napi_remove_env_cleanup_hook(env, Cleanup, g);
