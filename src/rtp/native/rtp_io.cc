@@ -66,6 +66,26 @@ uint32_t Get32(const uint8_t* p) { return uint32_t(p[0]) | (uint32_t(p[1]) << 8)
 void Put16(uint8_t* p, uint16_t v) { p[0] = uint8_t(v); p[1] = uint8_t(v >> 8); }
 void Put32(uint8_t* p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = uint8_t(v >> (8 * i)); }
 
+// An IP literal (v4 or v6) and a port as a socket address; false when `text` is not one.
+bool ParseAddress(const std::string& text, uint16_t port, sockaddr_storage* sa, socklen_t* len) {
+  memset(sa, 0, sizeof *sa);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(sa);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(sa);
+  if (inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    *len = sizeof *v4;
+    return true;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    *len = sizeof *v6;
+    return true;
+  }
+  return false;
+}
+
 struct Settings {
   double flushMs = 2;
   double spinMs = 0.05;
@@ -229,21 +249,8 @@ struct Engine {
         std::string text(reinterpret_cast<const char*>(&b[start]), length);
         if (sendAddresses.size() <= id) sendAddresses.resize(id + 1);
         Address& a = sendAddresses[id];
-        memset(&a.sa, 0, sizeof a.sa);
-        a.len = 0;
-        a.ok = false;
         a.text = text;
-        auto* v4 = reinterpret_cast<sockaddr_in*>(&a.sa);
-        auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.sa);
-        if (inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
-          v4->sin_family = AF_INET;
-          a.len = sizeof(sockaddr_in);
-          a.ok = true;
-        } else if (inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
-          v6->sin6_family = AF_INET6;
-          a.len = sizeof(sockaddr_in6);
-          a.ok = true;
-        }
+        a.ok = ParseAddress(text, 0, &a.sa, &a.len);
         continue;
       }
       auto pit = pairs.find(socket);
@@ -616,26 +623,11 @@ int BindOne(int family, const std::string& address, int port, const Settings& s,
   if (fd < 0) return -errno;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &s.recvBufferSize, sizeof s.recvBufferSize);
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &s.sendBufferSize, sizeof s.sendBufferSize);
-  sockaddr_storage sa{};
+  sockaddr_storage sa;
   socklen_t len;
-  if (family == AF_INET) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&sa);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(uint16_t(port));
-    if (inet_pton(AF_INET, address.c_str(), &v4->sin_addr) != 1) {
-      close(fd);
-      return -EINVAL;
-    }
-    len = sizeof *v4;
-  } else {
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&sa);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(uint16_t(port));
-    if (inet_pton(AF_INET6, address.c_str(), &v6->sin6_addr) != 1) {
-      close(fd);
-      return -EINVAL;
-    }
-    len = sizeof *v6;
+  if (!ParseAddress(address, uint16_t(port), &sa, &len) || sa.ss_family != family) {
+    close(fd);
+    return -EINVAL;
   }
   if (bind(fd, reinterpret_cast<sockaddr*>(&sa), len) < 0) {
     int err = errno;
