@@ -18,6 +18,17 @@ describe('Pacer leadMs', () => {
     expect(seen.map((s) => [s.n, s.due, s.at])).toEqual([[0, 100, 60], [1, 120, 80], [2, 140, 100]]);
   });
 
+  it('starts a stream on its phase no sooner than the lead: tick 0 is produced ahead like the others', () => {
+    const clock = new ManualClock(1000);
+    const pacer = new Pacer({ clock });
+    const seen: { due: number; at: number }[] = [];
+    const handles = [0, 1, 2, 3].map(() => pacer.add({ tick: (_n, due) => seen.push({ due, at: clock.now() }) }, { leadMs: 40 }));
+    for (const h of handles) expect(h.start).toBeGreaterThanOrEqual(1000 + 1 + 40);
+    clock.advance(100);
+    expect(seen.length).toBeGreaterThan(4);
+    for (const s of seen) expect(s.due - s.at).toBe(40);
+  });
+
   it('refuses a negative lead', () => {
     const pacer = new Pacer({ clock: new ManualClock() });
     expect(() => pacer.add({ tick: () => {} }, { leadMs: -1 })).toThrow(PacerError);
