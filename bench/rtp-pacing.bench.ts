@@ -13,6 +13,9 @@
  * set-up). Loss: sequence gaps on the wire, echoed packets our sockets did not get, ticks our process was
  * too late to send at all, tcpdump's own drops.
  * CPU is the share of one core used during the run (process.cpuUsage for us, /proc for SIPp).
+ * Steal is the CPU time the hypervisor took from this VM during the point (/proc/stat, ms per second,
+ * all vCPUs): at 1 call the p99 is the 15th worst of 1500 gaps in 30 s, and 3–9 ms/s of steal (measured
+ * here) delays a few packets by 0.3–2.5 ms, our I/O thread and SIPp alike — read the 1-call figures with it.
  *
  * Settings (environment): BENCH_CALLS=1,200 (the points), BENCH_SECONDS, BENCH_QUICK=1,
  * BENCH_ENGINES=main,worker,native, BENCH_PEER=node (Node echo peers instead of the C one), BENCH_NO_SIPP=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main
@@ -21,7 +24,7 @@
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -53,6 +56,24 @@ interface Row {
   capture: CaptureResult;
   /** 1-minute load average when the point started: this machine is shared, read the figures with it. */
   load: number;
+  /** CPU time the hypervisor took from this VM during the point (ms per second, all vCPUs: /proc/stat steal). */
+  stealMsPerS: number;
+}
+
+/** /proc/stat's steal time, all CPUs, in ms (0 where it does not exist). */
+function stealMs(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    return (Number(cpu[8] ?? 0) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return 0;
+  }
+}
+
+/** Steal (ms per second of wall time) since `since` = [stealMs(), performance.now()]. */
+function stealSince(since: [number, number]): number {
+  const wall = (performance.now() - since[1]) / 1000;
+  return wall > 0 ? (stealMs() - since[0]) / wall : 0;
 }
 
 const TARGET_P99: Record<number, number> = { 1: 0.25, 200: 1, 500: 1, 1000: 2 };
@@ -131,6 +152,7 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
 
 async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string): Promise<Row> {
   const load = loadavg()[0]!;
+  const steal0: [number, number] = [stealMs(), performance.now()];
   const peer = await startEchoPeer(calls, dir);
   const capture = await startCapture(join(dir, `ours-${engine}-${calls}.pcap`));
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
@@ -159,6 +181,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     await peer.stop().catch(() => undefined);
     throw new Error(`the pacer process (${engine}, ${calls} calls) exited with ${code} and no result`);
   }
+  const stealMsPerS = stealSince(steal0);
   await sleep(CAPTURE_FLUSH_MS);
   const cap = await capture.stop();
   const { echoed, cpuPercent: peerCpu } = await peer.stop();
@@ -189,6 +212,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     rssMb: res.rss / 2 ** 20,
     capture: cap,
     load,
+    stealMsPerS,
   };
 }
 
@@ -213,6 +237,7 @@ async function freeUdpPorts(count: number, step: number): Promise<number> {
 
 async function runSipp(calls: number, seconds: number, dir: string): Promise<Row> {
   const load = loadavg()[0]!;
+  const steal0: [number, number] = [stealMs(), performance.now()];
   const callMs = (seconds + 1.5) * 1000;
   writeG711Pcap(join(dir, 'audio.pcap'), seconds + 1.5);
   const { uac, uas } = writeScenarios(dir, callMs + 1000); // both sides finish their pcap before the BYE
@@ -247,6 +272,7 @@ async function runSipp(calls: number, seconds: number, dir: string): Promise<Row
   server.child.kill('SIGTERM');
   await Promise.race([server.exited, sleep(2000)]);
   server.child.kill('SIGKILL');
+  const stealMsPerS = stealSince(steal0);
   await sleep(CAPTURE_FLUSH_MS);
   const cap = await capture.stop();
 
@@ -267,19 +293,20 @@ async function runSipp(calls: number, seconds: number, dir: string): Promise<Row
     rssMb: rss / 2 ** 20,
     capture: cap,
     load,
+    stealMsPerS,
   };
 }
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function printTable(rows: Row[]): void {
-  const head = '| calls | sender | p50 ms | p99 ms | max ms | target p99 | mean gap | lost | CPU % | RSS MB | tcpdump drops | load |';
+  const head = '| calls | sender | p50 ms | p99 ms | max ms | target p99 | mean gap | lost | CPU % | RSS MB | tcpdump drops | load | steal ms/s |';
   console.log(head);
   console.log(head.replace(/[^|]/g, '-'));
   for (const r of rows) {
     const p = r.pacing;
     console.log(
-      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who !== 'SIPp' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} |`,
+      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who !== 'SIPp' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} | ${f(r.stealMsPerS, 1)} |`,
     );
   }
   const byCalls = new Map<number, Partial<Record<Who, Row>>>();
