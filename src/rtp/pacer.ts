@@ -98,11 +98,14 @@ export interface PacerOptions {
 export interface PacedStreamOptions {
   /** Packet interval (ms). Default 20 (RFC 3551 §4.5: 20 ms is the default packetization of G.711). */
   ptimeMs?: number;
-  /** Deadline of tick 0 on the pacer's clock. Default: the next instant of a phase chosen to spread streams. */
+  /**
+   * Deadline of tick 0 on the pacer's clock. Default: the first instant, at least `leadMs` + 1 ms from now,
+   * of a phase chosen to spread streams.
+   */
   start?: number;
   /**
    * Run each tick this long BEFORE its deadline (ms; default 0). For a stream whose packets are handed to
-   * an I/O engine that sends them itself at the deadline (rtp-io-engine.ts: a worker thread): the tick
+   * an I/O engine that sends them itself at the deadline (io-engine.ts: a worker or native I/O thread): the tick
    * still receives the true deadline as `due`, and the engine holds the packet until then.
    */
   leadMs?: number;
