@@ -13,6 +13,8 @@
  * set-up). Loss: sequence gaps on the wire, echoed packets our sockets did not get, ticks our process was
  * too late to send at all, tcpdump's own drops.
  * CPU is the share of one core used during the run (process.cpuUsage for us, /proc for SIPp).
+ * At 1 call a C floor runs too (support/rtp-floor-sender.c: a bare sleep-and-spin loop, same chrt, same
+ * capture; BENCH_NO_FLOOR=1 leaves it out): the machine's own noise at that moment, to read ours against.
  * Steal is the CPU time the hypervisor took from this VM during the point (/proc/stat, ms per second,
  * all vCPUs): at 1 call the p99 is the 15th worst of 1500 gaps in 30 s, and 3–9 ms/s of steal (measured
  * here) delays a few packets by 0.3–2.5 ms, our I/O thread and SIPp alike — read the 1-call figures with it.
@@ -41,7 +43,7 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
-type Who = 'umphone main' | 'umphone worker' | 'umphone native' | 'SIPp';
+type Who = 'umphone main' | 'umphone worker' | 'umphone native' | 'SIPp' | 'C floor';
 const ENGINES = ['main', 'worker', 'native'] as const;
 
 interface Row {
@@ -94,15 +96,21 @@ const here = fileURLToPath(new URL('.', import.meta.url));
  */
 function echoPeerCommand(dir: string): string[] | undefined {
   if (process.env.BENCH_PEER === 'node') return undefined;
-  const exe = join(dir, 'rtp-echo-peer');
-  if (!existsSync(exe)) {
-    const cc = spawnSync('cc', ['-O2', '-o', exe, join(here, 'support/rtp-echo-peer.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    if (cc.status !== 0) {
-      console.log(`  (no C echo peer: ${cc.error?.message ?? String(cc.stderr).trim().split('\n')[0]}; using Node peers)`);
-      return undefined;
-    }
+  const exe = buildC(dir, 'rtp-echo-peer');
+  if (typeof exe !== 'string') {
+    console.log(`  (no C echo peer: ${exe.error}; using Node peers)`);
+    return undefined;
   }
   return [exe];
+}
+
+/** Compiles support/NAME.c with the system's cc into `dir` (once): the program's path, or why not. */
+function buildC(dir: string, name: string): string | { error: string } {
+  const exe = join(dir, name);
+  if (existsSync(exe)) return exe;
+  const cc = spawnSync('cc', ['-O2', '-o', exe, join(here, `support/${name}.c`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (cc.status !== 0) return { error: cc.error?.message ?? String(cc.stderr).trim().split('\n')[0] ?? `cc exited with ${cc.status}` };
+  return exe;
 }
 
 async function startEchoPeer(n: number, dir: string) {
@@ -297,6 +305,60 @@ async function runSipp(calls: number, seconds: number, dir: string): Promise<Row
   };
 }
 
+/**
+ * The 1-call floor: support/rtp-floor-sender.c, one stream from a plain C loop (absolute sleep, then the
+ * same 0.15 ms spin as our native thread), under the same chrt, to a socket that only discards. What its
+ * gaps show on the wire is this machine's own noise at that instant (timer wake-ups, hypervisor steal).
+ */
+async function runFloor(seconds: number, dir: string): Promise<Row | undefined> {
+  const exe = buildC(dir, 'rtp-floor-sender');
+  if (typeof exe !== 'string') {
+    console.log(`  (no C floor: ${exe.error})`);
+    return undefined;
+  }
+  const load = loadavg()[0]!;
+  const steal0: [number, number] = [stealMs(), performance.now()];
+  const sink = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
+  sink.on('message', () => undefined);
+  const port = sink.address().port;
+  const capture = await startCapture(join(dir, 'floor-1.pcap'));
+  try {
+    const child = spawnCmd(rt([exe, String(seconds), String(port), '150']), { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (d: string) => (out += d));
+    const guard = setTimeout(() => child.kill('SIGKILL'), (seconds + 30) * 1000);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(guard);
+    const stealMsPerS = stealSince(steal0);
+    const res = JSON.parse(out.trim()) as { sent: number; lateP50Ms: number; lateP99Ms: number; lateMaxMs: number };
+    await sleep(CAPTURE_FLUSH_MS);
+    const cap = await capture.stop();
+    const analyzer = new PacingAnalyzer((r) => r.dstPort === port);
+    readUdpPcap(cap.path, (r) => analyzer.add(r));
+    if (!process.env.BENCH_KEEP) rmSync(cap.path, { force: true });
+    const pacing = analyzer.figures();
+    return {
+      who: 'C floor',
+      calls: 1,
+      pacing,
+      lost: pacing.lost + Math.max(0, res.sent - pacing.packets - pacing.lost),
+      detail: `sent ${res.sent}, on wire ${pacing.packets}; late at send time (its clock) p50 ${f(res.lateP50Ms, 3)} p99 ${f(res.lateP99Ms, 3)} max ${f(res.lateMaxMs, 2)} ms`,
+      cpuPercent: NaN,
+      rssMb: NaN,
+      capture: cap,
+      load,
+      stealMsPerS,
+    };
+  } catch (e) {
+    await capture.stop().catch(() => undefined);
+    throw e;
+  } finally {
+    sink.close();
+  }
+}
+
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
 function printTable(rows: Row[]): void {
@@ -306,17 +368,19 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     const p = r.pacing;
     console.log(
-      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who !== 'SIPp' ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} | ${f(r.stealMsPerS, 1)} |`,
+      `| ${r.calls} | ${r.who} | ${f(p.p50, 3)} | ${f(p.p99, 3)} | ${f(p.max, 2)} | ${r.who.startsWith('umphone') ? `≤ ${TARGET_P99[r.calls] ?? '-'}` : ''} | ${f(p.meanGap, 3)} | ${r.lost} | ${f(r.cpuPercent, 0)} | ${f(r.rssMb, 0)} | ${r.capture.droppedByKernel} | ${f(r.load, 1)} | ${f(r.stealMsPerS, 1)} |`,
     );
   }
   const byCalls = new Map<number, Partial<Record<Who, Row>>>();
   for (const r of rows) byCalls.set(r.calls, { ...byCalls.get(r.calls), [r.who]: r });
   for (const [calls, set] of byCalls) {
-    const sipp = set.SIPp;
-    if (!sipp) continue;
-    for (const e of ENGINES) {
-      const ours = set[`umphone ${e}`];
-      if (ours) console.log(`ratio p99 umphone ${e}/SIPp at ${calls} calls: ${f(ours.pacing.p99 / sipp.pacing.p99, 2)}`);
+    for (const ref of ['SIPp', 'C floor'] as const) {
+      const other = set[ref];
+      if (!other) continue;
+      for (const e of ENGINES) {
+        const ours = set[`umphone ${e}`];
+        if (ours) console.log(`ratio p99 umphone ${e}/${ref} at ${calls} calls: ${f(ours.pacing.p99 / other.pacing.p99, 2)}`);
+      }
     }
   }
 }
@@ -344,6 +408,17 @@ export async function run(): Promise<void> {
           console.log(`  umphone ${engine} ${calls} calls: FAILED: ${(e as Error).message}`);
         }
         await sleep(500);
+      }
+      if (calls === 1 && !process.env.BENCH_NO_FLOOR) {
+        try {
+          const floor = await runFloor(seconds, dir);
+          if (floor) {
+            rows.push(floor);
+            console.log(`  C floor 1 call: p99 ${f(floor.pacing.p99, 3)} ms; ${floor.detail}`);
+          }
+        } catch (e) {
+          console.log(`  C floor 1 call: FAILED: ${(e as Error).message}`);
+        }
       }
       if (withSipp) {
         await sleep(500);
