@@ -22,7 +22,7 @@ interface RtpIoAddon {
   bind(handle: object, address: string, port: number, rtcpMux: boolean): [number, number, number];
   send(handle: object, batch: ArrayBuffer): void;
   close(handle: object, id: number): void;
-  stats(handle: object): { delivered: number; late: number; maxLateMs: number; arrivedLate: number; received: number; queued: number; sockets: number };
+  stats(handle: object): { delivered: number; late: number; maxLateMs: number; arrivedLate: number; received: number; queued: number; sockets: number; hedged: number };
   realtime(handle: object, priority: number): number;
   ref(handle: object, on: boolean): void;
   stop(handle: object): void;

@@ -13,6 +13,11 @@ export interface EngineSettings {
   coarseMs: number;
   /** Busy-spin the last stretch before a deadline (ms). */
   spinMs: number;
+  /**
+   * Native thread only: while it carries at most this many socket pairs, a second thread races the I/O
+   * thread for every packet and the first to reach the deadline sends it (rtp_io.cc, "the hedge"); 0: off.
+   */
+  hedgePairs: number;
   /** Longest blocking sleep of the send wake before the worker's event loop gets a turn (ms). */
   maxBlockMs: number;
   /** Packets due within this long go out in the same pass (ms): bounds the wake-ups when deadlines crowd. */
@@ -58,6 +63,8 @@ export interface EngineStats {
   /** Packets waiting for their deadline. */
   queued: number;
   sockets: number;
+  /** Packets the native hedge thread sent (it reached their deadline first); 0 on the worker. */
+  hedged: number;
 }
 
 export type WorkerEvent =

@@ -207,7 +207,7 @@ port.on('message', (m: EngineRequest) => {
       void close(m.socket).then(() => post({ t: 'closed', req: m.req }));
       break;
     case 'stats':
-      post({ t: 'stats', req: m.req, stats: { ...queue.stats, received: receivedCount, queued: queue.size, sockets: pairs.size } });
+      post({ t: 'stats', req: m.req, stats: { ...queue.stats, received: receivedCount, queued: queue.size, sockets: pairs.size, hedged: 0 } });
       break;
     case 'shutdown':
       queue.close();

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as dgram from 'node:dgram';
+import { availableParallelism } from 'node:os';
 import { RealClock } from '../../../src/util/clock.js';
 import { RtpIoEngine } from '../../../src/rtp/io-engine.js';
 import { nativeRtpIoUnavailable } from '../../../src/rtp/io-native.js';
@@ -181,6 +182,112 @@ describe.each(['worker', 'native'] as const)('RtpIoEngine, %s thread', (thread) 
       await vi.waitFor(() => expect(errors.map((e) => e.message).join()).toMatch(/not-an-address.invalid: not an IP address/));
       await pair.close();
     });
+  });
+});
+
+// The native thread's hedge (rtp_io.cc): a second thread races the I/O thread for every packet while the
+// engine carries few pairs. What can go wrong is a packet sent twice, lost, or sent after its pair closed.
+describe('RtpIoEngine, native thread, the hedge', () => {
+  const twoCpus = availableParallelism() >= 2;
+  let peer: dgram.Socket;
+  let peerPort: number;
+  const atPeer: { data: string; port: number }[] = [];
+
+  beforeAll(async () => {
+    peer = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 22 });
+    peer.on('message', (m, r) => atPeer.push({ data: m.toString(), port: r.port }));
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', r));
+    peerPort = peer.address().port;
+  });
+  afterAll(() => peer.close());
+
+  async function run(engine: RtpIoEngine, pairs: number, count: number, stepMs: number) {
+    atPeer.length = 0;
+    const open = await Promise.all(Array.from({ length: pairs }, () => engine.open({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+    const before = await engine.stats();
+    const t = clock.now() + 5;
+    for (let i = 0; i < count; i++) open[i % pairs]!.rtpSendSocket.sendAt!(Buffer.from(`h${i}`), peerPort, '127.0.0.1', t + i * stepMs);
+    await vi.waitFor(() => expect(atPeer.length).toBeGreaterThanOrEqual(count), { timeout: 10_000, interval: 20 });
+    await new Promise((r) => setTimeout(r, 50)); // a duplicate would arrive within this
+    const after = await engine.stats();
+    await Promise.all(open.map((p) => p.close()));
+    return { open, delivered: after.delivered - before.delivered, hedged: after.hedged - before.hedged };
+  }
+
+  it('sends every packet exactly once, in order, whichever thread reaches it first (and the hedge wins some)', async () => {
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    try {
+      const { open, delivered, hedged } = await run(engine, 2, 300, 1);
+      expect(atPeer.length).toBe(300);
+      for (const [k, pair] of open.entries()) {
+        const mine = atPeer.filter((a) => a.port === pair.rtpPort).map((a) => Number(a.data.slice(1)));
+        expect(mine).toEqual(Array.from({ length: 150 }, (_, j) => j * 2 + k));
+      }
+      expect(delivered).toBe(300);
+      if (twoCpus) expect(hedged).toBeGreaterThan(0);
+      expect(hedged).toBeLessThanOrEqual(300);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('stays out of it above hedgePairs pairs, and when hedgePairs is 0', async () => {
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    const off = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native', settings: { hedgePairs: 0 } });
+    try {
+      const many = await run(engine, 5, 200, 1); // the default is 4 pairs
+      expect(atPeer.length).toBe(200);
+      expect(many.hedged).toBe(0);
+      const none = await run(off, 1, 100, 1);
+      expect(atPeer.map((a) => a.data)).toEqual(Array.from({ length: 100 }, (_, i) => `h${i}`));
+      expect(none.hedged).toBe(0);
+    } finally {
+      await Promise.all([engine.close(), off.close()]);
+    }
+  });
+
+  it('sends nothing for a pair once it has closed, and goes on for the others', async () => {
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    try {
+      atPeer.length = 0;
+      const [a, b] = await Promise.all([0, 1].map(() => engine.open({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+      const t = clock.now() + 5;
+      for (let i = 0; i < 200; i++) {
+        a!.rtpSendSocket.sendAt!(Buffer.from(`a${i}`), peerPort, '127.0.0.1', t + i);
+        b!.rtpSendSocket.sendAt!(Buffer.from(`b${i}`), peerPort, '127.0.0.1', t + i + 0.5);
+      }
+      await vi.waitFor(() => expect(atPeer.length).toBeGreaterThanOrEqual(40), { timeout: 10_000, interval: 5 });
+      await a!.close();
+      const fromA = atPeer.filter((x) => x.data.startsWith('a')).length;
+      await vi.waitFor(() => expect(atPeer.filter((x) => x.data === 'b199')).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      await new Promise((r) => setTimeout(r, 50));
+      const aSeen = atPeer.filter((x) => x.data.startsWith('a')).map((x) => x.data);
+      expect(aSeen).toEqual(Array.from({ length: fromA }, (_, i) => `a${i}`)); // none after close, none twice
+      expect(fromA).toBeLessThan(200);
+      expect(atPeer.filter((x) => x.data.startsWith('b')).map((x) => x.data)).toEqual(Array.from({ length: 200 }, (_, i) => `b${i}`));
+      await b!.close();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("reports a send error once, whichever thread's send failed", async () => {
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    try {
+      const pair = await engine.open({ address: '127.0.0.1', port: 0 });
+      const errors: Error[] = [];
+      pair.onError((e) => errors.push(e));
+      const t = clock.now() + 5;
+      // a broadcast without SO_BROADCAST: EACCES from sendto
+      for (let i = 0; i < 40; i++) pair.rtpSendSocket.sendAt!(Buffer.from('x'), 9, '255.255.255.255', t + i);
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 5000, interval: 20 });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as NodeJS.ErrnoException).code).toBe('EACCES');
+      await pair.close();
+    } finally {
+      await engine.close();
+    }
   });
 });
 
