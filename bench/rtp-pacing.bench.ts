@@ -178,7 +178,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   clearTimeout(guard);
   let res: {
     sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number;
-    engine?: { late: number; maxLateMs: number; arrivedLate: number; received: number };
+    engine?: { late: number; maxLateMs: number; arrivedLate: number; received: number; hedged?: number };
   };
   try {
     res = JSON.parse(out.trim()) as typeof res;
@@ -214,7 +214,8 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
       `sent ${res.sent}, never sent (process too late) ${res.missed ?? 0}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
       `echo peer ${peer.kind} ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
       (res.engine
-        ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}`
+        ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}` +
+          (res.engine.hedged ? `, ${res.engine.hedged} sent by the hedge thread` : '')
         : ''),
     cpuPercent: (res.cpuMs / res.wallMs) * 100,
     rssMb: res.rss / 2 ** 20,

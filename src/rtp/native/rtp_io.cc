@@ -23,6 +23,10 @@
 // time (measured: two senders pinned to either vCPU, 30 s, 20 and 25 packets > 0.25 ms late, 1 coinciding),
 // so the thread on the other vCPU sends on time. Measured with a C prototype in the same run as a lone
 // sender: p99 0.11-0.13 ms instead of 0.20-0.67, packets > 0.25 ms late 0-2 instead of 8-72 in 1 500.
+// The two must sleep on different CPUs: unpinned, the hedge thread (woken by the offer on the I/O
+// thread's CPU) armed its timer there, both timers fired from one CPU, and both were late together
+// (measured: 21 packets > 0.25 ms late in 1 500, as many as without the hedge). So while hedging, the
+// hedge thread runs on the last CPU the process may use and the I/O thread on the others.
 #define NAPI_VERSION 8
 #include <node_api.h>
 
@@ -186,6 +190,9 @@ struct Engine {
 
   HedgeSlot hedge;
   bool hedgeRunning = false;
+  cpu_set_t cpus;       // where the process may run
+  int hedgeCpu = -1;    // the hedge thread's CPU (the last of `cpus`)
+  bool ioPinned = false;  // the I/O thread kept off hedgeCpu (while hedging)
   Packet* offered = nullptr;  // the packet in the hedge slot (I/O thread)
   uint64_t generation = 0;
 
@@ -280,7 +287,14 @@ struct Engine {
 
   // Offers the next packet due to the hedge thread (once per packet, after SendDue).
   void Offer() {
-    if (!HedgeOn() || heap.empty()) return Withdraw();
+    bool on = HedgeOn();
+    if (on != ioPinned) {
+      cpu_set_t mine = cpus;
+      if (on) CPU_CLR(hedgeCpu, &mine);
+      pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
+      ioPinned = on;
+    }
+    if (!on || heap.empty()) return Withdraw();
     Packet* k = heap.top();
     if (k == offered || k->offer) return;  // offered already, or sent by the hedge thread already
     Withdraw();
@@ -306,6 +320,10 @@ struct Engine {
   // The hedge thread: sleeps until `spinMs` before the offered packet's deadline, spins, claims, sends.
   void HedgeRun() {
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(hedgeCpu, &one);
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one);
     std::unique_lock<std::mutex> lock(hedge.mu);
     while (!hedge.stop) {
       uint64_t w = hedge.word.load(std::memory_order_acquire);
@@ -337,8 +355,9 @@ struct Engine {
   }
 
   void StartHedge() {
-    cpu_set_t cpus;
     if (settings.hedgePairs < 1 || sched_getaffinity(0, sizeof cpus, &cpus) != 0 || CPU_COUNT(&cpus) < 2) return;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+      if (CPU_ISSET(c, &cpus)) hedgeCpu = c;
     hedgeRunning = true;
     hedge.thread = std::thread([this] { HedgeRun(); });
   }
