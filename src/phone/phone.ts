@@ -44,7 +44,7 @@ export interface PhoneOptions {
    * get 'main'.
    */
   rtpEngine?: RtpEngineMode;
-  /** SCHED_FIFO priority for the RTP I/O thread ('native'); see `rtp.realtimeRefused`. */
+  /** SCHED_FIFO priority for the RTP I/O thread ('native', which runs one above it); see `rtp.realtimeRefused`. */
   rtpRealtimePriority?: number;
 }
 

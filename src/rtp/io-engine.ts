@@ -82,6 +82,7 @@ const DEFAULT_SETTINGS: EngineSettings = {
   coarseMs: 2,
   spinMs: 0,
   hedgePairs: 0,
+  hedgeSpinMs: 0,
   maxBlockMs: 4,
   aheadMs: 0.03,
   holdMs: 1,
@@ -136,8 +137,9 @@ export class RtpIoEngine {
     if (!(leadMs >= 0) || !Number.isFinite(leadMs)) throw new RtpIoEngineError(`The lead must be zero or more milliseconds, got ${leadMs}.`);
     // The native thread spins the last 0.15 ms before a packet when it carries few streams (1 call on the
     // wire: p99 0.12 ms instead of 0.21, measured over 60 s); the worker's spin stays off. Up to 4 pairs
-    // (a test phone's call or two) it also hedges every packet on a second thread (see rtp_io.cc).
-    const NATIVE = { spinMs: 0.15, hedgePairs: 4 };
+    // (a test phone's call or two) a second thread on another CPU races it for every packet, waking
+    // 0.5 ms early (rtp_io.cc, "the hedge"): what it costs, ~2.5 % of a CPU a call.
+    const NATIVE = { spinMs: 0.15, hedgePairs: 4, hedgeSpinMs: 0.5 };
     const settings = { ...DEFAULT_SETTINGS, ...(options.thread === 'native' ? NATIVE : {}), ...options.settings };
     const worker: IoThread = options.thread === 'native' ? new NativeIoThread(settings) : spawnWorker(settings);
     worker.ref();
@@ -157,12 +159,15 @@ export class RtpIoEngine {
   }
 
   /**
-   * Raises the I/O thread alone to SCHED_FIFO `priority` (native thread only; a JavaScript worker
-   * shares its process's policy). undefined when done, else why not.
+   * Raises the I/O thread (and its hedge thread) alone to SCHED_FIFO, one above `priority` (at most 99),
+   * the main thread's under --realtime: while hedging the I/O thread is kept off one CPU, and a main
+   * thread at the same FIFO priority busy on the other (a scavenge, 20-40 ms under FIFO) would hold it
+   * back there. Native thread only (a JavaScript worker shares its process's policy). undefined when
+   * done, else why not.
    */
   realtime(priority: number): string | undefined {
     if (!this.worker.realtime) return 'the JavaScript worker thread cannot be raised on its own (the native engine\'s thread can)';
-    const errno = this.worker.realtime(priority);
+    const errno = this.worker.realtime(Math.min(priority + 1, 99));
     if (errno === 0) return undefined;
     return errno === 1 ? 'not permitted (EPERM: needs root, CAP_SYS_NICE or an rtprio limit)' : `refused (errno ${errno})`;
   }

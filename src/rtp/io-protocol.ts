@@ -18,6 +18,8 @@ export interface EngineSettings {
    * thread for every packet and the first to reach the deadline sends it (rtp_io.cc, "the hedge"); 0: off.
    */
   hedgePairs: number;
+  /** Native thread only: the hedge thread's spin before a deadline (ms). */
+  hedgeSpinMs: number;
   /** Longest blocking sleep of the send wake before the worker's event loop gets a turn (ms). */
   maxBlockMs: number;
   /** Packets due within this long go out in the same pass (ms): bounds the wake-ups when deadlines crowd. */

@@ -39,7 +39,7 @@ export interface UmServerOptions {
   rtpPortRange?: { min: number; max: number };
   /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
   rtpEngine?: RtpEngineMode;
-  /** SCHED_FIFO priority for the native RTP I/O thread. */
+  /** SCHED_FIFO priority for the native RTP I/O thread (it runs one above it, see RtpIoEngine.realtime). */
   rtpRealtimePriority?: number;
   clock?: Clock;
   log?: UmLogSink;

@@ -30,7 +30,7 @@ export interface WorkerOptions {
   rtpPortRange?: { min: number; max: number };
   /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
   rtpEngine?: RtpEngineMode;
-  /** SCHED_FIFO priority for the native RTP I/O thread (see `rtp.realtimeRefused`). */
+  /** SCHED_FIFO priority for the native RTP I/O thread (it runs one above it; see `rtp.realtimeRefused`). */
   rtpRealtimePriority?: number;
   log?: UmLogSink;
 }
