@@ -258,6 +258,7 @@ describe('RtpIoEngine, native thread, the hedge', () => {
       }
       await vi.waitFor(() => expect(atPeer.length).toBeGreaterThanOrEqual(40), { timeout: 10_000, interval: 5 });
       await a!.close();
+      await new Promise((r) => setTimeout(r, 30)); // what was sent before the close reaches the peer's handler
       const fromA = atPeer.filter((x) => x.data.startsWith('a')).length;
       await vi.waitFor(() => expect(atPeer.filter((x) => x.data === 'b199')).toHaveLength(1), { timeout: 10_000, interval: 20 });
       await new Promise((r) => setTimeout(r, 50));
