@@ -17,7 +17,7 @@
 //
 // The hedge: with at most `hedgePairs` streams and two CPUs or more, a second thread races the I/O thread
 // for every packet. The I/O thread offers it the packet at the top of the heap (a copy, in one slot); both
-// sleep until `spinMs` before its deadline, spin, and the first to reach it claims the packet (one
+// sleep until just before its deadline (`spinMs`, `hedgeSpinMs`), spin, and the first to reach it claims the packet (one
 // compare-and-swap on the slot's word) and sends it; the other drops it. On a virtual machine the late
 // packets of a lone stream are the hypervisor taking the CPU away for 0.3-2 ms, and it takes one vCPU at a
 // time (measured: two senders pinned to either vCPU, 30 s, 20 and 25 packets > 0.25 ms late, 1 coinciding),
@@ -321,7 +321,7 @@ struct Engine {
     hedge.cv.notify_one();
   }
 
-  // The hedge thread: sleeps until `spinMs` before the offered packet's deadline, spins, claims, sends.
+  // The hedge thread: sleeps until `hedgeSpinMs` before the offered packet's deadline, spins, claims, sends.
   void HedgeRun() {
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     cpu_set_t one;
