@@ -93,7 +93,7 @@ describe('--rtp-engine', () => {
   });
 
   const root = process.getuid?.() === 0;
-  it.skipIf(!root)('for real (as root): the native I/O threads alone run SCHED_FIFO, one above the priority asked', () => {
+  it.skipIf(!root)('for real (as root): the native I/O threads alone run SCHED_FIFO, one above the priority asked, the hedge thread only while hedging', () => {
     const script = `
       import { createRtpTransport } from './src/rtp/rtp-transport.ts';
       import { RealClock } from './src/util/clock.ts';
@@ -103,19 +103,28 @@ describe('--rtp-engine', () => {
       const rtPriority = (tid) => Number(readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ')[37]);
       const before = new Set(readdirSync('/proc/self/task').map(Number));
       const t = await createRtpTransport({ clock: new RealClock(), mode: 'native', realtimePriority: 9 });
-      const tasks = readdirSync('/proc/self/task').map(Number);
-      const fifo = tasks.filter((x) => policy(x) === 1);
-      console.log(JSON.stringify({ refused: t.realtimeRefused, fifo: fifo.length, fifoIsNew: fifo.every((x) => !before.has(x)), priorities: fifo.map(rtPriority) }));
+      const live = (f) => (tid) => { try { return f(tid); } catch { return -1; } }; // a thread may end between readdir and read
+      const fifo = () => readdirSync('/proc/self/task').map(Number).filter((x) => live(policy)(x) === 1);
+      const until = async (n) => { for (let i = 0; i < 200 && fifo().length !== n; i++) await new Promise((r) => setTimeout(r, 10)); return fifo(); };
+      const idle = fifo();
+      // with a pair (1 to 4), the hedge thread starts and raises itself; with none, it is gone
+      const pair = await t.openSocketPair({ address: '127.0.0.1', port: 0 });
+      const hedging = await until(2);
+      const priorities = hedging.map(live(rtPriority));
+      await pair.close();
+      const after = await until(1);
+      console.log(JSON.stringify({ refused: t.realtimeRefused, idle: idle.length, hedging: hedging.length, after: after.length,
+        fifoIsNew: hedging.every((x) => !before.has(x)), priorities }));
       await t.close();
     `;
     const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: new URL('../../..', import.meta.url).pathname,
       encoding: 'utf8',
     });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { refused?: string; fifo: number; fifoIsNew: boolean; priorities: number[] };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { refused?: string; idle: number; hedging: number; after: number; fifoIsNew: boolean; priorities: number[] };
     expect(r.refused).toBeUndefined();
-    // the I/O thread, and its hedge thread where the process may use two CPUs (rtp_io.cc)
+    // the I/O thread, and its hedge thread while it carries 1 to 4 pairs where the process may use two CPUs (rtp_io.cc)
     const threads = availableParallelism() >= 2 ? 2 : 1;
-    expect(r).toEqual({ fifo: threads, fifoIsNew: true, priorities: Array(threads).fill(10) });
+    expect(r).toEqual({ idle: 1, hedging: threads, after: 1, fifoIsNew: true, priorities: Array(threads).fill(10) });
   });
 });
