@@ -231,13 +231,19 @@ describe('RtpIoEngine, native thread, the hedge', () => {
     }
   });
 
-  it('stays out of it above hedgePairs pairs, and when hedgePairs is 0', async () => {
+  it('stays out of it above hedgePairs pairs and when hedgePairs is 0, and comes back below', async () => {
     const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
     const off = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native', settings: { hedgePairs: 0 } });
     try {
       const many = await run(engine, 5, 200, 1); // the default is 4 pairs
       expect(atPeer.length).toBe(200);
       expect(many.hedged).toBe(0);
+      // back to one pair: the hedge thread (stopped at 5 pairs, started and stopped again as they closed)
+      // starts once more, and still nothing goes out twice
+      const again = await run(engine, 1, 100, 1);
+      expect(atPeer.map((a) => a.data)).toEqual(Array.from({ length: 100 }, (_, i) => `h${i}`));
+      expect(again.delivered).toBe(100);
+      if (twoCpus) expect(again.hedged).toBeGreaterThan(0);
       const none = await run(off, 1, 100, 1);
       expect(atPeer.map((a) => a.data)).toEqual(Array.from({ length: 100 }, (_, i) => `h${i}`));
       expect(none.hedged).toBe(0);
