@@ -57,6 +57,7 @@
 #include <mutex>
 #include <queue>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -381,8 +382,14 @@ struct Engine {
     CPU_CLR(hedgeCpu, &mine);
     pthread_setaffinity_np(pthread_self(), sizeof mine, &mine);
     hedge.stop = false;  // the thread is not running: no lock needed
+    try {
+      hedge.thread = std::thread([this] { HedgeRun(); });
+    } catch (const std::system_error&) {  // no thread to be had (EAGAIN): go on without the hedge
+      hedgeCapable = false;
+      pthread_setaffinity_np(pthread_self(), sizeof cpus, &cpus);
+      return;
+    }
     hedgeRunning = true;
-    hedge.thread = std::thread([this] { HedgeRun(); });
   }
 
   void StopHedge() {
