@@ -153,6 +153,15 @@ struct HedgeSlot {
   int err = 0;
 };
 
+// The socket a packet leaves from: RTCP from the RTCP socket unless it is multiplexed.
+int SocketFor(const Pair* p, uint8_t channel) { return (channel == kChannelRtcp && p->rtcp >= 0) ? p->rtcp : p->rtp; }
+
+// One datagram out: 0, or the errno worth reporting (a full buffer drops the packet silently, like dgram).
+int SendTo(int fd, const std::vector<uint8_t>& data, const sockaddr_storage& to, socklen_t toLen) {
+  ssize_t r = sendto(fd, data.data(), data.size(), 0, reinterpret_cast<const sockaddr*>(&to), toLen);
+  return r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
+}
+
 struct Later {
   bool operator()(const Packet* a, const Packet* b) const { return a->due > b->due || (a->due == b->due && a->seq > b->seq); }
 };
@@ -246,9 +255,7 @@ struct Engine {
     auto it = pairs.find(k->pair);
     if (it != pairs.end()) {
       Pair* p = it->second;
-      int fd = (k->channel == kChannelRtcp && p->rtcp >= 0) ? p->rtcp : p->rtp;
-      ssize_t r = sendto(fd, k->data.data(), k->data.size(), 0, reinterpret_cast<sockaddr*>(&k->to), k->toLen);
-      if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) ReportError(p, errno);
+      if (int err = SendTo(SocketFor(p, k->channel), k->data, k->to, k->toLen)) ReportError(p, err);
       if (!std::isnan(k->due)) Count(now - k->due);
     }
     delete k;
@@ -306,7 +313,7 @@ struct Engine {
     auto it = pairs.find(k->pair);
     if (it == pairs.end()) return;
     Pair* p = it->second;
-    hedge.fd = (k->channel == kChannelRtcp && p->rtcp >= 0) ? p->rtcp : p->rtp;
+    hedge.fd = SocketFor(p, k->channel);
     hedge.pair = k->pair;
     hedge.to = k->to;
     hedge.toLen = k->toLen;
@@ -355,8 +362,7 @@ struct Engine {
       }
       uint64_t expected = w;
       if (hedge.word.compare_exchange_strong(expected, (w & ~HedgeSlot::kState) | HedgeSlot::kSending, std::memory_order_acquire)) {
-        ssize_t r = sendto(hedge.fd, hedge.data.data(), hedge.data.size(), 0, reinterpret_cast<sockaddr*>(&hedge.to), hedge.toLen);
-        hedge.err = r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? errno : 0;
+        hedge.err = SendTo(hedge.fd, hedge.data, hedge.to, hedge.toLen);
         hedged++;
         Count(now - due);
         hedge.word.store((w & ~HedgeSlot::kState) | HedgeSlot::kSent, std::memory_order_release);
