@@ -63,10 +63,12 @@ export interface RtpEngineChoice {
 
 /**
  * --rtp-engine (else UMPHONE_RTP_ENGINE, else main), checked: a bad name, or 'native' where the addon
- * was not built, is a usage error (one line, exit code 2). With --realtime and 'native', the I/O thread
- * gets the same priority as the main thread.
+ * was not built, is a usage error (one line, exit code 2), and so is a bad --realtime-priority, with
+ * --realtime or without. With --realtime and 'native', the engine gets the main thread's priority (its
+ * I/O threads run one above it, see RtpIoEngine.realtime).
  */
 export function rtpEngineChoice(argv: RealtimeArgv, env: Record<string, string | undefined> = process.env): RtpEngineChoice {
+  const priority = realtimePriority(argv['realtime-priority'] ?? 20);
   let mode: RtpEngineMode;
   try {
     mode = rtpEngineMode(argv['rtp-engine'] !== undefined ? { UMPHONE_RTP_ENGINE: argv['rtp-engine'] || 'main' } : env);
@@ -79,7 +81,7 @@ export function rtpEngineChoice(argv: RealtimeArgv, env: Record<string, string |
   }
   return {
     rtpEngine: mode,
-    ...(argv.realtime && mode === 'native' ? { rtpRealtimePriority: realtimePriority(argv['realtime-priority'] ?? 20) } : {}),
+    ...(argv.realtime && mode === 'native' ? { rtpRealtimePriority: priority } : {}),
   };
 }
 

@@ -77,10 +77,16 @@ describe('--rtp-engine', () => {
     expect(() => rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'fast' })).toThrow(/UMPHONE_RTP_ENGINE/);
   });
 
-  it('with --realtime and native, gives the I/O thread the same priority; not for the other engines', () => {
+  it('with --realtime and native, gives the engine the main thread\'s priority; not for the other engines', () => {
     expect(rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 33 }, {})).toEqual({ rtpEngine: 'native', rtpRealtimePriority: 33 });
     expect(rtpEngineChoice({ 'rtp-engine': 'main', realtime: true }, {})).toEqual({ rtpEngine: 'main' });
     expect(() => rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 0 }, {})).toThrow(UsageError);
+  });
+
+  it('refuses a bad --realtime-priority without --realtime too (one line, exit code 2)', () => {
+    expect(() => rtpEngineChoice({ 'realtime-priority': 0 }, {})).toThrow(/--realtime-priority must be an integer from 1 to 99, got 0/);
+    expect(() => rtpEngineChoice({ 'realtime-priority': 100 }, {})).toThrow(UsageError);
+    expect(rtpEngineChoice({ 'realtime-priority': 99 }, {})).toEqual({ rtpEngine: 'main' });
   });
 
   it('reports a refused I/O thread in one line, and nothing when it was raised', () => {
