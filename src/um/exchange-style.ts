@@ -2,7 +2,7 @@
  * Responses that look like Exchange UM's on the wire. Exchange 2007/2010 (its SIP stack identifies as
  * `RTCC/3.5.0.0`) writes header names in upper case, in a fixed order, all Via values on one line,
  * `transport=Tcp` and a `maddr` in the Contact of its 302 (see the captured
- * shared/conformance/samples/exchange2010-302-to-worker.sip):
+ * test/fixtures/conformance/samples/exchange2010-302-to-worker.sip):
  *
  *   SIP/2.0 302 Moved Temporarily
  *   FROM: ...;tag=...

@@ -1,4 +1,4 @@
-/** Real vendor messages and RFC 3665 call-flow messages from ../shared/conformance/samples. */
+/** Real vendor messages and RFC 3665 call-flow messages from test/fixtures/conformance/samples. */
 import { describe, expect, it } from 'vitest';
 import {
   getCSeq, getCallId, getContacts, getFrom, getProxyAuthenticate, getTo, getVias, getWwwAuthenticate,

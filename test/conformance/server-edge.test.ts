@@ -21,7 +21,7 @@ import { SipEndpoint } from '../../src/sip/transaction/endpoint.js';
 import { TcpTransport } from '../../src/sip/transport/tcp.js';
 import { UdpTransport } from '../../src/sip/transport/udp.js';
 
-const dir = new URL('../../../shared/conformance/rfc4475/', import.meta.url);
+const dir = new URL('../fixtures/conformance/rfc4475/', import.meta.url);
 const manifest = readFileSync(new URL('MANIFEST.tsv', dir), 'utf8')
   .trim()
   .split('\n')

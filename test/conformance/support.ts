@@ -1,4 +1,4 @@
-/** Shared helpers of the conformance suites: read fixtures from ../shared/conformance (never copied). */
+/** Shared helpers of the conformance suites: read the conformance fixtures copied into test/fixtures/conformance. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { expect } from 'vitest';
 import {
@@ -6,7 +6,7 @@ import {
   type SipResponse, type ValidateOptions,
 } from '../../src/sip/message/index.js';
 
-export const CONFORMANCE = new URL('../../../shared/conformance/', import.meta.url);
+export const CONFORMANCE = new URL('../fixtures/conformance/', import.meta.url);
 
 export function fixture(path: string): Buffer {
   return readFileSync(new URL(path, CONFORMANCE));

@@ -78,7 +78,7 @@ Content-Length: 0
     const res = await exchange(server.port, invite(server.port, '6000', 'inv1'), /\r\n\r\n/);
     const lines = res.split('\r\n');
     expect(lines[0]).toBe('SIP/2.0 302 Moved Temporarily');
-    // The captured Exchange 2010 302 (shared/conformance/samples/exchange2010-302-to-worker.sip):
+    // The captured Exchange 2010 302 (test/fixtures/conformance/samples/exchange2010-302-to-worker.sip):
     // FROM, TO, CSEQ, CALL-ID, VIA, CONTACT, CONTENT-LENGTH, SERVER, in that order, in upper case.
     const names = lines.slice(1).filter((l) => l.includes(':')).map((l) => l.slice(0, l.indexOf(':')));
     expect(names).toEqual(['FROM', 'TO', 'CSEQ', 'CALL-ID', 'VIA', 'CONTACT', 'CONTENT-LENGTH', 'SERVER']);

@@ -10,7 +10,7 @@ import {
   remoteHoldState,
 } from '../../../src/sdp/index.js';
 
-const samples = new URL('../../../../shared/conformance/samples/', import.meta.url);
+const samples = new URL('../../fixtures/conformance/samples/', import.meta.url);
 function sampleBody(name: string): string {
   const text = readFileSync(new URL(name, samples), 'latin1');
   return text.slice(text.indexOf('\r\n\r\n') + 4);

@@ -13,7 +13,7 @@ import {
   serializeSdp,
 } from '../../../src/sdp/index.js';
 
-const samples = new URL('../../../../shared/conformance/samples/', import.meta.url);
+const samples = new URL('../../fixtures/conformance/samples/', import.meta.url);
 
 /** The body of a captured .sip message: what follows the first blank line. */
 function sampleBody(name: string): string {

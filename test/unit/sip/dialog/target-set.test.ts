@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RedirectError, TargetSet, nextHop } from '../../../../src/sip/dialog/target-set.js';
 import { formatUri, getContacts, parseMessage, parseUri, type Contact } from '../../../../src/sip/message/index.js';
 
-const samples = new URL('../../../../../shared/conformance/samples/', import.meta.url);
+const samples = new URL('../../../fixtures/conformance/samples/', import.meta.url);
 const contacts = (...values: string[]): Contact[] => {
   const m = parseMessage(Buffer.from(`SIP/2.0 302 Moved\r\n${values.map((v) => `Contact: ${v}\r\n`).join('')}Content-Length: 0\r\n\r\n`));
   return getContacts(m) as Contact[];

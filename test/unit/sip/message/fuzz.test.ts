@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as M from '../../../../src/sip/message/index.js';
 
-const ROOT = new URL('../../../../../shared/conformance/', import.meta.url);
+const ROOT = new URL('../../../fixtures/conformance/', import.meta.url);
 const CORPUS: Buffer[] = [];
 for (const dir of ['rfc4475/', 'rfc5118/wire-crlf/', 'samples/']) {
   for (const f of readdirSync(new URL(dir, ROOT))) {

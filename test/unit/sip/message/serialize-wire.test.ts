@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import * as M from '../../../../src/sip/message/index.js';
 import { headerSlots } from '../../../../src/sip/message/types.js';
 
-const ROOT = new URL('../../../../../shared/conformance/', import.meta.url);
+const ROOT = new URL('../../../fixtures/conformance/', import.meta.url);
 const CORPUS: Buffer[] = [];
 for (const dir of ['rfc4475/', 'rfc5118/wire-crlf/', 'samples/']) {
   for (const f of readdirSync(new URL(dir, ROOT))) {
