@@ -33,6 +33,7 @@ const below: Record<string, string[]> = {
   'sip/dialog': ['util', 'sip/message', 'sip/transport', 'sip/transaction'],
   sdp: ['util'],
   rtp: ['util'],
+  capture: ['util'],
   media: ['util'],
   phone: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media'],
   script: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone'],
