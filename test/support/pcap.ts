@@ -14,6 +14,9 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { spawnTracked, pollUntil, type TrackedChild } from './child-process.js';
 import { encodeG711, g711Silence, type G711Law } from './g711-local.js';
+import { parseIpAddress } from '../../src/capture/ip-address.js';
+import { udpFrame } from '../../src/capture/ip-frames.js';
+import { encodePcapFile } from '../../src/capture/pcap-format.js';
 
 export interface PcapUdpPacket {
   /** Capture time in microseconds from the start of the file. */
@@ -23,60 +26,20 @@ export interface PcapUdpPacket {
   payload: Buffer;
 }
 
-const LINKTYPE_ETHERNET = 1;
+/** A fixed, plausible epoch so the capture reads sensibly in tshark. */
+const BASE_MS = 1_700_000_000_000;
 
-function ipv4Checksum(h: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < h.length; i += 2) sum += h.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-/** Write UDP packets (127.0.0.1 → 127.0.0.1) as an Ethernet pcap with microsecond timestamps. */
+/**
+ * Write UDP packets (127.0.0.1 → 127.0.0.1) as an Ethernet pcap with microsecond timestamps, through the
+ * phone's own pcap encoding (src/capture): one format and one frame builder for the project.
+ */
 export function writeUdpPcap(path: string, packets: readonly PcapUdpPacket[]): void {
-  const chunks: Buffer[] = [];
-  const global = Buffer.alloc(24);
-  global.writeUInt32LE(0xa1b2c3d4, 0);
-  global.writeUInt16LE(2, 4);
-  global.writeUInt16LE(4, 6);
-  global.writeInt32LE(0, 8); // thiszone
-  global.writeUInt32LE(0, 12); // sigfigs
-  global.writeUInt32LE(65535, 16); // snaplen
-  global.writeUInt32LE(LINKTYPE_ETHERNET, 20);
-  chunks.push(global);
-  // A fixed, plausible epoch so the capture reads sensibly in tshark.
-  const baseSec = 1_700_000_000;
-  let ipId = 1;
-  for (const p of packets) {
-    const udpLen = 8 + p.payload.length;
-    const ipLen = 20 + udpLen;
-    const frame = Buffer.alloc(14 + ipLen);
-    // Ethernet: zero MACs (as on lo), EtherType IPv4.
-    frame.writeUInt16BE(0x0800, 12);
-    const ip = frame.subarray(14, 34);
-    ip[0] = 0x45;
-    ip.writeUInt16BE(ipLen, 2);
-    ip.writeUInt16BE(ipId++ & 0xffff, 4);
-    ip.writeUInt16BE(0x4000, 6); // don't fragment
-    ip[8] = 64;
-    ip[9] = 17; // UDP
-    ip.set([127, 0, 0, 1], 12);
-    ip.set([127, 0, 0, 1], 16);
-    ip.writeUInt16BE(ipv4Checksum(ip), 10);
-    frame.writeUInt16BE(p.srcPort, 34);
-    frame.writeUInt16BE(p.dstPort, 36);
-    frame.writeUInt16BE(udpLen, 38);
-    frame.writeUInt16BE(0, 40); // UDP checksum optional over IPv4 (RFC 768); SIPp recomputes it
-    p.payload.copy(frame, 42);
-    const rec = Buffer.alloc(16);
-    const us = Math.round(p.timeUs);
-    rec.writeUInt32LE(baseSec + Math.floor(us / 1e6), 0);
-    rec.writeUInt32LE(us % 1e6, 4);
-    rec.writeUInt32LE(frame.length, 8);
-    rec.writeUInt32LE(frame.length, 12);
-    chunks.push(rec, frame);
-  }
-  writeFileSync(path, Buffer.concat(chunks));
+  const lo = parseIpAddress('127.0.0.1');
+  const records = packets.map((p, i) => ({
+    wallMs: BASE_MS + p.timeUs / 1000,
+    frame: udpFrame({ src: lo, dst: lo, srcPort: p.srcPort, dstPort: p.dstPort }, p.payload, i + 1),
+  }));
+  writeFileSync(path, encodePcapFile(records));
 }
 
 export interface RtpFields {
