@@ -17,8 +17,12 @@
  */
 import { extendSeq } from '../seq.js';
 
-/** RFC 3550 A.1 MAX_DROPOUT: a forward jump larger than this is a restarted sender, not a loss. */
+/**
+ * RFC 3550 A.1 MAX_DROPOUT and MAX_MISORDER: a jump further than these is a stray packet, or, when the
+ * next packet follows it in sequence, a restarted sender, never thousands of losses.
+ */
 const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
 
 export interface LossRunsOptions {
   reorderWindow?: number;
@@ -61,6 +65,7 @@ export class LossRuns {
   /** Last position decided. */
   private decidedUpTo = 0;
   private pending = new Set<number>();
+  private restartCandidate: number | undefined;
   private counts = { packets: 0, lost: 0 };
   private run = 0;
   private runs: number[] = [];
@@ -81,15 +86,24 @@ export class LossRuns {
       this.pending.add(this.highest);
       return;
     }
-    const ext = extendSeq(sequence & 0xffff, this.highest);
-    if (ext - this.highest > MAX_DROPOUT) {
-      // A restarted sender: close what we have and start over at the new number.
+    const seq = sequence & 0xffff;
+    const ext = extendSeq(seq, this.highest);
+    const jump = ext - this.highest;
+    if (jump > MAX_DROPOUT || jump < -MAX_MISORDER) {
+      if (seq !== this.restartCandidate) {
+        this.restartCandidate = (seq + 1) & 0xffff;
+        return;
+      }
+      // Two in a row (A.1 "resync"): close what we have and start over with both.
       this.finish();
-      this.highest = ext;
-      this.decidedUpTo = ext - 1;
-      this.pending.add(ext);
+      this.restartCandidate = undefined;
+      this.highest = seq;
+      this.decidedUpTo = seq - 2;
+      this.pending.add(seq - 1);
+      this.pending.add(seq);
       return;
     }
+    this.restartCandidate = undefined;
     if (ext <= this.decidedUpTo) return;
     this.pending.add(ext);
     if (ext > this.highest) this.highest = ext;

@@ -1,13 +1,14 @@
 /**
  * One-way audio: for N seconds (default 5) one direction of the call carried nothing a person could
- * hear — no RTP at all, or only comfort noise (RFC 3389) and silence — while the other direction's RTP
- * kept flowing. The classic causes are a NAT or firewall dropping one direction, media sent to the wrong
- * address, and a gateway sending packets of silence because its own media leg is dead.
+ * hear while the other carried on: no RTP at all from one side while the other side's RTP flows, or only
+ * comfort noise (RFC 3389) and silence from one side while the other side is heard. The classic causes are
+ * a NAT or firewall dropping one direction, media sent to the wrong address, and a gateway sending packets
+ * of silence because its own media leg is dead.
  *
  * Fed per packet with its side, time and energy (the caller measures the energy of the decoded payload;
- * this file knows no codec), decided per whole second: a second is "heard" for a side when at least one of
- * its packets was neither comfort noise nor below the silence threshold, "flowing" when it had any packet.
- * Both directions silent together is a quiet moment, not one-way audio.
+ * this file knows no codec), decided per whole second: a side's second is "heard" when at least one of its
+ * packets was neither comfort noise nor at or below the silence threshold, "silent" when it had packets but
+ * none heard, "none" without packets. Both sides silent together is a pause in the talk, not one-way audio.
  *
  * A phone that sends silence on purpose (listening to a prompt) makes its own side look dead: the caller
  * then checks only the received side (`sides: ['received']`), and the sent side through the peer's RTCP.
@@ -94,7 +95,9 @@ export class OneWayAudioDetector {
       const other: AudioSide = side === 'sent' ? 'received' : 'sent';
       let run = 0;
       for (let s = 0; s <= n; s++) {
-        const dead = s < n && seconds[side][s] !== 'heard' && seconds[other][s] !== 'none';
+        const mine = seconds[side][s];
+        const theirs = seconds[other][s];
+        const dead = s < n && (mine === 'none' ? theirs !== 'none' : mine === 'silent' && theirs === 'heard');
         if (dead) {
           run++;
           continue;
