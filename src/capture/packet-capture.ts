@@ -44,6 +44,14 @@ export class PacketCapture {
   }
 
   /**
+   * The connection was already up when the capture started: no handshake is written, and its numbering
+   * starts here (a reader shows it as a capture begun mid-stream).
+   */
+  tcpJoin(local: Endpoint, remote: Endpoint): void {
+    this.flow(local, remote).resume();
+  }
+
+  /**
    * Bytes on the connection, `from` the local or the remote side. A connection not seen before gets its
    * handshake first, with the sender of these bytes as the one who connected (SIP clients speak first).
    */

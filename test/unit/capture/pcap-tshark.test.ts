@@ -134,6 +134,23 @@ describe('pcap files read by tshark', () => {
     expect(lens.slice(-3).reduce((a, b) => a + b)).toBe(big.length);
   });
 
+  it('SIP over TCP/IPv6 on a connection joined mid-stream: no handshake, consistent numbers, dissected', () => {
+    const { cap, done } = capture('sip-tcp6-joined.pcap');
+    const phone: Endpoint = { address: '2001:db8::1', port: 40200 };
+    const server: Endpoint = { address: '2001:db8::2', port: 5060 };
+    cap.tcpJoin(phone, server);
+    cap.tcpData(T0, phone, server, 'remote', sipRequest('OPTIONS', 7));
+    cap.tcpData(T0 + 5, phone, server, 'local', sipResponse(200, 'OK', 7, 'OPTIONS'));
+    cap.tcpData(T0 + 9, phone, server, 'local', sipRequest('BYE', 8));
+    cap.tcpClose(T0 + 20, phone, server, 'remote');
+    const path = done();
+    expect(sipSequence(path)).toEqual(['OPTIONS', '200', 'BYE']);
+    const rows = tsharkFields(path, ['tcp.flags.syn', 'tcp.checksum.status', 'tcp.analysis.flags', 'ipv6.src'], { extra: CHECK_CHECKSUMS });
+    expect(rows).toHaveLength(6);
+    expect(rows.every((r) => r[0] === '0' && r[1] === '1' && r[2] === '')).toBe(true);
+    expect(rows[0]![3]).toBe('2001:db8::2');
+  });
+
   it('plain SIP written for a TLS connection on port 5061 is dissected as SIP', () => {
     const { cap, done } = capture('sip-tls-plain.pcap');
     const tls: Endpoint = { address: '127.0.0.1', port: 5061 };
