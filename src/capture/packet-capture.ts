@@ -7,7 +7,7 @@
  */
 import { parseIpAddress, type IpAddress } from './ip-address.js';
 import { tcpFrame, udpFrame, type FrameEnds } from './ip-frames.js';
-import { TcpFlow, type TcpSide } from './tcp-flow.js';
+import { TcpFlow, type SideSegment, type TcpSide } from './tcp-flow.js';
 
 export interface Endpoint {
   address: string;
@@ -65,7 +65,7 @@ export class PacketCapture {
     this.writeSegments(wallMs, local, remote, this.flow(local, remote).close(by));
   }
 
-  private writeSegments(wallMs: number, local: Endpoint, remote: Endpoint, segments: ReturnType<TcpFlow['data']>): void {
+  private writeSegments(wallMs: number, local: Endpoint, remote: Endpoint, segments: readonly SideSegment[]): void {
     const out = this.ends(local, remote);
     const back = this.ends(remote, local);
     for (const { from, segment } of segments) {

@@ -34,3 +34,46 @@ export function tsharkFields(file: string, fields: readonly string[], opts: { fi
 
 /** Options that make tshark check every IPv4, UDP and TCP checksum (off by default). */
 export const CHECK_CHECKSUMS = ['-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE'] as const;
+
+/** One row of tshark's `-z rtp,streams` table. */
+export interface TsharkRtpStream {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  ssrc: number;
+  payload: string;
+  packets: number;
+  /** Expected minus received, as tshark counts it (negative with duplicates). */
+  lost: number;
+  maxDeltaMs: number;
+  meanJitterMs: number;
+  maxJitterMs: number;
+  /** tshark's "Problems?" column: a sequence error, a wrong timestamp, ... */
+  problem: boolean;
+}
+
+/** tshark's RTP stream analysis, with `udp.port==port` decoded as RTP (or the RTP heuristic when omitted). */
+export function tsharkRtpStreams(file: string, port?: number): TsharkRtpStream[] {
+  const decode = port === undefined ? ['-o', 'rtp.heuristic_rtp:TRUE'] : ['-d', `udp.port==${port},rtp`];
+  const out = tshark(file, ['-q', ...decode, '-z', 'rtp,streams']);
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => /^0x[0-9A-Fa-f]{8}$/.test(f[6] ?? ''))
+    .map((f) => ({
+      src: f[2]!,
+      srcPort: Number(f[3]),
+      dst: f[4]!,
+      dstPort: Number(f[5]),
+      ssrc: parseInt(f[6]!, 16),
+      payload: f[7]!,
+      packets: Number(f[8]),
+      lost: Number(f[9]),
+      // f[10] is "(n.n%)"; then min, mean, max delta and min, mean, max jitter.
+      maxDeltaMs: Number(f[13]),
+      meanJitterMs: Number(f[15]),
+      maxJitterMs: Number(f[16]),
+      problem: f[17] === 'X',
+    }));
+}
