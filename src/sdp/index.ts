@@ -32,3 +32,25 @@ export { negotiate, telephoneEventOf } from './negotiate.js';
 export type { NegotiatedAudio, SdpInput, TransportAddress } from './negotiate.js';
 export { LocalSdpSession, remoteHoldState } from './session.js';
 export type { LocalSessionOptions, RemoteHoldReason, RemoteHoldState } from './session.js';
+export {
+  DEFAULT_SDES_SUITES,
+  SDES_SUITES,
+  SdpCryptoError,
+  lifetimePackets,
+  mkiBytes,
+  parseCrypto,
+  sdesKeys,
+  sdesSuite,
+  serializeCrypto,
+} from './crypto.js';
+export type { SdesKeys, SdesSuiteName, SdpCrypto, SdpCryptoKey } from './crypto.js';
+export {
+  acceptCryptoAnswer,
+  answerCrypto,
+  createCryptoOffer,
+  cryptoAttribute,
+  cryptoLines,
+  mediaNeedsCrypto,
+  mediaSecurity,
+} from './crypto-negotiate.js';
+export type { CryptoAnswer, CryptoAnswerOptions, CryptoLine, CryptoNegotiated, CryptoOfferOptions } from './crypto-negotiate.js';

@@ -1,5 +1,5 @@
 /**
- * What a crypto transform does to one packet once the session (context.ts) has found where its parts
+ * What a crypto transform does to one packet once the sender or receiver (srtp-sender.ts, srtp-receiver.ts) has found where its parts
  * lie: encrypt or decrypt a byte range in place, write or check a tag. Layout, indices, replay and
  * counting stay in the session; RFC 3711 (AES-CM + HMAC-SHA1) and RFC 7714 (AES-GCM) each implement
  * this once.
