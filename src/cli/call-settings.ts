@@ -2,23 +2,22 @@
  * `umphone call` options → what the phone needs. Every value is checked here, before a socket opens,
  * and each problem is one UsageError sentence (exit code 2): a bad codec, a target that is no SIP URI,
  * a negative duration, a DTMF sequence with a key that does not exist, a header without a colon.
+ * Codecs, DTMF modes, targets and durations go through the parsers scripts use too (option-values.ts).
  * Pure: files are only checked for existence of their folder; reading them is the runner's job.
  */
 import type { RtpEngineChoice } from './realtime.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { parseTarget, UsageError } from '../phone/call-headers.js';
 import type { CallOptions } from '../phone/call.js';
-import type { AudioCodecName } from '../sdp/index.js';
-import { parseDtmfSequence, type DtmfModeRequest } from '../media/dtmf/index.js';
+import { parseDtmfSequence } from '../media/dtmf/index.js';
+import { UsageError } from './context.js';
+import { codecsOption, dtmfModeOption, durationOption, targetOption } from './option-values.js';
 
 /** RFC 5806 §4 / RFC 4458 diversion reasons. */
 export const DIVERSION_REASONS = [
   'unknown', 'user-busy', 'no-answer', 'unavailable', 'unconditional', 'time-of-day', 'do-not-disturb',
   'deflection', 'follow-me', 'out-of-service', 'away',
 ] as const;
-
-export const DTMF_MODES = ['auto', 'rfc4733', 'inband', 'info'] as const;
 
 /** The parsed command line of `umphone call` (yargs camel-cases the option names). */
 export interface CallArgv {
@@ -40,15 +39,16 @@ export interface CallArgv {
   recordBoth?: boolean;
   play?: string;
   loop?: boolean;
-  duration?: number;
+  /** Durations: a bare number in the option's unit (seconds, or ms for the DTMF ones) or "1m30s", "500ms". */
+  duration?: number | string;
   dtmf?: string;
   dtmfSequence?: string | number;
-  dtmfDuration?: number;
-  dtmfGap?: number;
-  dtmfInitialSilence?: number;
+  dtmfDuration?: number | string;
+  dtmfGap?: number | string;
+  dtmfInitialSilence?: number | string;
   dtmfLevel?: number;
   latch?: boolean;
-  rtpTimeout?: number;
+  rtpTimeout?: number | string;
   header?: Array<string>;
   json?: string;
   audio?: boolean;
@@ -91,38 +91,7 @@ function finite(name: string, v: number | undefined, check: (n: number) => boole
   return v;
 }
 
-const nonNegative = (n: number) => n >= 0;
-const positive = (n: number) => n > 0;
 const integer = (n: number) => Number.isInteger(n);
-
-/**
- * `tel:123` or `http://x` must not be read as host "tel" port 123: a target that starts with a well-known
- * URI scheme other than sip/sips is refused (parseTarget reads `name:digits` as host:port).
- */
-const OTHER_SCHEMES = ['tel', 'http', 'https', 'ws', 'wss', 'mailto', 'urn', 'im', 'pres', 'h323', 'xmpp', 'fax', 'modem', 'file', 'data'];
-
-export function checkScheme(target: string): string {
-  const m = /^([a-z][a-z0-9+.-]*):/i.exec(target.trim());
-  if (m && OTHER_SCHEMES.includes(m[1]!.toLowerCase())) {
-    throw new UsageError(`bad call target "${target}": umphone calls sip: or sips: URIs (no gateway for ${m[1]!.toLowerCase()}:)`);
-  }
-  return target;
-}
-
-/** "pcmu,pcma" → ['PCMU', 'PCMA'], in the order given (the offer's preference order, RFC 3264 §5.1). */
-export function parseCodecList(text: string): AudioCodecName[] {
-  const names = text.split(',').map((c) => c.trim()).filter((c) => c !== '');
-  if (names.length === 0) throw new UsageError('--codec needs at least one codec (pcmu, pcma)');
-  const out: AudioCodecName[] = [];
-  for (const n of names) {
-    const up = n.toUpperCase();
-    const codec: AudioCodecName | undefined = up === 'PCMU' || up === 'G711U' || up === 'ULAW' ? 'PCMU'
-      : up === 'PCMA' || up === 'G711A' || up === 'ALAW' ? 'PCMA' : undefined;
-    if (!codec) throw new UsageError(`unsupported codec "${n}": umphone speaks pcmu and pcma (G.711)`);
-    if (!out.includes(codec)) out.push(codec);
-  }
-  return out;
-}
 
 /** "X-Foo: bar" → ['X-Foo', 'bar']; the name must be an RFC 3261 §25.1 token. */
 export function parseHeaderOption(text: string): [string, string] {
@@ -151,19 +120,18 @@ function writablePath(option: string, path: string | undefined): string | undefi
 export function callSettingsFromArgv(a: CallArgv): CallSettings {
   const transport = a.transport ?? 'tcp';
   if (transport !== 'tcp' && transport !== 'udp') throw new UsageError(`--transport must be tcp or udp (got ${transport})`);
-  const uri = parseTarget(checkScheme(String(a.target ?? '')), transport);
+  const uri = targetOption(String(a.target ?? ''), transport);
 
   const localPort = finite('local-port', a.localPort, (n) => integer(n) && n >= 0 && n <= 65535, 'a port number 0-65535');
   const maxRedirects = finite('max-redirects', a.maxRedirects, (n) => integer(n) && n >= 0, 'a whole number ≥ 0');
-  const duration = finite('duration', a.duration, positive, 'a number of seconds > 0');
-  const rtpTimeout = finite('rtp-timeout', a.rtpTimeout, nonNegative, 'a number of seconds ≥ 0 (0 = never)');
-  const dtmfDuration = finite('dtmf-duration', a.dtmfDuration, (n) => n >= 40 && n <= 10_000, 'between 40 and 10000 ms');
-  const dtmfGap = finite('dtmf-gap', a.dtmfGap, (n) => n >= 0 && n <= 10_000, 'between 0 and 10000 ms');
-  const dtmfSilence = finite('dtmf-initial-silence', a.dtmfInitialSilence, (n) => n >= 0 && n <= 60_000, 'between 0 and 60000 ms');
+  const durationMs = durationOption('duration', a.duration, { unit: 's', check: (ms) => ms > 0, says: 'a number of seconds > 0' });
+  const rtpTimeoutMs = durationOption('rtp-timeout', a.rtpTimeout, { unit: 's', check: () => true, says: 'a number of seconds ≥ 0 (0 = never)' });
+  const dtmfDuration = durationOption('dtmf-duration', a.dtmfDuration, { unit: 'ms', check: (ms) => ms >= 40 && ms <= 10_000, says: 'between 40 and 10000 ms' });
+  const dtmfGap = durationOption('dtmf-gap', a.dtmfGap, { unit: 'ms', check: (ms) => ms <= 10_000, says: 'between 0 and 10000 ms' });
+  const dtmfSilence = durationOption('dtmf-initial-silence', a.dtmfInitialSilence, { unit: 'ms', check: (ms) => ms <= 60_000, says: 'between 0 and 60000 ms' });
   const dtmfLevel = finite('dtmf-level', a.dtmfLevel, (n) => n <= 0 && n >= -40, 'between -40 and 0 dBm0');
 
-  const dtmfMode = (a.dtmf ?? 'auto') as DtmfModeRequest;
-  if (!(DTMF_MODES as readonly string[]).includes(dtmfMode)) throw new UsageError(`--dtmf must be one of ${DTMF_MODES.join(', ')} (got ${String(a.dtmf)})`);
+  const dtmfMode = dtmfModeOption(a.dtmf);
   const reason = a.diversionReason ?? 'no-answer';
   if (!(DIVERSION_REASONS as readonly string[]).includes(reason)) {
     throw new UsageError(`--diversion-reason must be one of ${DIVERSION_REASONS.join(', ')} (got ${reason})`);
@@ -192,7 +160,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     diversion,
     diversionReason: reason,
     historyInfo: a.historyInfo ?? false,
-    codecs: parseCodecList(a.codec ?? 'pcmu,pcma'),
+    codecs: codecsOption(a.codec),
     dtmf: {
       mode: dtmfMode,
       ...(dtmfDuration !== undefined ? { durationMs: dtmfDuration } : {}),
@@ -213,7 +181,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     call.record = record;
     call.recordBoth = a.recordBoth ?? false;
   }
-  if (rtpTimeout !== undefined) call.rtpTimeoutMs = rtpTimeout * 1000;
+  if (rtpTimeoutMs !== undefined) call.rtpTimeoutMs = rtpTimeoutMs;
 
   const s: CallSettings = {
     target: String(a.target),
@@ -228,7 +196,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
   if (localPort !== undefined) s.localPort = localPort;
   if (a.user !== undefined && a.password !== undefined) s.credentials = { username: String(a.user), password: String(a.password) };
   if (a.play !== undefined) s.playPath = a.play;
-  if (duration !== undefined) s.durationMs = duration * 1000;
+  if (durationMs !== undefined) s.durationMs = durationMs;
   if (dtmfSequence !== undefined) s.dtmfSequence = dtmfSequence;
   const json = writablePath('json', a.json);
   if (json !== undefined) s.jsonPath = json;

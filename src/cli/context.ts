@@ -6,7 +6,7 @@
  * Commands registered by other modules receive it as `argv.ctx` (yargs merges the parse context into
  * argv): `const ctx = contextOf(argv); ctx.io.out('...'); ctx.exitCode = ExitCode.ok;`.
  */
-import { UsageError } from '../phone/call-headers.js';
+import { UmphoneError } from '../util/errors.js';
 
 export type CliSignal = 'SIGINT' | 'SIGTERM';
 
@@ -47,8 +47,16 @@ export function contextOf(argv: unknown): CliContext {
   return ctx;
 }
 
-/** A bad command line: one line on stderr, exit code 2. Re-exported for command modules. */
-export { UsageError };
+/**
+ * A bad command line: one line on stderr, exit code 2. A concept of the command line only: the layers
+ * below throw their own typed errors (SpellingError, CallAddressError, ...) and the commands turn
+ * them into this.
+ */
+export class UsageError extends UmphoneError {
+  constructor(message: string) {
+    super(message, 'USAGE');
+  }
+}
 
 /** yargs and Node messages can span lines; the CLI prints one. */
 export function oneLine(text: string): string {

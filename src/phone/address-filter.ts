@@ -7,7 +7,7 @@ import { UmphoneError } from '../util/errors.js';
 
 export class AddressFilterError extends UmphoneError {
   constructor(message: string) {
-    super(message, 'USAGE');
+    super(message, 'ADDRESS_FILTER');
   }
 }
 

@@ -5,13 +5,14 @@
  */
 import { UmphoneError } from '../util/errors.js';
 import {
-  formatDiversion, formatHistoryInfo, nameAddr, parseUri, type SipUri,
+  formatDiversion, formatHistoryInfo, nameAddr, parseSipAddress, parseUri, type SipUri,
 } from '../sip/message/index.js';
 import { Params } from '../sip/message/index.js';
 
-export class UsageError extends UmphoneError {
+/** A call target or diverting number that cannot be put in an INVITE (the CLI reports it as a usage error). */
+export class CallAddressError extends UmphoneError {
   constructor(message: string) {
-    super(message, 'USAGE');
+    super(message, 'CALL_ADDRESS');
   }
 }
 
@@ -22,20 +23,15 @@ export class UsageError extends UmphoneError {
  */
 export function parseTarget(input: string, transport?: 'tcp' | 'udp'): SipUri {
   const text = input.trim();
-  if (text.length === 0) throw new UsageError('the call target is empty: give a SIP URI such as sip:680@um.example.com');
-  // "host:5060" and "680@host:5060" are shorthand for sip:; "tel:123" is a URI of another scheme.
-  const hasScheme = /^(sips?|tel|tels|mailto|https?|urn|im|pres):/i.test(text) || (/^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[^@]*:\d+$/.test(text));
-  const withScheme = hasScheme ? text : `sip:${text}`;
+  if (text.length === 0) throw new CallAddressError('the call target is empty: give a SIP URI such as sip:680@um.example.com');
   let uri: SipUri;
   try {
-    uri = parseUri(withScheme);
+    // "host:5060" and "680@host:5060" are shorthand for sip:; "tel:123" is a URI of another scheme.
+    uri = parseSipAddress(text);
   } catch (e) {
-    throw new UsageError(`bad call target "${input}": ${(e as Error).message}`);
+    throw new CallAddressError(`bad call target "${input}": ${(e as Error).message}`);
   }
-  if (uri.scheme !== 'sip' && uri.scheme !== 'sips') {
-    throw new UsageError(`bad call target "${input}": umphone calls sip: or sips: URIs (no gateway for ${uri.scheme}:)`);
-  }
-  if (!uri.host) throw new UsageError(`bad call target "${input}": no host`);
+  if (!uri.host) throw new CallAddressError(`bad call target "${input}": no host`);
   if (transport && !uri.params.has('transport') && uri.scheme === 'sip') uri.params.set('transport', transport);
   return uri;
 }
@@ -80,7 +76,7 @@ export function historyInfoHeaders(numbers: string[], target: SipUri, reason = '
   });
   const last = { ...nameAddr({ ...target, params: new Params(), headers: [] }), index: `1${'.1'.repeat(entries.length)}` };
   if (entries.length > 0 && entries[0]!.uri.user === last.uri.user) {
-    throw new UsageError('History-Info needs the diverting extension to differ from the called number');
+    throw new CallAddressError('History-Info needs the diverting extension to differ from the called number');
   }
   return [...entries, last].map((e) => ['History-Info', formatHistoryInfo(e)]);
 }
@@ -90,6 +86,6 @@ function userUri(user: string, host: string): SipUri {
   try {
     return parseUri(`sip:${user}@${host}`);
   } catch (e) {
-    throw new UsageError(`bad number "${user}": ${(e as Error).message}`);
+    throw new CallAddressError(`bad number "${user}": ${(e as Error).message}`);
   }
 }

@@ -2,6 +2,7 @@
 export type * from './types.js';
 export { SDP_DIRECTIONS } from './types.js';
 export { SdpParseError, SdpNegotiationError, NoCommonCodecError } from './errors.js';
+export { CODEC_SPELLINGS, CodecNameError, parseCodecList, parseCodecName } from './codec-name.js';
 export { parseSdp } from './parse.js';
 export { serializeSdp } from './serialize.js';
 export {

@@ -4,7 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, rtpEngineChoice, type RealtimeArgv } from '../realtime.js';
-import { callSettingsFromArgv, DIVERSION_REASONS, DTMF_MODES, type CallArgv } from '../call-settings.js';
+import { callSettingsFromArgv, DIVERSION_REASONS, type CallArgv } from '../call-settings.js';
 import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { runCall } from '../run-call.js';
@@ -50,22 +50,22 @@ function builder(y: Argv): Argv<CallArgv> {
       'history-info': { group: SIP, type: 'boolean', describe: 'Send the diversion as RFC 4244 History-Info instead of Diversion' },
       'max-redirects': { group: SIP, type: 'number', default: 5, describe: '3xx hops to follow before giving up' },
       header: { group: SIP, type: 'string', array: true, describe: 'Extra INVITE header "Name: value", repeatable' },
-      codec: { group: MEDIA, type: 'string', default: 'pcmu,pcma', describe: 'Codecs to offer, in order of preference (pcmu, pcma)' },
+      codec: { group: MEDIA, type: 'string', default: 'pcmu,pcma', describe: 'Codecs to offer, in order of preference: pcmu (or ulaw), pcma (or alaw)' },
       record: { group: MEDIA, type: 'string', describe: 'Record what the far end says to this WAV (8 kHz 16-bit)' },
       'record-both': { group: MEDIA, type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
       play: { group: MEDIA, type: 'string', describe: 'Play this WAV into the call once answered (any common WAV format)' },
       loop: { group: MEDIA, type: 'boolean', describe: 'Repeat --play until the call ends' },
       latch: { group: MEDIA, type: 'boolean', describe: 'Symmetric RTP: send to where the peer\'s RTP comes from' },
-      'rtp-timeout': { group: MEDIA, type: 'number', describe: 'Hang up when no RTP arrives for N seconds (default 30, 0 = never)' },
+      'rtp-timeout': { group: MEDIA, type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
       audio: { group: MEDIA, type: 'boolean', describe: 'Use the sound card (default: when stdout is a terminal outside CI); --no-audio: never' },
       'output-device': { group: MEDIA, type: 'string', describe: 'Speaker: device index or name part (see `umphone devices`)' },
       'input-device': { group: MEDIA, type: 'string', describe: 'Microphone: device index or name part' },
-      duration: { group: MEDIA, type: 'number', describe: 'Hang up N seconds after the answer' },
-      dtmf: { group: DTMF, choices: DTMF_MODES, default: 'auto', describe: 'How to send DTMF (auto: RFC 4733 when offered, else in-band)' },
+      duration: { group: MEDIA, type: 'string', describe: 'Hang up N seconds (or 1m30s, 500ms) after the answer' },
+      dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto (RFC 4733 when offered, else in-band), rfc4733 (or rfc2833), inband, info (SIP INFO)' },
       'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once answered, "," = 500 ms pause: "1234#,,5"' },
-      'dtmf-duration': { group: DTMF, type: 'number', describe: 'Tone length per digit (ms)' },
-      'dtmf-gap': { group: DTMF, type: 'number', describe: 'Silence between digits (ms)' },
-      'dtmf-initial-silence': { group: DTMF, type: 'number', describe: 'Silence before the first digit (ms)' },
+      'dtmf-duration': { group: DTMF, type: 'string', describe: 'Tone length per digit (ms, or 0.1s)' },
+      'dtmf-gap': { group: DTMF, type: 'string', describe: 'Silence between digits (ms, or 0.1s)' },
+      'dtmf-initial-silence': { group: DTMF, type: 'string', describe: 'Silence before the first digit (ms, or 1.5s)' },
       'dtmf-level': { group: DTMF, type: 'number', describe: 'In-band tone level per frequency (dBm0, e.g. -10)' },
       json: { group: OUTPUT, type: 'string', describe: 'Write the call summary as JSON to this file' },
       verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },

@@ -20,7 +20,7 @@ import { followTransfer } from '../../phone/refer.js';
 import { describeMessageSummary } from '../../phone/message-summary.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../../media/wav/reader.js';
 import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.js';
-import { DTMF_MODES, parseCodecList } from '../call-settings.js';
+import { codecsOption, dtmfModeOption } from '../option-values.js';
 import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
 import { ConsoleView } from '../console-view.js';
 import { ExitCode } from '../exit-codes.js';
@@ -70,8 +70,8 @@ function builder(y: Argv): Argv<ListenArgv> {
     'record-both': { type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
     play: { type: 'string', describe: 'Play this WAV into each answered call' },
     loop: { type: 'boolean', describe: 'Repeat --play until the call ends' },
-    codec: { type: 'string', default: 'pcmu,pcma', describe: 'Codecs we accept (pcmu, pcma); the caller\'s order decides' },
-    dtmf: { choices: DTMF_MODES, default: 'auto', describe: 'How to send DTMF' },
+    codec: { type: 'string', default: 'pcmu,pcma', describe: 'Codecs we accept: pcmu (or ulaw), pcma (or alaw); the caller\'s order decides' },
+    dtmf: { type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
     'follow-refer': { type: 'boolean', describe: 'On REFER, call the Refer-To target and hang up the transferred call once it answers' },
     'rtp-timeout': { type: 'number', describe: 'Hang up when no RTP arrives for N seconds (default 30, 0 = never)' },
@@ -125,11 +125,12 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let allow: AddressFilter | undefined;
   let play: PlaybackAudio | undefined;
   let localIp: string;
-  const dtmfMode = (a.dtmf ?? 'auto') as DtmfModeRequest;
+  let dtmfMode: DtmfModeRequest;
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
   try {
     autoAnswer = autoAnswerDelay(a['auto-answer'], interactive);
+    dtmfMode = dtmfModeOption(a.dtmf);
     if (a.allow !== undefined) allow = AddressFilter.parse(a.allow);
     if (a['max-calls'] !== undefined && !(Number.isInteger(a['max-calls']) && a['max-calls'] >= 1)) throw new UsageError('--max-calls must be a whole number ≥ 1');
     if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
@@ -140,7 +141,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   } catch (e) {
     return fail(ExitCode.usage, e instanceof UsageError || e instanceof AddressFilterError ? (e as Error).message : `bad option: ${(e as Error).message}`);
   }
-  const codecs = parseCodecList(a.codec ?? 'pcmu,pcma');
+  const codecs = codecsOption(a.codec);
   const clock = new RealClock();
 
   let phone: Phone;

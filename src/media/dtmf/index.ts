@@ -10,3 +10,4 @@ export * from './detector.js';
 export * from './info.js';
 export * from './sequence.js';
 export * from './scheduler.js';
+export * from './mode.js';

@@ -7,6 +7,7 @@ export { parseMessage, tryParseMessage, type ParseResult } from './parse.js';
 export { serializeMessage, startLine, type SerializeOptions } from './serialize.js';
 export { Params, parseHeaderParams, formatHeaderParams, type Param } from './params.js';
 export { parseUri, formatUri, uriEquals, bareHost, isSipScheme, escapeUriPart, type SipUri, type UriHeader } from './uri.js';
+export { parseSipAddress, writtenScheme, UriSchemeError, SIP_SCHEMES } from './uri-scheme.js';
 export { parseNameAddr, formatNameAddr, nameAddr, type NameAddr } from './name-addr.js';
 export { parseVia, formatVia, viaBranch, viaRport, BRANCH_MAGIC_COOKIE, type Via } from './via.js';
 export {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { callSettingsFromArgv, parseCodecList, parseHeaderOption, type CallArgv } from '../../../src/cli/call-settings.js';
+import { callSettingsFromArgv, parseHeaderOption, type CallArgv } from '../../../src/cli/call-settings.js';
 import { wantSoundCard } from '../../../src/cli/run-call.js';
-import { UsageError } from '../../../src/phone/call-headers.js';
+import { UsageError } from '../../../src/cli/context.js';
 
 const base: CallArgv = { target: 'sip:680@um.example.com' };
 
@@ -57,8 +57,8 @@ describe('callSettingsFromArgv', () => {
     [{ target: 'http://example.com' }, /no gateway for http:/],
     [{ target: '' }, /the call target is empty/],
     [{ transport: 'sctp' }, '--transport must be tcp or udp (got sctp)'],
-    [{ codec: 'g729' }, 'unsupported codec "g729": umphone speaks pcmu and pcma (G.711)'],
-    [{ codec: ' , ' }, '--codec needs at least one codec (pcmu, pcma)'],
+    [{ codec: 'g729' }, 'unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
+    [{ codec: ' , ' }, 'no codec given: umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
     [{ duration: -1 }, '--duration must be a number of seconds > 0 (got -1)'],
     [{ duration: Number.NaN }, '--duration must be a number of seconds > 0 (got NaN)'],
     [{ localPort: 70000 }, '--local-port must be a port number 0-65535 (got 70000)'],
@@ -66,7 +66,7 @@ describe('callSettingsFromArgv', () => {
     [{ rtpTimeout: -3 }, /--rtp-timeout must be/],
     [{ dtmfDuration: 10 }, '--dtmf-duration must be between 40 and 10000 ms (got 10)'],
     [{ dtmfLevel: 3 }, '--dtmf-level must be between -40 and 0 dBm0 (got 3)'],
-    [{ dtmf: 'sms' }, /--dtmf must be one of auto, rfc4733, inband, info/],
+    [{ dtmf: 'sms' }, 'unknown DTMF mode "sms": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)'],
     [{ diversionReason: 'lunch' }, /--diversion-reason must be one of/],
     [{ dtmfSequence: '12x' }, 'bad --dtmf-sequence: DTMF sequence "12x" has an invalid character "x" at index 2.'],
     [{ user: 'u' }, '--user and --password go together'],
@@ -87,8 +87,8 @@ describe('callSettingsFromArgv', () => {
 
 describe('parsers', () => {
   it('keeps the codec order and drops repeats', () => {
-    expect(parseCodecList('pcma,PCMU,pcma')).toEqual(['PCMA', 'PCMU']);
-    expect(parseCodecList('ulaw,alaw')).toEqual(['PCMU', 'PCMA']);
+    expect(callSettingsFromArgv({ ...base, codec: 'pcma,PCMU,pcma' }).call.codecs).toEqual(['PCMA', 'PCMU']);
+    expect(callSettingsFromArgv({ ...base, codec: 'ulaw,alaw' }).call.codecs).toEqual(['PCMU', 'PCMA']);
   });
 
   it('splits a header at the first colon', () => {

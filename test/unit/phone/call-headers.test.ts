@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError, diversionHeaders, historyInfoHeaders, parseTarget } from '../../../src/phone/call-headers.js';
+import { CallAddressError, diversionHeaders, historyInfoHeaders, parseTarget } from '../../../src/phone/call-headers.js';
 import { formatUri, getHistoryInfo, parseMessage, parseUri } from '../../../src/sip/message/index.js';
 
 describe('parseTarget', () => {
@@ -19,7 +19,7 @@ describe('parseTarget', () => {
     ['tel:+1234', 'bad call target "tel:+1234": umphone calls sip: or sips: URIs (no gateway for tel:)'],
     ['sip:68 0@host', /^bad call target "sip:68 0@host": /],
   ] as const)('refuses %j', (input, message) => {
-    expect(() => parseTarget(input)).toThrow(UsageError);
+    expect(() => parseTarget(input)).toThrow(CallAddressError);
     expect(() => parseTarget(input)).toThrow(message);
   });
 });

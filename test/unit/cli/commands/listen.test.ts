@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../src/cli/cli.js';
 import { autoAnswerDelay } from '../../../../src/cli/commands/listen.js';
 import type { CliIo, CliSignal } from '../../../../src/cli/context.js';
-import { UsageError } from '../../../../src/phone/call-headers.js';
+import { UsageError } from '../../../../src/cli/context.js';
 import { Phone } from '../../../../src/phone/phone.js';
 import { RealClock } from '../../../../src/util/clock.js';
 
