@@ -4,7 +4,7 @@ export { runScript, callOptions, type RunOptions, type ScriptCall, type Incoming
 export { jsonReport, JSON_REPORT_VERSION } from './report-json.js';
 export { junitReport, xmlEscape } from './report-junit.js';
 export { ScriptError } from './errors.js';
-export { parseDuration } from './duration.js';
+export { parseDuration, DurationError } from '../util/duration.js';
 export { substitute, UnknownVariableError } from './vars.js';
 export { parseCsv, CsvError } from './csv.js';
 export { RunExit, exitCodeOf, type RunResult, type IterationResult, type StepResult, type CallOutcome, type DigitRecord, type StepStatus } from './results.js';

@@ -6,7 +6,7 @@
  *     timeout: 5s                                              { dtmf: "1" }, { prompt: file.wav })
  *   - record: greeting.wav        until: silence | tone | dtmf | hangup | max, max: 30s, silence: 1.5s
  *   - play: audio/message.wav     wait: true, loop: false
- *   - dtmf: "680#"                mode: auto | rfc4733 | inband | info
+ *   - dtmf: "680#"                mode: auto | rfc4733 | inband | info (parseDtmfMode's spellings)
  *   - pause: 2s
  *   - hangup
  *   - expect: { sip: [302, 200] } | { sip: 486 } | { dtmf: "1" } | { prompt: file.wav } | hangup
@@ -14,9 +14,8 @@
  * Options may also sit inside the step's mapping value (`wait_for: { tone: 1000, timeout: 10s }`).
  */
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
-import { parseKey, type DtmfModeRequest } from '../media/dtmf/index.js';
-import { parseDuration } from './duration.js';
-import type { ScriptContext } from './parse.js';
+import { parseKey } from '../media/dtmf/index.js';
+import type { ScriptContext } from './script-context.js';
 import type { RecordUntil, Step } from './types.js';
 
 const STEP_KEYS = ['wait_for', 'record', 'play', 'dtmf', 'pause', 'hangup', 'expect'] as const;
@@ -65,32 +64,12 @@ export class StepReader {
     return seq.items.map((item) => this.step(item as Node));
   }
 
-  duration(node: unknown, what: string): number {
-    const r = parseDuration(this.ctx.str(node, what));
-    if (typeof r !== 'number') this.ctx.fail(node as Node, `${what}: ${r.error}`);
-    return r;
+  private duration(node: unknown, what: string): number {
+    return this.ctx.duration(node, what);
   }
 
-  bool(node: unknown, what: string): boolean {
-    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-    const s = this.ctx.str(node, what).toLowerCase();
-    if (['true', 'yes', 'on'].includes(s)) return true;
-    if (['false', 'no', 'off'].includes(s)) return false;
-    this.ctx.fail(node as Node, `${what} must be true or false`);
-  }
-
-  count(node: unknown, what: string): number {
-    const n = Number(this.ctx.str(node, what));
-    if (!Number.isInteger(n) || n < 0) this.ctx.fail(node as Node, `${what} must be a whole number`);
-    return n;
-  }
-
-  dtmfMode(node: unknown, what: string): DtmfModeRequest {
-    const m = this.ctx.str(node, what).toLowerCase().replace(/[-_ ]/g, '');
-    const map: Record<string, DtmfModeRequest> = { auto: 'auto', rfc4733: 'rfc4733', rfc2833: 'rfc4733', inband: 'inband', info: 'info', sipinfo: 'info' };
-    const r = map[m];
-    if (!r) this.ctx.fail(node as Node, `${what}: unknown DTMF mode "${m}" (auto, rfc4733, inband, info)`);
-    return r;
+  private bool(node: unknown, what: string): boolean {
+    return this.ctx.bool(node, what);
   }
 
   private step(node: Node): Step {
@@ -141,7 +120,7 @@ export class StepReader {
       }
       case 'dtmf': {
         const digits = this.digits(value, 'dtmf:', true);
-        const mode = opts.has('mode') ? this.dtmfMode(opts.get('mode'), 'mode') : undefined;
+        const mode = opts.has('mode') ? this.ctx.dtmfMode(opts.get('mode'), 'mode') : undefined;
         return { kind: 'dtmf', line, label: named(`dtmf ${digits}${mode ? ` (${mode})` : ''}`), digits, mode };
       }
       case 'pause': {

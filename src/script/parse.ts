@@ -4,14 +4,13 @@
  * offending node (`script.yaml:7: unknown step "wiat_for"`), and every iteration is resolved here
  * (variables substituted, WAVs loaded), so a script that cannot run fails before the first call.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, basename, isAbsolute, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { VadOptions } from '../media/analysis/vad.js';
-import { loadWavForPlaybackSync, type PlaybackAudio } from '../media/wav/reader.js';
 import { parseCsv, CsvError } from './csv.js';
 import { ScriptError } from './errors.js';
-import { substitute, UnknownVariableError, type Vars } from './vars.js';
+import { ScriptContext } from './script-context.js';
 import { StepReader } from './parse-steps.js';
 import type { CallHeader, Iteration, ListenHeader, Script } from './types.js';
 
@@ -33,57 +32,6 @@ export function loadScript(path: string, options: LoadOptions = {}): Script {
     throw new ScriptError(path, 1, `cannot read the script (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseScript(text, path, options);
-}
-
-/** The context every node reader shares: file, line counter, current variables, audio cache. */
-export class ScriptContext {
-  vars: Vars = {};
-  private readonly audio = new Map<string, PlaybackAudio>();
-  constructor(readonly file: string, readonly lines: LineCounter, readonly env: Readonly<Record<string, string | undefined>>) {}
-
-  lineOf(node: Node | Pair | null | undefined): number {
-    const n = node && 'range' in node ? node : (node as Pair | undefined)?.key as Node | undefined;
-    const at = n?.range?.[0];
-    return at === undefined ? 1 : this.lines.linePos(at).line;
-  }
-
-  fail(node: Node | Pair | null | undefined, reason: string): never {
-    throw new ScriptError(this.file, this.lineOf(node), reason);
-  }
-
-  /** A scalar as a string, variables substituted. */
-  str(node: unknown, what: string): string {
-    if (!isScalar(node) || node.value === null || typeof node.value === 'object') this.fail(node as Node, `${what} must be a text or a number`);
-    try {
-      return substitute(String(node.value), this.vars, this.env);
-    } catch (e) {
-      if (e instanceof UnknownVariableError) this.fail(node, e.message);
-      throw e;
-    }
-  }
-
-  /** A path to an input file: relative to the script's folder, else to the working directory. */
-  inputPath(node: unknown, what: string): string {
-    const p = this.str(node, what);
-    if (isAbsolute(p)) return p;
-    const near = resolve(dirname(this.file), p);
-    return existsSync(near) || !existsSync(resolve(p)) ? near : resolve(p);
-  }
-
-  /** A WAV to play or to compare with, loaded once (8 kHz mono). */
-  wav(node: unknown, what: string): { file: string; audio: Int16Array; playback: PlaybackAudio } {
-    const file = this.inputPath(node, what);
-    let playback = this.audio.get(file);
-    if (!playback) {
-      try {
-        playback = loadWavForPlaybackSync(file);
-      } catch (e) {
-        this.fail(node as Node, `${what} ${this.str(node, what)}: ${(e as Error).message}`);
-      }
-      this.audio.set(file, playback);
-    }
-    return { file, audio: playback.samples, playback };
-  }
 }
 
 export function parseScript(text: string, file: string, options: LoadOptions = {}): Script {
@@ -192,13 +140,12 @@ function vadOptions(ctx: ScriptContext, node: Node): VadOptions {
       if (!Number.isFinite(v)) ctx.fail(p.value as Node, `vad.${k} must be a number`);
       return v;
     };
-    const reader = new StepReader(ctx);
     switch (k) {
       case 'margin_db': o.marginDb = num(); break;
       case 'min_speech_dbfs': o.minSpeechDbfs = num(); break;
-      case 'onset': o.onsetMs = reader.duration(p.value, 'vad.onset'); break;
-      case 'hangover': o.hangoverMs = reader.duration(p.value, 'vad.hangover'); break;
-      case 'floor_window': o.floorWindowMs = reader.duration(p.value, 'vad.floor_window'); break;
+      case 'onset': o.onsetMs = ctx.duration(p.value, 'vad.onset'); break;
+      case 'hangover': o.hangoverMs = ctx.duration(p.value, 'vad.hangover'); break;
+      case 'floor_window': o.floorWindowMs = ctx.duration(p.value, 'vad.floor_window'); break;
       default: ctx.fail(p.key as Node, `unknown vad: setting "${k}" (margin_db, min_speech_dbfs, onset, hangover, floor_window)`);
     }
   }
@@ -208,40 +155,31 @@ function vadOptions(ctx: ScriptContext, node: Node): VadOptions {
 const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout'];
 
 function callHeader(ctx: ScriptContext, node: Node): CallHeader {
-  if (isScalar(node)) return { line: ctx.lineOf(node), target: ctx.str(node, 'call:'), diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
+  if (isScalar(node)) return { line: ctx.lineOf(node), target: ctx.target(node, 'call:'), diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
   if (!isMap(node)) ctx.fail(node, 'call: is a target URI or a mapping with target:');
   const m = node as YAMLMap;
-  const reader = new StepReader(ctx);
   const h: CallHeader = { line: ctx.lineOf(node), target: '', diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
   for (const p of m.items) {
     const k = ctx.str(p.key, 'a call: setting');
     const v = p.value as Node;
     switch (k) {
-      case 'target': h.target = ctx.str(v, 'call.target'); break;
+      case 'target': h.target = ctx.target(v, 'call.target'); break;
       case 'from': h.from = ctx.str(v, 'call.from'); break;
       case 'name': h.name = ctx.str(v, 'call.name'); break;
       case 'to': h.to = ctx.str(v, 'call.to'); break;
       case 'diversion': h.diversion = isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.diversion')) : ctx.str(v, 'call.diversion').split(/[,\s]+/).filter(Boolean); break;
       case 'diversion_reason': h.diversionReason = ctx.str(v, 'call.diversion_reason'); break;
-      case 'history_info': h.historyInfo = reader.bool(v, 'call.history_info'); break;
-      case 'codecs': {
-        const list = isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.codecs')) : ctx.str(v, 'call.codecs').split(/[,\s]+/);
-        h.codecs = list.map((c) => {
-          const u = c.toUpperCase();
-          if (u !== 'PCMU' && u !== 'PCMA') ctx.fail(v, `unknown codec "${c}" (PCMU, PCMA)`);
-          return u;
-        });
-        break;
-      }
-      case 'dtmf': h.dtmfMode = reader.dtmfMode(v, 'call.dtmf'); break;
+      case 'history_info': h.historyInfo = ctx.bool(v, 'call.history_info'); break;
+      case 'codecs': h.codecs = ctx.codecs(v, isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.codecs')) : [ctx.str(v, 'call.codecs')], 'call.codecs'); break;
+      case 'dtmf': h.dtmfMode = ctx.dtmfMode(v, 'call.dtmf'); break;
       case 'headers': {
         if (!isMap(v)) ctx.fail(v, 'call.headers: must be a mapping of header names to values');
         for (const hp of v.items) h.headers.push([ctx.str(hp.key, 'a header name'), ctx.str(hp.value, 'a header value')]);
         break;
       }
       case 'record': h.record = ctx.str(v, 'call.record'); break;
-      case 'max_redirects': h.maxRedirects = reader.count(v, 'call.max_redirects'); break;
-      case 'timeout': h.setupTimeoutMs = reader.duration(v, 'call.timeout'); break;
+      case 'max_redirects': h.maxRedirects = ctx.count(v, 'call.max_redirects'); break;
+      case 'timeout': h.setupTimeoutMs = ctx.duration(v, 'call.timeout'); break;
       default: ctx.fail(p.key as Node, `unknown call: setting "${k}" (${CALL_KEYS.join(', ')})`);
     }
   }
@@ -250,14 +188,13 @@ function callHeader(ctx: ScriptContext, node: Node): CallHeader {
 }
 
 function listenHeader(ctx: ScriptContext, node: Node): ListenHeader {
-  const reader = new StepReader(ctx);
   const h: ListenHeader = { line: ctx.lineOf(node), timeoutMs: 60_000, answerAfterMs: 0 };
   if (isScalar(node) && (node.value === null || node.value === true)) return h;
   if (!isMap(node)) ctx.fail(node, 'listen: is a mapping (timeout, answer_after)');
   for (const p of node.items) {
     const k = ctx.str(p.key, 'a listen: setting');
-    if (k === 'timeout') h.timeoutMs = reader.duration(p.value, 'listen.timeout');
-    else if (k === 'answer_after') h.answerAfterMs = reader.duration(p.value, 'listen.answer_after');
+    if (k === 'timeout') h.timeoutMs = ctx.duration(p.value, 'listen.timeout');
+    else if (k === 'answer_after') h.answerAfterMs = ctx.duration(p.value, 'listen.answer_after');
     else ctx.fail(p.key as Node, `unknown listen: setting "${k}" (timeout, answer_after)`);
   }
   return h;

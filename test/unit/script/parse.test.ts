@@ -105,6 +105,25 @@ steps:
     else expect(m).toMatch(message);
   });
 
+  // The spellings only the shared parsers know (sdp/codec-name, media/dtmf/mode, sip/message/uri-scheme,
+  // util/duration): the script reads codecs, DTMF modes, targets and durations through them.
+  it('reads codecs, DTMF modes, targets and durations with the parsers the CLI uses', () => {
+    const s = parse('call: { target: "680@127.0.0.1:5060", codecs: "mulaw, G.711a, ulaw", dtmf: sip-info, timeout: 1m30s }\nsteps:\n  - dtmf: "1"\n    mode: RFC 2833\n');
+    expect(s.iterations[0]!.call).toMatchObject({ target: '680@127.0.0.1:5060', codecs: ['PCMU', 'PCMA'], dtmfMode: 'info', setupTimeoutMs: 90_000 });
+    expect(s.iterations[0]!.steps[0]).toMatchObject({ kind: 'dtmf', mode: 'rfc4733' });
+  });
+
+  it.each([
+    ['call: { target: sip:1@h, codecs: [pcmu, g729] }\nsteps:\n  - hangup\n', 'script.yaml:1: call.codecs: unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
+    ['call: { target: sip:1@h, dtmf: sms }\nsteps:\n  - hangup\n', 'script.yaml:1: call.dtmf: unknown DTMF mode "sms": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)'],
+    ['call: sip:1@h\nsteps:\n  - dtmf: "1"\n    mode: tones\n', 'script.yaml:4: mode: unknown DTMF mode "tones": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)'],
+    ['call: tel:+15551234\nsteps:\n  - hangup\n', 'script.yaml:1: call: bad call target "tel:+15551234": umphone calls sip: or sips: URIs (no gateway for tel:)'],
+    ['name: x\ncall:\n  target: fax:123\nsteps:\n  - hangup\n', 'script.yaml:3: call.target: bad call target "fax:123": umphone calls sip: or sips: URIs (no gateway for fax:)'],
+    ['call: sip:1@h\nsteps:\n  - pause: -2s\n', 'script.yaml:3: pause: "-2s" is not a duration (write 5s, 1.5s, 500ms or 2m)'],
+  ])('%j: a shared parser\'s error, at its line', (text, message) => {
+    expect(errorOf(text)).toBe(message);
+  });
+
   it('substitutes variables everywhere, from vars:, the command line, ${iteration} and ${env.X}', () => {
     const s = parse(`vars: { ext: "613", host: 127.0.0.1, mbx: "\${ext}" }
 call: { target: "sip:680@\${host}", diversion: "\${mbx}", from: "\${env.HOME}" }

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../src/script/duration.js';
 import { substitute, UnknownVariableError } from '../../../src/script/vars.js';
 import { parseCsv, CsvError } from '../../../src/script/csv.js';
-
-describe('durations', () => {
-  it.each([['5s', 5000], ['1.5s', 1500], ['500ms', 500], ['2m', 120_000], ['1m30s', 90_000], ['1 min', 60_000], ['0.25 s', 250]])('%s = %i ms', (t, ms) => {
-    expect(parseDuration(t)).toBe(ms);
-  });
-  it.each([['5', '"5" needs a unit (5s or 5ms)'], ['5 parsecs', '"5 parsecs" is not a duration (write 5s, 1.5s, 500ms or 2m)'], ['s', '"s" is not a duration (write 5s, 1.5s, 500ms or 2m)']])('%s is refused', (t, error) => {
-    expect(parseDuration(t)).toEqual({ error });
-  });
-});
 
 describe('variables', () => {
   it('replaces ${name}, keeps $${ literal, reads ${env.X}', () => {
