@@ -1,10 +1,13 @@
 /**
  * The menus of the UM server, read from YAML (the `yaml` package) and checked before the server
  * starts: every error names the key that is wrong, so `umphone serve --menus x.yaml` fails at once
- * with one sentence rather than in the middle of a call.
+ * with one sentence rather than in the middle of a call. Timeouts and transfer targets are read by
+ * the parsers the command line and scripts use (util/duration, sip/message/uri-scheme).
  */
 import { parse as parseYaml } from 'yaml';
-import { UmphoneError } from '../util/errors.js';
+import { parseSipAddress, writtenScheme } from '../sip/message/index.js';
+import { parseDuration } from '../util/duration.js';
+import { SpellingError, UmphoneError } from '../util/errors.js';
 import { DEFAULT_MENUS_YAML } from './default-menus.js';
 
 export class MenuConfigError extends UmphoneError {
@@ -72,10 +75,7 @@ export function parseMenuConfig(text: string = DEFAULT_MENUS_YAML, source = 'the
     const t = asObject(root.timeouts, 'timeouts', source);
     for (const [k, v] of Object.entries(t)) {
       if (!(k in DEFAULT_TIMEOUTS)) throw new MenuConfigError(`${source}: unknown key "timeouts.${k}"`);
-      if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
-        throw new MenuConfigError(`${source}: timeouts.${k} must be a positive number of milliseconds`);
-      }
-      timeouts[k as keyof MenuTimeouts] = v;
+      timeouts[k as keyof MenuTimeouts] = durationOf(v, `timeouts.${k}`, source);
     }
   }
   const maxRetries = root.maxRetries ?? 3;
@@ -101,7 +101,7 @@ export function parseMenuConfig(text: string = DEFAULT_MENUS_YAML, source = 'the
   const forwards = new Map<string, string>();
   if (root.forwards !== undefined) {
     for (const [num, to] of Object.entries(asObject(root.forwards, 'forwards', source))) {
-      forwards.set(num, stringOf(to, `forwards.${num}`, source));
+      forwards.set(num, targetOf(to, `forwards.${num}`, source));
     }
   }
 
@@ -119,7 +119,7 @@ export function parseMenuConfig(text: string = DEFAULT_MENUS_YAML, source = 'the
     for (const [digit, raw] of Object.entries(asObject(aa.options ?? {}, 'autoAttendant.options', source))) {
       if (!DTMF_KEY.test(digit)) throw new MenuConfigError(`${source}: autoAttendant option "${digit}" is not a DTMF key`);
       const o = asObject(raw, `autoAttendant.options.${digit}`, source);
-      const transfer = stringOf(o.transfer, `autoAttendant.options.${digit}.transfer`, source);
+      const transfer = targetOf(o.transfer, `autoAttendant.options.${digit}.transfer`, source);
       options.set(digit, { digit, transfer, name: o.name === undefined ? transfer : stringOf(o.name, `autoAttendant.options.${digit}.name`, source) });
     }
     config.autoAttendant = {
@@ -146,6 +146,31 @@ export function promptsUsed(config: MenuConfig): string[] {
 function asObject(v: unknown, what: string, source: string): Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new MenuConfigError(`${source}: ${what} must be a mapping`);
   return v as Record<string, unknown>;
+}
+
+/** A number of ms (5000) or a duration with its unit ("5s"), > 0. */
+function durationOf(v: unknown, what: string, source: string): number {
+  let ms: number | undefined;
+  try {
+    if (typeof v === 'number' || typeof v === 'string') ms = parseDuration(String(v), { bareUnit: 'ms' });
+  } catch (e) {
+    if (typeof v === 'string' && e instanceof SpellingError) throw new MenuConfigError(`${source}: ${what}: ${e.message}`);
+    if (!(e instanceof SpellingError)) throw e;
+  }
+  if (ms === undefined || ms <= 0) throw new MenuConfigError(`${source}: ${what} must be a positive number of milliseconds`);
+  return ms;
+}
+
+/** An extension number, or a SIP URI (sip:, sips:); a URI of another scheme is refused. */
+function targetOf(v: unknown, what: string, source: string): string {
+  const s = stringOf(v, what, source);
+  if (writtenScheme(s) === undefined) return s;
+  try {
+    parseSipAddress(s);
+  } catch (e) {
+    throw new MenuConfigError(`${source}: ${what}: ${(e as Error).message}`);
+  }
+  return s;
 }
 
 /** YAML reads 613 as a number: accept numbers where a number string is meant. */
