@@ -20,7 +20,8 @@ import { followTransfer } from '../../phone/refer.js';
 import { describeMessageSummary } from '../../phone/message-summary.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../../media/wav/reader.js';
 import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.js';
-import { codecsOption, dtmfModeOption } from '../option-values.js';
+import { codecsOption, dtmfModeOption, durationOption } from '../option-values.js';
+import { DurationError, parseDuration } from '../../util/duration.js';
 import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
 import { ConsoleView } from '../console-view.js';
 import { ExitCode } from '../exit-codes.js';
@@ -42,7 +43,7 @@ export interface ListenArgv {
   dtmf?: string;
   'dtmf-sequence'?: string;
   'follow-refer'?: boolean;
-  'rtp-timeout'?: number;
+  'rtp-timeout'?: number | string;
   latch?: boolean;
   verbose?: boolean;
   quiet?: boolean;
@@ -74,7 +75,7 @@ function builder(y: Argv): Argv<ListenArgv> {
     dtmf: { type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
     'follow-refer': { type: 'boolean', describe: 'On REFER, call the Refer-To target and hang up the transferred call once it answers' },
-    'rtp-timeout': { type: 'number', describe: 'Hang up when no RTP arrives for N seconds (default 30, 0 = never)' },
+    'rtp-timeout': { type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
     latch: { type: 'boolean', describe: 'Symmetric RTP: send to where the caller\'s RTP comes from' },
     verbose: { alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
     quiet: { alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
@@ -92,9 +93,12 @@ export function autoAnswerDelay(raw: string | number | undefined, interactive: b
   if (raw === undefined) return interactive ? undefined : 0;
   const text = String(raw).trim();
   if (text === '') return 0;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--auto-answer takes a number of seconds ≥ 0, or nothing for at once (got "${text}")`);
-  return n;
+  try {
+    return parseDuration(text, { bareUnit: 's' }) / 1000;
+  } catch (e) {
+    if (e instanceof DurationError) throw new UsageError(`--auto-answer takes a number of seconds ≥ 0, or nothing for at once (got "${text}")`);
+    throw e;
+  }
 }
 
 /** The address to bind and advertise (see the file comment). */
@@ -128,9 +132,11 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let dtmfMode: DtmfModeRequest;
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
+  let rtpTimeoutMs: number | undefined;
   try {
     autoAnswer = autoAnswerDelay(a['auto-answer'], interactive);
     dtmfMode = dtmfModeOption(a.dtmf);
+    rtpTimeoutMs = durationOption('rtp-timeout', a['rtp-timeout'], { unit: 's', check: () => true, says: 'a number of seconds ≥ 0 (0 = never)' });
     if (a.allow !== undefined) allow = AddressFilter.parse(a.allow);
     if (a['max-calls'] !== undefined && !(Number.isInteger(a['max-calls']) && a['max-calls'] >= 1)) throw new UsageError('--max-calls must be a whole number ≥ 1');
     if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
@@ -157,7 +163,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   reportRtpRealtime(phone.rtp, io);
   const mediaOptions = {
     codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
-    ...(a['rtp-timeout'] !== undefined ? { rtpTimeoutMs: a['rtp-timeout'] * 1000 } : {}),
+    ...(rtpTimeoutMs !== undefined ? { rtpTimeoutMs } : {}),
   };
   const listener = new Listener(phone, {
     ...(allow ? { allow } : {}),

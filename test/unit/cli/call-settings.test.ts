@@ -48,6 +48,29 @@ describe('callSettingsFromArgv', () => {
     expect(s.verbose).toBe(true);
   });
 
+  // Spellings only the shared parsers know (sdp/codec-name, media/dtmf/mode, util/duration): the
+  // command line reads codecs, DTMF modes and durations through them, like scripts do.
+  it('reads codecs, DTMF modes and durations with the parsers scripts use', () => {
+    const s = callSettingsFromArgv({
+      ...base, codec: 'mulaw, G.711a', dtmf: 'RFC 2833', duration: '1m30s', rtpTimeout: '2m', dtmfDuration: '0.1s', dtmfGap: '60', dtmfInitialSilence: '1.5s',
+    });
+    expect(s.call).toMatchObject({ codecs: ['PCMU', 'PCMA'], dtmf: { mode: 'rfc4733', durationMs: 100, gapMs: 60, initialSilenceMs: 1500 }, rtpTimeoutMs: 120_000 });
+    expect(s.durationMs).toBe(90_000);
+    expect(callSettingsFromArgv({ ...base, dtmf: 'sip-info' }).call.dtmf?.mode).toBe('info');
+  });
+
+  it.each([
+    [{ target: 'fax:5551234' }, 'bad call target "fax:5551234": umphone calls sip: or sips: URIs (no gateway for fax:)'],
+    [{ duration: '20x' }, '--duration must be a number of seconds > 0 (got 20x)'],
+    [{ duration: '0s' }, '--duration must be a number of seconds > 0 (got 0s)'],
+    [{ dtmfGap: '11s' }, '--dtmf-gap must be between 0 and 10000 ms (got 11s)'],
+    [{ rtpTimeout: '-3' }, '--rtp-timeout must be a number of seconds ≥ 0 (0 = never) (got -3)'],
+  ] as Array<[Partial<CallArgv>, string]>)('%j: the shared parser\'s refusal is a usage error', (over, message) => {
+    const call = () => callSettingsFromArgv({ ...base, ...over });
+    expect(call).toThrow(UsageError);
+    expect(call).toThrow(message);
+  });
+
   it('takes the host to route to from maddr when the target has one', () => {
     expect(callSettingsFromArgv({ target: 'sip:680@um.example.com;maddr=10.0.0.5' }).targetHost).toBe('10.0.0.5');
   });

@@ -16,6 +16,8 @@ describe('runCli', () => {
     [['call', 'sip:a@b', '--duration', '-1'], 'umphone: --duration must be a number of seconds > 0 (got -1)\n'],
     [['call', 'sip:a@b', '--dtmf', 'sms'], 'umphone: unknown DTMF mode "sms": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)\n'],
     [['call', 'fax:5551234'], 'umphone: bad call target "fax:5551234": umphone calls sip: or sips: URIs (no gateway for fax:)\n'],
+    [['listen', '--port', '0', '--local-ip', '127.0.0.1', '--dtmf', 'sms'], 'umphone: unknown DTMF mode "sms": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)\n'],
+    [['listen', '--port', '0', '--local-ip', '127.0.0.1', '--codec', 'g729'], 'umphone: unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)\n'],
     [['call', 'sip:a@b', '--realtime', '--realtime-priority', '0'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 0\n'],
     [['listen', '--realtime', '--realtime-priority', '120'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 120\n'],
     [['call', 'sip:a@b', '--rtp-engine', 'turbo'], 'umphone: --rtp-engine must be main, worker or native, got turbo\n'],
