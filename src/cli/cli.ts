@@ -11,11 +11,12 @@ import { UmphoneError } from '../util/errors.js';
 import { commands } from './commands/index.js';
 import { oneLine, UsageError, type CliContext, type CliIo } from './context.js';
 import { EXIT_CODES_HELP, ExitCode } from './exit-codes.js';
+import { helpWidth, wrapHelp } from './help-wrap.js';
 
 /** Marks errors from yargs' own validation (unknown option, bad choice, missing argument). */
 class ParseFailure extends UsageError {}
 
-export function buildParser(io: CliIo) {
+export function buildParser() {
   let parser = yargs()
     .scriptName('umphone')
     .usage('$0 <command> [options]\n\nA SIP/RTP test phone: call Exchange UM, a PBX, an IVR or voicemail and script what the caller does.')
@@ -24,7 +25,8 @@ export function buildParser(io: CliIo) {
     .version(VERSION)
     .help()
     .alias('h', 'help')
-    .wrap(Math.max(100, Math.min(120, io.columns())))
+    // yargs' own wrapping cuts words (help-wrap.ts): it lays out one line per entry, runCli wraps.
+    .wrap(null)
     .exitProcess(false)
     .epilog(EXIT_CODES_HELP)
     .fail((msg, err) => {
@@ -41,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ctx: CliContext = { io, exitCode: ExitCode.ok };
   let output = '';
   try {
-    await buildParser(io).parseAsync([...argv], { ctx }, (_err, _argv, out) => {
+    await buildParser().parseAsync([...argv], { ctx }, (_err, _argv, out) => {
       output = out;
     });
   } catch (e) {
@@ -54,6 +56,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ExitCode.callFailed;
   }
   // --help and --version: yargs hands us the text instead of printing it.
-  if (output) io.out(`${output}\n`);
+  if (output) io.out(`${wrapHelp(output, helpWidth(io.columns()))}\n`);
   return ctx.exitCode;
 }

@@ -17,7 +17,7 @@ export interface CliIo {
   err(text: string): void;
   /** stdout is a terminal (colours, the status line, the sound card by default). */
   readonly stdoutIsTTY: boolean;
-  /** Terminal width in columns (80 when unknown). */
+  /** Terminal width in columns: COLUMNS when set, else the terminal's, else 80. */
   columns(): number;
   /** stdin, when it is a terminal that can be put in raw mode; undefined otherwise (pipes, CI). */
   readonly rawInput: RawInput | undefined;

@@ -4,6 +4,7 @@
  */
 import { runCli } from './cli.js';
 import type { CliIo, CliSignal, RawInput } from './context.js';
+import { terminalColumns } from './help-wrap.js';
 
 function rawInput(): RawInput | undefined {
   const stdin = process.stdin;
@@ -40,7 +41,7 @@ const io: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
   stdoutIsTTY: process.stdout.isTTY === true,
-  columns: () => process.stdout.columns ?? 80,
+  columns: () => terminalColumns(process.stdout.columns, process.env),
   rawInput: rawInput(),
   env: process.env,
   onSignal(signal: CliSignal, handler: () => void) {

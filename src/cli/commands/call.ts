@@ -14,7 +14,7 @@ const DTMF = 'DTMF';
 const MEDIA = 'Media and sound';
 const OUTPUT = 'Output';
 
-/** Pre-formatted (yargs' example column cuts long commands mid-word). */
+/** Pre-formatted: yargs' example column would squeeze the commands (help-wrap.ts wraps what is too long). */
 const EXAMPLES = [
   'Examples:',
   '  Call an Exchange UM pilot number as extension 111:',
@@ -74,10 +74,11 @@ function builder(y: Argv): Argv<CallArgv> {
     .epilog([
       EXAMPLES,
       '',
-      'Interactive: on a terminal, keys 0-9 * # A-D send DTMF, m mutes the microphone,',
-      'h or Ctrl-C hangs up (Ctrl-C twice: quit at once), ? shows the keys.',
-      'Sound: the sound card is used when stdout is a terminal (not in CI) and a device',
-      'opens; otherwise the call runs without sound (say --audio or --no-audio to choose).',
+      'Interactive: on a terminal, keys 0-9 * # A-D send DTMF, m mutes the',
+      'microphone, h or Ctrl-C hangs up (Ctrl-C twice: quit at once), ? shows the keys.',
+      'Sound: the sound card is used when stdout is a terminal (not in CI) and a',
+      'device opens; otherwise the call runs without sound (say --audio or --no-audio',
+      'to choose).',
       '',
       EXIT_CODES_HELP,
     ].join('\n')) as unknown as Argv<CallArgv>;
