@@ -1,23 +1,30 @@
 #!/usr/bin/env node
-// The `umphone` command: runs the compiled CLI (dist/cli/main.js, from `npm run build`) when it exists,
-// else the TypeScript source through tsx (a development checkout), in this same process so that Ctrl-C,
-// the terminal's raw mode and the exit code behave the same either way.
+// The `umphone` command. An installed package runs its compiled CLI (dist/cli/main.js, built by
+// `npm pack` through "prepack"); a checkout of the repository runs its TypeScript source through tsx,
+// so that a dist/ left by an earlier build never runs stale code. Either way in this same process, so
+// that Ctrl-C, the terminal's raw mode and the exit code behave the same.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const source = `${root}src/cli/main.ts`;
 const built = `${root}dist/cli/main.js`;
 
-if (existsSync(built)) {
+async function tsx() {
+  try {
+    return (await import('tsx/esm/api')).register;
+  } catch {
+    return undefined;
+  }
+}
+
+const register = existsSync(source) ? await tsx() : undefined;
+if (register) {
+  register();
+  await import(pathToFileURL(source).href);
+} else if (existsSync(built)) {
   await import(pathToFileURL(built).href);
 } else {
-  let register;
-  try {
-    ({ register } = await import('tsx/esm/api'));
-  } catch {
-    process.stderr.write('umphone: dist/ is missing and tsx is not installed: run `npm run build` (or npm install)\n');
-    process.exit(2);
-  }
-  register();
-  await import(pathToFileURL(`${root}src/cli/main.ts`).href);
+  process.stderr.write('umphone: dist/ is missing and tsx is not installed: run `npm run build` (or npm install)\n');
+  process.exit(2);
 }
