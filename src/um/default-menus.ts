@@ -12,6 +12,7 @@ prompts: audio/prompts
 # Subscriber access: a call to this number without Diversion/History-Info asks for extension and PIN.
 pilot: "6000"
 
+# Numbers are milliseconds; a duration with its unit works too (5s, 1m30s).
 timeouts:
   # Exchange UM waits 5 s for the first digit after a prompt and 5 s between digits.
   firstDigitMs: 5000

@@ -15,31 +15,16 @@
  *     duration and gap >= 40 ms or a Q.24 receiver may miss or merge digits (not enforced: a test phone
  *     may want to send bad timing on purpose). Flash (R) has no tone and is skipped in-band.
  *   - 'info': one SIP INFO body per key at its start (the call layer sends it); audio flows untouched.
- * chooseDtmfMode() turns the user's request and the SDP answer into a mode.
+ * chooseDtmfMode() (mode.ts) turns the user's request and the SDP answer into a mode.
  */
 import type { DtmfInfoFormat, DtmfInfoBody } from './info.js';
 import { buildDtmfInfo } from './info.js';
 import { DtmfConfigError } from './errors.js';
-import type { DtmfDigitEvent, DtmfKey, DtmfMethod } from './keys.js';
+import type { DtmfDigitEvent, DtmfKey } from './keys.js';
+import type { DtmfMode } from './mode.js';
 import { Rfc4733Sender, type TelephoneEventPacket } from './rfc4733-sender.js';
 import { parseDtmfSequence, type DtmfStep } from './sequence.js';
 import { DtmfToneGenerator } from './tone.js';
-
-export type DtmfMode = DtmfMethod;
-export type DtmfModeRequest = DtmfMode | 'auto';
-
-/**
- * 'auto' = RFC 4733 when the answer negotiated telephone-event (its payload type given), else in-band.
- * Exchange UM 2007 recognizes RFC 2833 events only, so 'auto' never falls back to in-band when
- * telephone-event was negotiated; 'rfc4733' without a negotiated payload type is an error.
- */
-export function chooseDtmfMode(requested: DtmfModeRequest, telephoneEventPt?: number): DtmfMode {
-  if (requested === 'auto') return telephoneEventPt === undefined ? 'inband' : 'rfc4733';
-  if (requested === 'rfc4733' && telephoneEventPt === undefined) {
-    throw new DtmfConfigError('RFC 4733 DTMF was requested but the SDP answer did not negotiate telephone-event.');
-  }
-  return requested;
-}
 
 export interface DtmfSchedulerOptions {
   mode: DtmfMode;

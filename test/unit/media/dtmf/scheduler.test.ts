@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseDtmfMode, DtmfScheduler, type DtmfSchedulerOptions } from '../../../../src/media/dtmf/scheduler.js';
+import { DtmfScheduler, type DtmfSchedulerOptions } from '../../../../src/media/dtmf/scheduler.js';
+import { chooseDtmfMode } from '../../../../src/media/dtmf/mode.js';
 import { parseDtmfSequence } from '../../../../src/media/dtmf/sequence.js';
 import { detectDtmf } from '../../../../src/media/dtmf/detector.js';
 import { Rfc4733Receiver } from '../../../../src/media/dtmf/rfc4733-receiver.js';
