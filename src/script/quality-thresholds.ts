@@ -4,11 +4,11 @@
  * Each becomes a typed predicate over the figure the call measured, and its outcome names the figure
  * ("mos 3.87 is not >= 4.0"), so a failed run says what was measured, not only that something failed.
  *
- * Units are part of the threshold and must match the metric: durations in the words of duration.ts
+ * Units are part of the threshold and must match the metric: durations in the words of util/duration.ts
  * ("2s", "500ms"; a bare number is refused there), loss in percent with its "%", scores bare. A metric
  * that was not measured (no RTP, no RTCP) fails its threshold and says so.
  */
-import { parseDuration } from './duration.js';
+import { DurationError, parseDuration } from '../util/duration.js';
 
 type MetricKind = 'score' | 'percent' | 'duration' | 'boolean';
 
@@ -60,9 +60,12 @@ export function parseQualityThreshold(metric: string, spec: unknown): QualityThr
   const text = m[2]!;
   let value: number;
   if (kind === 'duration') {
-    const d = parseDuration(text);
-    if (typeof d !== 'number') return { error: `${metric}: ${d.error}` };
-    value = d;
+    try {
+      value = parseDuration(text);
+    } catch (e) {
+      if (e instanceof DurationError) return { error: `${metric}: ${e.message}` };
+      throw e;
+    }
   } else if (kind === 'percent') {
     const p = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
     if (!p) return { error: `${metric}: "${text}" is not a percentage (write ${/^\d+(\.\d+)?$/.test(text) ? `${text}%` : '1%'})` };
