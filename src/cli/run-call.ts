@@ -12,12 +12,12 @@
  * up leaves at once: recordings stay valid because the WAV writer patches its header as it goes.
  */
 import { reportRtpRealtime } from './realtime.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
 import { CallFailedError, type Call, type CallSummary } from '../phone/call.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../media/wav/reader.js';
-import { openAudio, type OpenedAudio } from '../media/device/open.js';
+import type { OpenedAudio } from '../media/device/open.js';
 import type { CallSettings } from './call-settings.js';
 import type { CliIo } from './context.js';
 import { oneLine } from './context.js';
@@ -25,29 +25,12 @@ import { ConsoleView } from './console-view.js';
 import { ExitCode, exitCodeForFailure } from './exit-codes.js';
 import { KEY_HELP, keyActions, type KeyAction } from './keys.js';
 import { ProgressFormatter } from './progress.js';
+import { openSoundCard } from './sound-card.js';
 import { formatStatusLine } from './status-line.js';
 import { formatSummary } from './summary.js';
 import { formatTrace } from './trace.js';
 
 const STATUS_REFRESH_MS = 500;
-
-/** Whether to open the sound card: --audio / --no-audio, else only on a terminal outside CI. */
-export function wantSoundCard(s: Pick<CallSettings, 'audio'>, io: Pick<CliIo, 'stdoutIsTTY' | 'env'>): boolean {
-  if (s.audio !== 'auto') return s.audio === 'on';
-  return io.stdoutIsTTY && !io.env['CI'];
-}
-
-/**
- * Whether this machine has anything PortAudio could open: always assumed off Linux; on Linux an ALSA
- * device node or a PulseAudio/PipeWire server (env or the user's runtime socket).
- */
-export function soundSystemPresent(env: Readonly<Record<string, string | undefined>>, exists: (p: string) => boolean = existsSync): boolean {
-  if (process.platform !== 'linux') return true;
-  if (env['PULSE_SERVER'] || env['PIPEWIRE_REMOTE']) return true;
-  const runtime = env['XDG_RUNTIME_DIR'];
-  if (runtime && (exists(`${runtime}/pulse/native`) || exists(`${runtime}/pipewire-0`))) return true;
-  return exists('/dev/snd');
-}
 
 export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
   const clock = new RealClock();
@@ -77,22 +60,7 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
     }
   }
 
-  let audio: OpenedAudio | undefined;
-  const hasSound = s.audio === 'on' || soundSystemPresent(io.env);
-  if (wantSoundCard(s, io) && !hasSound) {
-    // PortAudio would only fill the terminal with ALSA's own complaints before finding nothing.
-    view.error('umphone: no sound card here (no /dev/snd, no PulseAudio or PipeWire socket): going on without sound (--audio tries anyway)');
-  } else if (wantSoundCard(s, io)) {
-    try {
-      audio = await openAudio({
-        clock,
-        ...(s.outputDevice !== undefined ? { outputDevice: s.outputDevice } : {}),
-        ...(s.inputDevice !== undefined ? { inputDevice: s.inputDevice } : {}),
-      });
-    } catch (e) {
-      view.error(`umphone: ${oneLine((e as Error).message)}; going on without sound`);
-    }
-  }
+  const audio = await openSoundCard(s, io, clock, (line) => view.error(line));
 
   let phone: Phone;
   try {

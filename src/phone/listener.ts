@@ -19,6 +19,7 @@ import { UmphoneError } from '../util/errors.js';
 import type { Clock } from '../util/clock.js';
 import { createResponse, getCallId, randomTag } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
+import type { MessageSource } from '../sip/transport/transport.js';
 import type { UserAgent } from '../sip/dialog/user-agent.js';
 import type { Pacer } from '../rtp/pacer.js';
 import { IncomingCall, type AnswerOptions } from './incoming-call.js';
@@ -33,6 +34,8 @@ export interface ListenerPhone {
   clock: Clock;
   /** The advertised address (Contact, SDP c=). */
   localIp: string;
+  /** Our address as the sender of a request sees it, when it depends on the sender (a wildcard bind). */
+  addressFor?(source: MessageSource): string;
 }
 
 export interface ListenerOptions {
@@ -44,6 +47,11 @@ export interface ListenerOptions {
   autoAnswer?: number;
   /** Answer options per call (n counts calls from 1): record path, play, DTMF ... */
   answerOptions?: (n: number, callId: string) => AnswerOptions;
+  /**
+   * More options for a call at the moment autoAnswer answers it (not when it arrives): what only one
+   * call at a time can have, such as the sound card.
+   */
+  atAnswer?: (call: IncomingCall) => AnswerOptions;
   /** Opens the RTP socket pair of a call. */
   openSocket(): Promise<MediaSocket>;
 }
@@ -140,7 +148,8 @@ export class Listener {
   }
 
   private onInvite(r: IncomingRequest): void {
-    const ctx = { ua: this.phone.ua, pacer: this.phone.pacer, mediaAddress: this.phone.localIp, openSocket: () => this.options.openSocket() };
+    const mediaAddress = this.phone.addressFor?.(r.source) ?? this.phone.localIp;
+    const ctx = { ua: this.phone.ua, pacer: this.phone.pacer, mediaAddress, openSocket: () => this.options.openSocket() };
     if (this.closed) {
       r.transaction.respond(createResponse(r.request, 480, 'Temporarily Unavailable', { toTag: randomTag() }));
       return;
@@ -170,7 +179,7 @@ export class Listener {
     call.ring();
     this.emit({ type: 'call', n, call });
     if (this.options.autoAnswer !== undefined) {
-      const answer = (): void => void call.answer().catch(() => undefined);
+      const answer = (): void => void call.answer(this.options.atAnswer?.(call)).catch(() => undefined);
       if (this.options.autoAnswer <= 0) answer();
       else {
         const t = this.phone.clock.setTimeout(answer, this.options.autoAnswer * 1000);

@@ -12,8 +12,8 @@ import { RealClock, type Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
 import { TcpTransport } from '../sip/transport/tcp.js';
 import { UdpTransport } from '../sip/transport/udp.js';
-import { localAddressFor } from '../sip/transport/local-address.js';
-import type { SipTransport, TraceEvent } from '../sip/transport/transport.js';
+import { isWildcard, LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
+import type { MessageSource, SipTransport, TraceEvent } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import type { Pacer } from '../rtp/pacer.js';
 import { createRtpTransport, type RtpEngineMode, type RtpSockets, type RtpTransport } from '../rtp/rtp-transport.js';
@@ -23,8 +23,13 @@ import { parseTarget } from './call-headers.js';
 export const VERSION = '0.1.0';
 
 export interface PhoneOptions {
-  /** Address to bind and to advertise (Via, Contact, SDP). Default: the address that routes to the first target, else 127.0.0.1. */
+  /**
+   * Address to bind and to advertise (Via, Contact, SDP). Default 127.0.0.1. A wildcard (0.0.0.0, ::)
+   * binds every interface and each peer sees the address it reached us on (local-address.ts).
+   */
   localIp?: string;
+  /** Advertise this address instead (a NAT's public address, a container's host). */
+  advertise?: string;
   /** SIP port (TCP and UDP). Default 0: any free port. */
   localPort?: number;
   /** Default transport for targets without transport=. Default tcp (Exchange UM speaks TCP). */
@@ -65,12 +70,18 @@ export class Phone {
   static async create(options: PhoneOptions = {}): Promise<Phone> {
     const clock = options.clock ?? new RealClock();
     const localIp = options.localIp ?? '127.0.0.1';
+    const addresses = new LocalAddresses({
+      bind: localIp, clock,
+      ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
+      ...(isWildcard(localIp) && options.advertise === undefined ? { fallback: await defaultRouteAddress(localIp) } : {}),
+    });
     const transports: SipTransport[] = [];
     try {
       transports.push(await TcpTransport.listen({ clock, address: localIp, port: options.localPort ?? 0 }));
       // UDP on the same port number as TCP when we chose it (SIP's habit: one port for both).
       const port = options.localPort ?? transports[0]!.local.port;
-      transports.push(await UdpTransport.listen({ clock, address: localIp, port }).catch(() => UdpTransport.listen({ clock, address: localIp, port: 0 })));
+      const udp = (p: number) => UdpTransport.listen({ clock, address: localIp, port: p, localAddresses: addresses });
+      transports.push(await udp(port).catch(() => udp(0)));
     } catch (e) {
       await Promise.all(transports.map((t) => t.close()));
       throw e;
@@ -79,12 +90,12 @@ export class Phone {
       clock,
       transports,
       validation: { supported: ['timer', 'replaces', 'norefersub'], acceptTypes: ['application/sdp', 'application/dtmf-relay', 'application/dtmf', 'message/sipfrag', 'application/simple-message-summary'] },
-      viaHost: localIp.includes(':') ? `[${localIp}]` : localIp,
+      localAddresses: addresses,
     };
     if (options.log) endpointOpts.log = options.log;
     const endpoint = new SipEndpoint(endpointOpts);
     const uaOpts: ConstructorParameters<typeof UserAgent>[0] = {
-      endpoint, clock, userAgent: options.userAgent ?? `umphone/${VERSION}`, advertisedAddress: localIp,
+      endpoint, clock, userAgent: options.userAgent ?? `umphone/${VERSION}`,
     };
     if (options.credentials) uaOpts.credentials = options.credentials;
     if (options.log) uaOpts.log = options.log;
@@ -102,6 +113,16 @@ export class Phone {
       throw e;
     }
     return new Phone(ua, endpoint, rtp, clock, localIp, options.transport ?? 'tcp', options);
+  }
+
+  /** Which of our addresses each peer sees: the one Via and Contact carry (local-address.ts). */
+  get addresses(): LocalAddresses {
+    return this.endpoint.localAddresses!;
+  }
+
+  /** Our address for the SDP c=/o= of a call with the peer that sent a request (Contact's, too). */
+  addressFor(source: Pick<MessageSource, 'address' | 'local'>): string {
+    return this.addresses.forPeer(source.address, source.local.address);
   }
 
   /** The one pacer of every call of this phone. */
@@ -130,7 +151,7 @@ export class Phone {
       clock: this.clock,
       pacer: this.pacer,
       protocol: this.transport,
-      mediaAddress: this.localIp,
+      mediaAddress: this.addresses.forPeer(uri.params.get('maddr') ?? uri.host),
       openSocket: () => this.openMediaSocket(),
     }, uri, options);
     this.calls.add(call);
@@ -151,5 +172,18 @@ export class Phone {
     await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
     await this.endpoint.close();
     await this.rtp.close();
+  }
+}
+
+/**
+ * Our address for peers not heard from yet, when bound to a wildcard: the one routing to the default
+ * gateway (a documentation address stands for "anywhere"), else loopback.
+ */
+async function defaultRouteAddress(wildcard: string): Promise<string> {
+  const v6 = wildcard.includes(':');
+  try {
+    return await localAddressFor(v6 ? '2001:db8::1' : '192.0.2.1');
+  } catch {
+    return v6 ? '::1' : '127.0.0.1';
   }
 }

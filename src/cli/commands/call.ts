@@ -8,10 +8,11 @@ import { callSettingsFromArgv, DIVERSION_REASONS, type CallArgv } from '../call-
 import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { runCall } from '../run-call.js';
+import { MEDIA_GROUP, SOUND_OPTIONS } from '../sound-card.js';
 
 const SIP = 'SIP';
 const DTMF = 'DTMF';
-const MEDIA = 'Media and sound';
+const MEDIA = MEDIA_GROUP;
 const OUTPUT = 'Output';
 
 /** Pre-formatted: yargs' example column would squeeze the commands (help-wrap.ts wraps what is too long). */
@@ -57,9 +58,7 @@ function builder(y: Argv): Argv<CallArgv> {
       loop: { group: MEDIA, type: 'boolean', describe: 'Repeat --play until the call ends' },
       latch: { group: MEDIA, type: 'boolean', describe: 'Symmetric RTP: send to where the peer\'s RTP comes from' },
       'rtp-timeout': { group: MEDIA, type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
-      audio: { group: MEDIA, type: 'boolean', describe: 'Use the sound card (default: when stdout is a terminal outside CI); --no-audio: never' },
-      'output-device': { group: MEDIA, type: 'string', describe: 'Speaker: device index or name part (see `umphone devices`)' },
-      'input-device': { group: MEDIA, type: 'string', describe: 'Microphone: device index or name part' },
+      ...SOUND_OPTIONS,
       duration: { group: MEDIA, type: 'string', describe: 'Hang up N seconds (or 1m30s, 500ms) after the answer' },
       dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto (RFC 4733 when offered, else in-band), rfc4733 (or rfc2833), inband, info (SIP INFO)' },
       'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once answered, "," = 500 ms pause: "1234#,,5"' },

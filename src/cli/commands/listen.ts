@@ -3,12 +3,16 @@
  * gateway" (OPTIONS pings answered 200, Play on Phone and notification calls answered), prints each
  * call and its summary, and stops on Ctrl-C (BYE to active calls, WAVs finalized).
  *
- * Addresses: SIP and RTP bind one address, the one we advertise in Via, Contact and the SDP c= line.
- * A wildcard (0.0.0.0, ::) cannot be advertised, and a UDP socket bound to it does not tell which
- * local address a datagram came to, so the rule is: --local-ip names the address (never a wildcard);
- * without it we take the address that routes to the first --allow entry (Exchange's), else the one
- * that routes to the default gateway, else 127.0.0.1.
+ * Addresses: SIP (TCP and UDP) and RTP bind --local-ip, one address or 0.0.0.0 (every IPv4
+ * interface). Via, Contact and the SDP c=/o= lines carry the bound address, or with a wildcard the one
+ * each caller reached us on, or --advertise when given (NAT, containers): LocalAddresses decides
+ * (sip/transport/local-address.ts). Without --local-ip we bind the address that routes to the first
+ * --allow entry (Exchange's), else the one that routes to the default gateway, else 127.0.0.1.
+ *
+ * Sound: an answered call is heard through the sound card and hears the microphone, as with `call`
+ * (sound-card.ts decides when, and the card goes to one call at a time).
  */
+import { isIP } from 'node:net';
 import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
@@ -23,6 +27,9 @@ import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.
 import { codecsOption, dtmfModeOption, durationOption } from '../option-values.js';
 import { DurationError, parseDuration } from '../../util/duration.js';
 import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
+import { isWildcard } from '../../sip/transport/local-address.js';
+import type { OpenedAudio } from '../../media/device/open.js';
+import { audioChoice, MEDIA_GROUP, openSoundCard, SOUND_OPTIONS, SoundCardTurns } from '../sound-card.js';
 import { ConsoleView } from '../console-view.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatSummary } from '../summary.js';
@@ -30,6 +37,7 @@ import { formatTrace } from '../trace.js';
 
 export interface ListenArgv {
   'local-ip'?: string;
+  advertise?: string;
   port?: number;
   allow?: string;
   'max-calls'?: number;
@@ -45,6 +53,9 @@ export interface ListenArgv {
   'follow-refer'?: boolean;
   'rtp-timeout'?: number | string;
   latch?: boolean;
+  audio?: boolean;
+  'output-device'?: string | number;
+  'input-device'?: string | number;
   verbose?: boolean;
   quiet?: boolean;
 }
@@ -53,36 +64,48 @@ const EXAMPLES = [
   'Examples:',
   '  Be Exchange UM\'s IP gateway on 10.0.0.7:5060, answering its calls at once, one WAV per call:',
   '    umphone listen --local-ip 10.0.0.7 --allow 10.0.0.5 --auto-answer --record "call-{n}.wav"',
+  '  Listen on every interface, in a container whose host is 198.51.100.4 for the callers:',
+  '    umphone listen --local-ip 0.0.0.0 --advertise 198.51.100.4 --auto-answer',
   '  Ring on the console (a/Enter: answer, r: reject 486), follow transfers:',
   '    umphone listen --port 5070 --follow-refer',
 ].join('\n');
 
+const SIP = 'SIP';
+const DTMF = 'DTMF';
+const MEDIA = MEDIA_GROUP;
+const OUTPUT = 'Output';
+
 function builder(y: Argv): Argv<ListenArgv> {
   return y.options({
-      ...REALTIME_OPTIONS,
-    'local-ip': { type: 'string', describe: 'Address to bind and advertise (not 0.0.0.0; default: the one routing to --allow\'s first entry, else to the default gateway)' },
-    port: { type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
-    allow: { type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
-    'max-calls': { type: 'number', describe: 'Calls at once at most; more get 486 Busy Here' },
+    ...REALTIME_OPTIONS,
+    'local-ip': { group: SIP, type: 'string', describe: 'Address to bind: one, or 0.0.0.0 for all (callers then see the address they reached); default: the one routing to --allow\'s first entry, else to the default gateway' },
+    advertise: { group: SIP, type: 'string', describe: 'Address to write in Via, Contact and SDP instead of ours (NAT, containers)' },
+    port: { group: SIP, type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
+    allow: { group: SIP, type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
+    'max-calls': { group: SIP, type: 'number', describe: 'Calls at once at most; more get 486 Busy Here' },
     // A string, not a number: yargs turns a number option given without a value into undefined, the
     // same as not given at all, and `--auto-answer` alone must mean "at once".
-    'auto-answer': { type: 'string', describe: 'Answer every call, after N seconds (--auto-answer alone: at once). Without a terminal: always on (at once)' },
-    record: { type: 'string', describe: 'Record each call to this WAV; {n} = call number, {callid} = Call-ID' },
-    'record-both': { type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
-    play: { type: 'string', describe: 'Play this WAV into each answered call' },
-    loop: { type: 'boolean', describe: 'Repeat --play until the call ends' },
-    codec: { type: 'string', default: 'pcmu,pcma', describe: 'Codecs we accept: pcmu (or ulaw), pcma (or alaw); the caller\'s order decides' },
-    dtmf: { type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
-    'dtmf-sequence': { type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
-    'follow-refer': { type: 'boolean', describe: 'On REFER, call the Refer-To target and hang up the transferred call once it answers' },
-    'rtp-timeout': { type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
-    latch: { type: 'boolean', describe: 'Symmetric RTP: send to where the caller\'s RTP comes from' },
-    verbose: { alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
-    quiet: { alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
-  }).epilog(EXAMPLES) as unknown as Argv<ListenArgv>;
+    'auto-answer': { group: SIP, type: 'string', describe: 'Answer every call, after N seconds (--auto-answer alone: at once). Without a terminal: always on (at once)' },
+    'follow-refer': { group: SIP, type: 'boolean', describe: 'On REFER, call the Refer-To target and hang up the transferred call once it answers' },
+    record: { group: MEDIA, type: 'string', describe: 'Record each call to this WAV; {n} = call number, {callid} = Call-ID' },
+    'record-both': { group: MEDIA, type: 'boolean', describe: 'Record stereo: left = received, right = sent' },
+    play: { group: MEDIA, type: 'string', describe: 'Play this WAV into each answered call' },
+    loop: { group: MEDIA, type: 'boolean', describe: 'Repeat --play until the call ends' },
+    codec: { group: MEDIA, type: 'string', default: 'pcmu,pcma', describe: 'Codecs we accept: pcmu (or ulaw), pcma (or alaw); the caller\'s order decides' },
+    'rtp-timeout': { group: MEDIA, type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
+    latch: { group: MEDIA, type: 'boolean', describe: 'Symmetric RTP: send to where the caller\'s RTP comes from' },
+    ...SOUND_OPTIONS,
+    dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
+    'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
+    verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
+    quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
+  }).epilog([
+    EXAMPLES,
+    '',
+    'Sound: an answered call is heard through the sound card and hears the microphone when stdout is a',
+    'terminal (not in CI) and a device opens, one call at a time (say --audio or --no-audio to choose).',
+  ].join('\n')) as unknown as Argv<ListenArgv>;
 }
-
-const WILDCARD = /^(0\.0\.0\.0|::|\[::\])$/;
 
 /**
  * The auto-answer delay in seconds, or undefined when calls ring for the user to answer: `--auto-answer`
@@ -101,14 +124,14 @@ export function autoAnswerDelay(raw: string | number | undefined, interactive: b
   }
 }
 
-/** The address to bind and advertise (see the file comment). */
+/** The address to bind (see the file comment): --local-ip as given (a wildcard too), else one that routes out. */
 export async function listenAddress(localIp: string | undefined, allow: AddressFilter | undefined, allowText: string | undefined): Promise<string> {
-  if (localIp !== undefined) {
-    if (WILDCARD.test(localIp)) {
-      throw new UsageError(`--local-ip ${localIp} cannot be advertised in Contact and SDP: give the address callers reach (e.g. --local-ip 10.0.0.7)`);
-    }
-    return localIp;
+  if (localIp !== undefined && isWildcard(localIp) && localIp.includes(':')) {
+    // A dual-stack socket sees IPv4 callers as ::ffff:a.b.c.d and must send to them that way, which
+    // neither the SIP UDP transport nor the RTP engines do yet.
+    throw new UsageError(`--local-ip ${localIp} is not supported yet: use 0.0.0.0 (every IPv4 interface) or one IPv6 address`);
   }
+  if (localIp !== undefined) return localIp;
   const first = allow && !allow.empty ? allowText!.split(',')[0]!.split('/')[0]!.trim() : undefined;
   for (const probe of [first, '192.0.2.1'].filter((p): p is string => p !== undefined)) {
     try {
@@ -118,6 +141,15 @@ export async function listenAddress(localIp: string | undefined, allow: AddressF
     }
   }
   return '127.0.0.1';
+}
+
+/** --advertise: an IP address callers can reach, so never a wildcard (a host name would not do in SDP c= for most peers). */
+export function advertisedAddress(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const a = text.trim().replace(/^\[(.*)\]$/, '$1');
+  if (isIP(a) === 0) throw new UsageError(`--advertise takes an IP address (got "${text}")`);
+  if (isWildcard(a)) throw new UsageError(`--advertise ${text} cannot be advertised in Contact and SDP: give the address callers reach (e.g. --advertise 198.51.100.4)`);
+  return a;
 }
 
 export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice = {}): Promise<number> {
@@ -130,6 +162,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let play: PlaybackAudio | undefined;
   let localIp: string;
   let dtmfMode: DtmfModeRequest;
+  let advertise: string | undefined;
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
   let rtpTimeoutMs: number | undefined;
@@ -143,21 +176,29 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
     if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
     if (a.play !== undefined) play = await loadWavForPlayback(a.play);
+    advertise = advertisedAddress(a.advertise);
     localIp = await listenAddress(a['local-ip'], allow, a.allow);
   } catch (e) {
     return fail(ExitCode.usage, e instanceof UsageError || e instanceof AddressFilterError ? (e as Error).message : `bad option: ${(e as Error).message}`);
   }
   const codecs = codecsOption(a.codec);
   const clock = new RealClock();
+  const audio: OpenedAudio | undefined = await openSoundCard({
+    audio: audioChoice(a.audio),
+    ...(a['output-device'] !== undefined ? { outputDevice: a['output-device'] } : {}),
+    ...(a['input-device'] !== undefined ? { inputDevice: a['input-device'] } : {}),
+  }, io, clock, (line) => view.error(line));
+  const sound = new SoundCardTurns<IncomingCall>(audio);
 
   let phone: Phone;
   try {
     phone = await Phone.create({
       // --port 0: let TCP pick and UDP take the same number (Phone's rule when no port is given).
-      localIp, ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
+      localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
       ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
     });
   } catch (e) {
+    await audio?.close();
     return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);
   }
   reportRtpRealtime(phone.rtp, io);
@@ -175,6 +216,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
       ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
       ...(play ? { play, loop: a.loop ?? false } : {}),
     }),
+    atAnswer: (call) => sound.take(call),
   });
   const ringing: IncomingCall[] = [];
   const numbers = new Map<IncomingCall, number>();
@@ -203,6 +245,8 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     call.onEvent((e) => {
       if (e.type === 'answered') {
         view.line(`${tag} answered: ${e.codec}, RTP to ${e.remote}`);
+        const holder = sound.current;
+        if (audio && holder !== call) view.line(`${tag} has no sound: the sound card is with call ${holder ? numbers.get(holder) : '?'}`);
         if (a['dtmf-sequence']) void call.sendDtmf(a['dtmf-sequence']).catch((err: Error) => view.error(`umphone: ${tag}: DTMF: ${err.message}`));
       } else if (e.type === 'digit') view.line(`${tag} received DTMF ${e.digit.digit} (${e.digit.method})`);
       else if (e.type === 'warning') view.error(`umphone: ${tag}: warning: ${e.message}`);
@@ -226,7 +270,8 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   const tcpPort = phone.endpoint.transport('tcp')!.local.port;
   const udpPort = phone.endpoint.transport('udp')?.local.port;
   const ports = udpPort === undefined || udpPort === tcpPort ? `${tcpPort} (TCP and UDP)` : `${tcpPort} (TCP; UDP ${udpPort})`;
-  view.line(`listening on ${localIp}:${ports}${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
+  const advertising = advertise !== undefined ? `, advertising ${advertise}` : isWildcard(localIp) ? ', advertising to each caller the address it reached' : '';
+  view.line(`listening on ${localIp}:${ports}${advertising}${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
   const disposers: Array<() => void> = [];
   if (interactive) {
     disposers.push(io.rawInput!.start((chunk) => {
@@ -234,7 +279,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
         if (ch === '\u0003') return void stop();
         const call = ringing.shift();
         if (!call) continue;
-        if (ch === 'a' || ch === '\r' || ch === '\n') void call.answer().catch((err: Error) => view.error(`umphone: ${err.message}`));
+        if (ch === 'a' || ch === '\r' || ch === '\n') void call.answer(sound.take(call)).catch((err: Error) => view.error(`umphone: ${err.message}`));
         else if (ch === 'r') call.reject(486, 'Busy Here');
         else ringing.unshift(call);
       }
@@ -254,6 +299,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   await stopped;
   for (const d of disposers) d();
   await phone.close().catch(() => undefined);
+  await audio?.close().catch(() => undefined);
   return ExitCode.ok;
 }
 

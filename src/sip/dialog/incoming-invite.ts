@@ -71,8 +71,9 @@ export class IncomingInvite {
     return session;
   }
 
+  /** Our Contact as the caller reaches us: the address its INVITE arrived at (user-agent.ts). */
   private contact(): string {
-    return this.ua.contact(this.protocol);
+    return this.ua.contact(this.protocol, undefined, this.r.source);
   }
 
   /**

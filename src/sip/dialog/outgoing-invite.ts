@@ -103,12 +103,13 @@ export class OutgoingInvite {
       return this.tryNext();
     }
     const target: Target = { protocol: hop.protocol, address: hop.address, port: hop.port };
-    const req = this.buildInvite(attempt.uri, hop.protocol);
+    const req = this.buildInvite(attempt.uri, target);
     this.opts.onAttempt?.(attempt, req);
     this.send(req, target, false);
   }
 
-  private buildInvite(uri: SipUri, protocol: TransportProtocol): SipRequest {
+  private buildInvite(uri: SipUri, target: Target): SipRequest {
+    const protocol = target.protocol;
     const { ua, offer } = this.opts;
     const from = { ...this.opts.from, params: this.opts.from.params.clone().set('tag', this.fromTag) };
     const headers: Array<[string, string]> = [
@@ -117,7 +118,7 @@ export class OutgoingInvite {
       ['To', formatNameAddr(this.opts.to)],
       ['Call-ID', this.callId],
       ['CSeq', `${this.cseq++} INVITE`],
-      ['Contact', ua.contact(protocol, this.opts.contactUser)],
+      ['Contact', ua.contact(protocol, this.opts.contactUser, target)],
       ['Allow', ALLOW],
       ['Supported', SUPPORTED],
       ['User-Agent', ua.userAgent],
@@ -203,7 +204,7 @@ export class OutgoingInvite {
     }
     const session = new InviteSession({
       ua: this.opts.ua, dialog, role: 'uac', protocol: state.target.protocol,
-      contact: this.opts.ua.contact(state.target.protocol, this.opts.contactUser),
+      contact: this.opts.ua.contact(state.target.protocol, this.opts.contactUser, state.target),
       ...(this.opts.offer ? { localSdp: this.opts.offer.body } : {}),
       inviteCSeq: getCSeq(state.req).seq, response: res, ack,
     });

@@ -9,7 +9,7 @@ import {
   createResponse, getCSeq, getCallId, getFrom, getProxyAuthenticate, getTo, getWwwAuthenticate,
   randomBranch, randomTag, type SipRequest, type SipResponse, type SipUri,
 } from '../message/index.js';
-import type { MessageSource, TraceEvent, TransportProtocol } from '../transport/transport.js';
+import type { HostPort, MessageSource, TraceEvent, TransportProtocol } from '../transport/transport.js';
 import type { IncomingRequest, SipEndpoint, Target } from '../transaction/endpoint.js';
 import type { TransactionTimeoutError } from '../transaction/transaction.js';
 import { digestAuthorization, type DigestCredentials } from './digest-auth.js';
@@ -100,11 +100,15 @@ export class UserAgent {
     };
   }
 
-  /** The local Contact for a transport: `<sip:user@ip:port;transport=tcp>`. */
-  contact(protocol: TransportProtocol, user?: string): string {
+  /**
+   * The local Contact for a transport: `<sip:user@ip:port;transport=tcp>`. `peer`: whom it is for (the
+   * source of the request we answer, the target we call), when our address depends on it (endpoint's
+   * localAddresses).
+   */
+  contact(protocol: TransportProtocol, user?: string, peer?: { address: string; local?: HostPort }): string {
     const t = this.endpoint.transport(protocol);
     if (!t) throw new Error(`No ${protocol.toUpperCase()} transport`);
-    const addr = this.advertisedAddress ?? t.local.address;
+    const addr = this.advertisedAddress ?? this.endpoint.localAddresses?.forPeer(peer?.address, peer?.local?.address) ?? t.local.address;
     const host = addr.includes(':') ? `[${addr}]` : addr;
     const userPart = user ? `${user}@` : '';
     return `<sip:${userPart}${host}:${t.local.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}>`;
@@ -171,7 +175,7 @@ export class UserAgent {
   /** Send an ACK (for a 2xx) or another request without a transaction. */
   sendStateless(req: SipRequest, target: Target): Promise<void> {
     if (!req.headers.has('Via')) {
-      req.headers.prepend('Via', `${this.endpoint.sentBy(target.protocol)};branch=${randomBranch()};rport`);
+      req.headers.prepend('Via', `${this.endpoint.sentBy(target.protocol, target.address)};branch=${randomBranch()};rport`);
     }
     return this.endpoint.sendStateless(req, target);
   }

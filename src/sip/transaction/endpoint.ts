@@ -38,6 +38,7 @@ import {
   type TransportProtocol,
 } from '../transport/transport.js';
 import { responseTarget, viaNamesUs, type ResponseRoutingOptions } from '../transport/via-processing.js';
+import type { LocalAddresses } from '../transport/local-address.js';
 import { salvageHeaders } from './header-values.js';
 import { InviteServerTransaction } from './invite-server.js';
 import { TransactionLayer, type ClientTransaction, type ServerTransaction } from './layer.js';
@@ -50,8 +51,14 @@ export interface SipEndpointOptions extends ResponseRoutingOptions {
   timers?: Partial<TimerConfig>;
   /** What validateRequest checks new requests against (supported option tags, body types, methods). */
   validation?: ValidateOptions;
-  /** Host written in our Via sent-by (default: the transport's bound address). */
+  /** Host written in our Via sent-by (default: the one localAddresses picks, else the transport's bound address). */
   viaHost?: string;
+  /**
+   * Which of our addresses each peer sees (sockets bound to a wildcard, or an advertised address): the
+   * Via of each request takes the one for its target; every message received teaches it where that
+   * peer reaches us. The UA's Contact reads it too.
+   */
+  localAddresses?: LocalAddresses;
   /** RFC 3261 §18.1.1: send a UDP request above 1300 bytes over TCP when a TCP transport exists (default true). */
   udpSizeFallback?: boolean;
   /** Diagnostics (dropped messages and why). */
@@ -97,10 +104,14 @@ export class SipEndpoint {
     return this.options.transports.find((t) => t.protocol === protocol);
   }
 
-  /** `SIP/2.0/UDP host:port`: the Via sent-protocol and sent-by we insert for a transport. */
-  sentBy(protocol: TransportProtocol): string {
+  get localAddresses(): LocalAddresses | undefined {
+    return this.options.localAddresses;
+  }
+
+  /** `SIP/2.0/UDP host:port`: the Via sent-protocol and sent-by we insert for a transport (towards `peer`). */
+  sentBy(protocol: TransportProtocol, peer?: string): string {
     const t = this.requireTransport(protocol);
-    return `SIP/2.0/${protocol.toUpperCase()} ${this.options.viaHost ?? hostForUri(t.local.address)}:${t.local.port}`;
+    return `SIP/2.0/${protocol.toUpperCase()} ${this.ourHost(t.local.address, peer)}:${t.local.port}`;
   }
 
   onRequest(handler: (r: IncomingRequest) => void): void {
@@ -132,7 +143,7 @@ export class SipEndpoint {
     }
     const transport = this.requireTransport(protocol);
     if (!req.headers.has('Via')) {
-      req.headers.prepend('Via', `${this.sentBy(protocol)};branch=${randomBranch()};rport`);
+      req.headers.prepend('Via', `${this.sentBy(protocol, target.address)};branch=${randomBranch()};rport`);
     }
     const to = { address: target.address, port: target.port };
     return this.layer.createClient(req, { reliable: transport.reliable, send: (m) => transport.send(m, to) }, tu);
@@ -142,7 +153,7 @@ export class SipEndpoint {
   sendStateless(message: SipMessage, target: Target): Promise<void> {
     const transport = this.requireTransport(target.protocol);
     if (message.kind === 'request' && !message.headers.has('Via')) {
-      message.headers.prepend('Via', `${this.sentBy(target.protocol)};branch=${randomBranch()};rport`);
+      message.headers.prepend('Via', `${this.sentBy(target.protocol, target.address)};branch=${randomBranch()};rport`);
     }
     return transport.send(message, { address: target.address, port: target.port });
   }
@@ -167,6 +178,7 @@ export class SipEndpoint {
   }
 
   private receive(transport: SipTransport, message: SipMessage, source: MessageSource): void {
+    this.options.localAddresses?.note(source.address, source.local.address);
     if (message.kind === 'response') return this.receiveResponse(message, source);
     this.receiveRequest(transport, message, source);
   }
@@ -178,7 +190,8 @@ export class SipEndpoint {
     if (this.layer.receiveResponse(res)) return;
     const via = getTopVia(res)!;
     const locals = this.options.transports.map((t) => t.local);
-    if (!viaNamesUs(via, locals, this.options.viaHost === undefined ? [] : [this.options.viaHost])) {
+    const advertised = [this.options.viaHost, this.options.localAddresses?.advertise].filter((a): a is string => a !== undefined);
+    if (!viaNamesUs(via, locals, advertised)) {
       return this.log(`Discarded response ${res.status} from ${source.address}:${source.port}: top Via is not ours (§18.1.2)`);
     }
     for (const h of this.strayHandlers) h(res, source);
@@ -262,7 +275,7 @@ export class SipEndpoint {
     const method = startLine.split(' ')[0] ?? '';
     if (method.toUpperCase() === 'ACK') return this.log(`Dropped unparseable ACK from ${where}: ${reason}`);
     const pseudo: SipRequest = { kind: 'request', method, uri: '', version: 'SIP/2.0', headers: h, body: Buffer.alloc(0) };
-    const warning = `399 ${this.options.viaHost ?? hostForUri(e.source.local.address)} "${reason.replace(/["\\]/g, "'")}"`;
+    const warning = `399 ${this.ourHost(e.source.local.address, e.source.address, e.source.local.address)} "${reason.replace(/["\\]/g, "'")}"`;
     let res: SipResponse;
     try {
       res = createResponse(pseudo, status >= 400 && status <= 699 ? status : 400, reason, { headers: [['Warning', warning]] });
@@ -271,6 +284,13 @@ export class SipEndpoint {
     }
     e.respond(res).catch(() => undefined);
     this.log(`Answered ${res.status} "${reason}" to unparseable request from ${where}`);
+  }
+
+  /** Our host for Via and Warning: viaHost, else what localAddresses picks for the peer, else `bound`. */
+  private ourHost(bound: string, peer?: string, arrivedAt?: string): string {
+    if (this.options.viaHost !== undefined) return this.options.viaHost;
+    const chosen = this.options.localAddresses?.forPeer(peer, arrivedAt) ?? bound;
+    return hostForUri(chosen);
   }
 
   private log(line: string): void {

@@ -259,7 +259,7 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       address: conn.remote.address,
       port: conn.remote.port,
       connectionId: conn.id,
-      local: this.local,
+      local: this.localOf(conn),
     };
     switch (ev.type) {
       case 'ping':
@@ -310,6 +310,16 @@ export class StreamTransport extends TransportEvents implements SipTransport {
     }
   }
 
+  /**
+   * Our address on a connection: bound to a wildcard, the address the peer connected to (what Via,
+   * Contact and SDP must carry for it); before an outgoing connect completes, the bound one. The port
+   * stays the listening one (where the peer reaches us), not an outgoing connection's own.
+   */
+  private localOf(conn: Connection): HostPort {
+    const address = conn.socket.localAddress;
+    return address ? { address: normalizeAddress(address), port: this.local.port } : this.local;
+  }
+
   /** Write on a connection even while it is being closed for a framing error (the answer goes first). */
   private writeRaw(conn: Connection, m: SipMessage | Buffer): void {
     const bytes = Buffer.isBuffer(m) ? m : serializeMessage(m);
@@ -325,7 +335,7 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       direction,
       timestamp: this.options.clock.wallNow(),
       protocol: this.protocol,
-      local: this.local,
+      local: this.localOf(conn),
       remote: conn.remote,
       connectionId: conn.id,
       bytes,

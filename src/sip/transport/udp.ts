@@ -19,6 +19,7 @@ import {
   type SipTransport,
 } from './transport.js';
 import { normalizeAddress, stampReceived } from './via-processing.js';
+import { isWildcard, LocalAddresses } from './local-address.js';
 
 export interface UdpTransportOptions {
   clock: Clock;
@@ -26,6 +27,11 @@ export interface UdpTransportOptions {
   address?: string;
   /** Local port (default 0: any free port). */
   port?: number;
+  /**
+   * Bound to a wildcard: tells the local address each datagram arrived at (shared with the endpoint,
+   * which writes it in Via). Default: one of its own.
+   */
+  localAddresses?: LocalAddresses;
 }
 
 export class UdpTransport extends TransportEvents implements SipTransport {
@@ -33,6 +39,8 @@ export class UdpTransport extends TransportEvents implements SipTransport {
   readonly reliable = false;
   private closed = false;
   private boundLocal: HostPort = { address: '0.0.0.0', port: 0 };
+  /** Set when bound to a wildcard: where a datagram arrived is then asked per sender. */
+  private addresses: LocalAddresses | undefined;
 
   private constructor(
     private readonly socket: dgram.Socket,
@@ -55,6 +63,7 @@ export class UdpTransport extends TransportEvents implements SipTransport {
     });
     const a = socket.address();
     t.boundLocal = { address: a.address, port: a.port };
+    if (isWildcard(a.address)) t.addresses = options.localAddresses ?? new LocalAddresses({ bind: a.address, clock: options.clock });
     socket.on('message', (buf, rinfo) => t.receive(buf, { address: normalizeAddress(rinfo.address), port: rinfo.port }));
     socket.on('error', (e) => t.errorHandlers.emit(new TransportError(`UDP socket error: ${e.message}`, 'udp', t.local, e)));
     return t;
@@ -99,8 +108,18 @@ export class UdpTransport extends TransportEvents implements SipTransport {
     // A datagram of only CRLFs is a keep-alive (RFC 5626 uses STUN on UDP, but CRLF pings exist in
     // the wild): nothing to answer, nothing to parse.
     if (buf.every((b) => b === 13 || b === 10)) return;
-    this.trace('in', from, buf);
-    const source: MessageSource = { protocol: 'udp', address: from.address, port: from.port, local: this.local };
+    const at = this.addresses?.arrivedFrom(from.address);
+    if (at === undefined) return this.deliver(buf, from, this.local);
+    if (typeof at === 'string') return this.deliver(buf, from, { address: at, port: this.local.port });
+    void at.then((address) => {
+      if (!this.closed) this.deliver(buf, from, { address, port: this.local.port });
+    });
+  }
+
+  /** `local`: the address the datagram arrived at (the bound one, or the one learned for a wildcard). */
+  private deliver(buf: Buffer, from: HostPort, local: HostPort): void {
+    this.trace('in', from, buf, local);
+    const source: MessageSource = { protocol: 'udp', address: from.address, port: from.port, local };
     const parsed = tryParseMessage(buf);
     if (!parsed.ok) {
       this.parseErrorHandlers.emit({
@@ -117,8 +136,9 @@ export class UdpTransport extends TransportEvents implements SipTransport {
     this.messageHandlers.emit(msg, source);
   }
 
-  private trace(direction: 'in' | 'out', remote: HostPort, bytes: Buffer): void {
+  private trace(direction: 'in' | 'out', remote: HostPort, bytes: Buffer, arrivedAt?: HostPort): void {
     if (this.traceHandlers.size === 0) return;
-    this.traceHandlers.emit({ direction, timestamp: this.clock.wallNow(), protocol: 'udp', local: this.local, remote, bytes });
+    const local = arrivedAt ?? (this.addresses ? { address: this.addresses.forPeer(remote.address), port: this.local.port } : this.local);
+    this.traceHandlers.emit({ direction, timestamp: this.clock.wallNow(), protocol: 'udp', local, remote, bytes });
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callSettingsFromArgv, parseHeaderOption, type CallArgv } from '../../../src/cli/call-settings.js';
-import { wantSoundCard } from '../../../src/cli/run-call.js';
+import { wantSoundCard } from '../../../src/cli/sound-card.js';
 import { UsageError } from '../../../src/cli/context.js';
 
 const base: CallArgv = { target: 'sip:680@um.example.com' };
@@ -133,7 +133,7 @@ describe('wantSoundCard', () => {
 
 describe('soundSystemPresent', () => {
   it.skipIf(process.platform !== 'linux')('looks for ALSA devices or a PulseAudio/PipeWire server on Linux', async () => {
-    const { soundSystemPresent } = await import('../../../src/cli/run-call.js');
+    const { soundSystemPresent } = await import('../../../src/cli/sound-card.js');
     const none = () => false;
     expect(soundSystemPresent({}, none)).toBe(false);
     expect(soundSystemPresent({ PULSE_SERVER: 'unix:/tmp/p' }, none)).toBe(true);

@@ -2,7 +2,9 @@
  * `umphone listen` option handling: --auto-answer alone means "at once" (yargs turns a number option
  * given without a value into undefined, indistinguishable from absent: the option is a string and
  * autoAnswerDelay reads it), and with a terminal a call given `--auto-answer` is answered without a key,
- * while one without it rings. Bad values exit 2 with one line. Real sockets on 127.0.0.1, port 0.
+ * while one without it rings. Bad values exit 2 with one line. --local-ip 0.0.0.0 binds every interface
+ * and a caller on 127.0.0.1 sees 127.0.0.1 in Contact and SDP; --advertise replaces it. Real sockets on
+ * 127.0.0.1 (or 0.0.0.0), port 0.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../src/cli/cli.js';
@@ -11,6 +13,7 @@ import type { CliIo, CliSignal } from '../../../../src/cli/context.js';
 import { UsageError } from '../../../../src/cli/context.js';
 import { Phone } from '../../../../src/phone/phone.js';
 import { RealClock } from '../../../../src/util/clock.js';
+import { parseMessage, type SipResponse } from '../../../../src/sip/message/index.js';
 
 const clock = new RealClock();
 
@@ -73,7 +76,9 @@ describe('umphone listen (in process)', () => {
     [['--port', '70000'], /^umphone: --port must be a port number 0-65535/],
     [['--port', '0', '--max-calls', '0'], /^umphone: --max-calls must be a whole number ≥ 1/],
     [['--port', '0', '--allow', '10.0.0.300/33'], /^umphone: .*10\.0\.0\.300/],
-    [['--port', '0', '--local-ip', '0.0.0.0'], /^umphone: --local-ip 0\.0\.0\.0 cannot be advertised/],
+    [['--port', '0', '--advertise', '0.0.0.0'], /^umphone: --advertise 0\.0\.0\.0 cannot be advertised in Contact and SDP/],
+    [['--port', '0', '--advertise', 'gw.example.com'], /^umphone: --advertise takes an IP address \(got "gw\.example\.com"\)$/m],
+    [['--port', '0', '--local-ip', '::'], /^umphone: --local-ip :: is not supported yet: use 0\.0\.0\.0/],
   ])('%j exits 2 with one line', async (args, line) => {
     const io = fakeIo({ terminal: false });
     const ip = args.includes('--local-ip') ? [] : ['--local-ip', '127.0.0.1'];
@@ -118,5 +123,43 @@ describe('umphone listen (in process)', () => {
     expect(summary.endedBy).toBe('remote (BYE)');
     expect(io.stdout).toMatch(/stopping: hanging up active calls/);
     expect(io.stdout).toMatch(/Call 1 summary \(from sip:/);
+  });
+});
+
+describe('umphone listen --local-ip 0.0.0.0 (in process)', () => {
+  let phone: Phone | undefined;
+  afterEach(async () => {
+    await phone?.close();
+    phone = undefined;
+  });
+
+  it.each([
+    [[], '127.0.0.1', /^listening on 0\.0\.0\.0:(\d+) \(TCP and UDP\), advertising to each caller the address it reached; Ctrl-C stops$/m],
+    [['--advertise', '192.0.2.10'], '192.0.2.10', /^listening on 0\.0\.0\.0:(\d+) \(TCP and UDP\), advertising 192\.0\.2\.10; Ctrl-C stops$/m],
+  ] as const)('%j: the 180 and 200 carry %s in Contact, SDP c= and o=', async (extra, expected, listening) => {
+    const io = fakeIo({ terminal: false });
+    const exit = runCli(['listen', '--local-ip', '0.0.0.0', '--port', '0', '--no-audio', '--rtp-timeout', '0', ...extra], io);
+    await until('"listening on"', () => /listening on/.test(io.stdout) || io.stderr !== '');
+    const port = Number(listening.exec(io.stdout)?.[1]);
+    expect(port, io.stdout + io.stderr).toBeGreaterThan(0);
+    const received: SipResponse[] = [];
+    phone = await Phone.create({
+      localIp: '127.0.0.1',
+      onTrace: (e) => {
+        if (e.direction !== 'in') return;
+        const m = parseMessage(e.bytes);
+        if (m.kind === 'response') received.push(m);
+      },
+    });
+    const call = await phone.call(`sip:gw@127.0.0.1:${port};transport=tcp`, { rtpTimeoutMs: 0 });
+    const contacts = received.filter((r) => r.status === 180 || r.status === 200).map((r) => r.headers.get('Contact'));
+    expect(contacts).toEqual([`<sip:${expected}:${port};transport=tcp>`, `<sip:${expected}:${port};transport=tcp>`]);
+    const sdp = received.find((r) => r.status === 200)!.body.toString();
+    expect(sdp).toMatch(new RegExp(`^c=IN IP4 ${expected.replace(/\./g, '\\.')}\r$`, 'm'));
+    expect(sdp).toMatch(new RegExp(`^o=\\S+ \\d+ \\d+ IN IP4 ${expected.replace(/\./g, '\\.')}\r$`, 'm'));
+    expect(received.map((r) => `${r.headers.get('Contact') ?? ''}${r.body.toString()}`).join('')).not.toContain('0.0.0.0');
+    await call.hangup();
+    io.signal('SIGINT');
+    expect(await exit).toBe(0);
   });
 });
