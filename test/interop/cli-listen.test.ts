@@ -173,7 +173,7 @@ describe('umphone listen bad usage', () => {
     [['--port', '70000'], /^umphone: --port must be a port number 0-65535$/],
     [['--max-calls', '0'], /^umphone: --max-calls must be a whole number ≥ 1$/],
     [['--auto-answer', 'soon'], /^umphone: --auto-answer takes a number of seconds ≥ 0, or nothing for at once \(got "soon"\)$/],
-    [['--local-ip', '0.0.0.0'], /^umphone: --local-ip 0\.0\.0\.0 cannot be advertised/],
+    [['--advertise', '0.0.0.0'], /^umphone: --advertise 0\.0\.0\.0 cannot be advertised in Contact and SDP/],
     [['--bogus'], /^umphone: Unknown argument: bogus$/],
   ])('%j exits 2 with one line on stderr', async (args, line) => {
     const r = await umphone(['listen', ...args]).exited;
