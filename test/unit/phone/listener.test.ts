@@ -1,6 +1,7 @@
 /**
  * The listener (gateway mode) and IncomingCall over the memory network on a ManualClock: OPTIONS,
- * the allow list (403), --max-calls (486), 488 with Warning, CANCEL (487), auto-answer delay, hold by
+ * the allow list (403), --max-calls (486), 488 with Warning, CANCEL (487), auto-answer delay (and the
+ * options asked at that moment), hold by
  * re-INVITE, INFO DTMF, REFER (202 + NOTIFY sipfrag; Refer-Sub: false echoed, no NOTIFY; 403 outside a
  * dialog), message-summary NOTIFY, nextCall timeout.
  */
@@ -15,7 +16,8 @@ import { Pacer } from '../../../src/rtp/pacer.js';
 import { createOffer, parseSdp } from '../../../src/sdp/index.js';
 import { Listener, ListenerTimeoutError, OUT_OF_DIALOG_REFER, type ListenerEvent } from '../../../src/phone/listener.js';
 import { AddressFilter } from '../../../src/phone/address-filter.js';
-import type { IncomingCall } from '../../../src/phone/incoming-call.js';
+import type { AnswerOptions, IncomingCall } from '../../../src/phone/incoming-call.js';
+import { NullAudioOutput } from '../../../src/media/device/null.js';
 import type { CallEvent } from '../../../src/phone/call.js';
 import type { MediaSocket } from '../../../src/phone/media-session.js';
 import { MemoryNetwork } from '../../support/memory-network.js';
@@ -32,7 +34,7 @@ function fakeSocket(port: number): MediaSocket {
   };
 }
 
-function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; callerAddress?: string } = {}) {
+function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; callerAddress?: string; atAnswer?: (call: IncomingCall) => AnswerOptions } = {}) {
   const clock = new ManualClock();
   const net = new MemoryNetwork(clock);
   const validation = { supported: ['timer', 'norefersub'], acceptTypes: ['application/sdp', 'message/sipfrag', 'application/simple-message-summary', 'application/dtmf-relay'] };
@@ -45,6 +47,7 @@ function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; c
     ...(opts.allow ? { allow: AddressFilter.parse(opts.allow) } : {}),
     ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
     ...(opts.autoAnswer !== undefined ? { autoAnswer: opts.autoAnswer } : {}),
+    ...(opts.atAnswer ? { atAnswer: opts.atAnswer } : {}),
     answerOptions: () => ({ rtpTimeoutMs: 0 }),
     openSocket: () => Promise.resolve(fakeSocket((port += 2))),
   });
@@ -144,6 +147,22 @@ describe('Listener', () => {
     expect(summary.endedBy).toBe('remote (BYE)');
     expect(summary.status).toBe(200);
     expect(summary.codec).toMatch(/^PCMU\/8000 \(PT 0\)/);
+  });
+
+  it('asks atAnswer for more options when it answers (not when the call arrives): the call plays to the output it gives', async () => {
+    const output = new NullAudioOutput();
+    const asked: IncomingCall[] = [];
+    const w = world({ autoAnswer: 2, atAnswer: (call) => { asked.push(call); return { output }; } });
+    const d = w.dial();
+    await w.flush(1999);
+    expect(asked).toEqual([]);
+    await w.flush(1);
+    expect(d.outcome?.kind).toBe('answered');
+    expect(asked).toEqual(calls(w.events));
+    await w.flush(200);
+    expect(output.stats().framesWritten).toBeGreaterThan(0);
+    void d.session.bye();
+    await w.flush();
   });
 
   it('answers 486 Busy Here beyond --max-calls', async () => {
