@@ -178,7 +178,8 @@ export class SipEndpoint {
   }
 
   private receive(transport: SipTransport, message: SipMessage, source: MessageSource): void {
-    this.options.localAddresses?.note(source.address, source.local.address);
+    // A connection knows its own address (UDP learns its answer itself, and asks again when it expires).
+    if (transport.reliable) this.options.localAddresses?.note(source.address, source.local.address);
     if (message.kind === 'response') return this.receiveResponse(message, source);
     this.receiveRequest(transport, message, source);
   }
