@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alignAndCorrelate, readWav, rms, sineTone } from '../support/audio-compare.js';
+import { piecewiseMatch } from '../support/audio-pieces.js';
 import { startBaresip } from '../support/baresip.js';
 import { killAllChildren, sleep } from '../support/child-process.js';
 import {
@@ -261,5 +262,33 @@ describe('pulse', () => {
     } finally {
       await p.stop();
     }
+  });
+});
+
+describe('piecewiseMatch (audio-pieces)', () => {
+  const prompt = readWav(join(AUDIO, 'prompts/greeting-613.wav')).samples;
+  const withHole = (x: Int16Array, at: number, holeMs: number, dropMs: number): Int16Array => {
+    // What a starved sound card does: a stretch of silence, then audio dropped to catch up.
+    const hole = Math.round(holeMs * 8);
+    const drop = Math.round(dropMs * 8);
+    const out = new Int16Array(8000 + x.length + hole - drop);
+    out.set(x.subarray(0, at), 8000);
+    out.set(x.subarray(at + drop), 8000 + at + hole);
+    return out;
+  };
+
+  it('finds every piece of a delayed copy, and all but the piece with a hole when audio went missing', () => {
+    const copy = piecewiseMatch(prompt, withHole(prompt, 0, 0, 0));
+    expect(copy.matched, copy.describe()).toBe(copy.pieces);
+    expect(copy.inOrder).toBe(true);
+    const holed = piecewiseMatch(prompt, withHole(prompt, 20_000, 120, 120));
+    expect(holed.matched, holed.describe()).toBe(holed.pieces - 1);
+    expect(holed.inOrder).toBe(true);
+  });
+
+  it('matches no piece in a warbling tone or in other speech', () => {
+    const warble = new Int16Array(80_000).map((_, i) => Math.round(4000 * Math.sin(i * 1.7) * Math.sin(i * 0.013)));
+    expect(piecewiseMatch(prompt, warble).matched).toBe(0);
+    expect(piecewiseMatch(prompt, readWav(join(AUDIO, 'speech-sample.wav')).samples).matched).toBe(0);
   });
 });
