@@ -14,6 +14,7 @@ import { killAllChildren, pollUntil, type TrackedChild } from '../support/child-
 import { ROOT, umphone } from '../support/umphone-cli.js';
 import { startSipp, scenarioPath, type SippMessage } from '../support/sipp.js';
 import { writeG711Pcap } from '../support/pcap.js';
+import { freeSipPort } from '../support/ports.js';
 import { alignAndCorrelate, readWav } from '../support/audio-compare.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'umphone-listen-any-'));
@@ -23,14 +24,17 @@ writeG711Pcap(pcap, prompt, { law: 'PCMU' });
 
 afterAll(() => killAllChildren());
 
-/** `umphone listen --local-ip 0.0.0.0 --port 0 ...`; resolves with the port from its "listening on" line. */
+/**
+ * `umphone listen --local-ip 0.0.0.0 --port P ...` on a free port below the ephemeral range (--port 0
+ * would let TCP take an ephemeral number whose UDP twin some other socket may hold).
+ */
 async function listenAll(extra: string[]): Promise<{ child: TrackedChild; port: number }> {
-  const child = umphone(['listen', '--local-ip', '0.0.0.0', '--port', '0', '--auto-answer', ...extra]);
+  const port = await freeSipPort();
+  const child = umphone(['listen', '--local-ip', '0.0.0.0', '--port', String(port), '--auto-answer', ...extra]);
   await pollUntil('"listening on" on stdout', () => /listening on/.test(child.stdout()) || child.hasExited(), 30_000);
   if (child.hasExited()) throw new Error(`umphone listen exited: ${child.stderr()}`);
-  const m = /^listening on 0\.0\.0\.0:(\d+) \(TCP and UDP\)/m.exec(child.stdout());
-  expect(m, child.stdout()).not.toBeNull();
-  return { child, port: Number(m![1]) };
+  expect(child.stdout()).toMatch(new RegExp(`^listening on 0\\.0\\.0\\.0:${port} \\(TCP and UDP\\)`, 'm'));
+  return { child, port };
 }
 
 const received = (msgs: SippMessage[]) => msgs.filter((m) => m.direction === 'received');
