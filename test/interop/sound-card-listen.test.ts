@@ -61,16 +61,17 @@ describe.skipIf(!ready)('umphone listen with the sound card, called by baresip',
       // A device that failed to open, or failed mid-call, would say so on stderr.
       expect(child.stderr()).not.toMatch(/^umphone:/m);
 
-      // (1) what the speaker played: the prompt, in 500 ms pieces each found on its own (r ≥ 0.9), in
-      // order. A third of them, not all: on a loaded CPU the output drops audio to keep its delay
-      // bounded (`call` alike, measured side by side: about half the pieces at a load of 6 on 2 CPUs;
+      // (1) what the speaker played: the prompt, in 500 ms pieces each found on its own, in order. Three
+      // pieces at r ≥ 0.9 prove it is the prompt (unrelated speech or noise reaches that on no piece:
+      // harness.test.ts). Not all of them: on a loaded CPU the output drops audio to keep its delay
+      // bounded (`call` alike: side by side at a load of 6 on 2 CPUs both kept about half the pieces;
       // sound-card-call.test.ts tolerates holes too), and the last piece may still be on its way when
-      // baresip hangs up. Unrelated speech or noise reaches r ≥ 0.9 on no piece at all.
+      // baresip hangs up. The count is printed: on an idle machine it is nearly all of them.
       const played = await monitor.stop();
       const match = piecewiseMatch(prompt, played, { pieceMs: 500, threshold: 0.9 });
       console.info(`sound-card-listen: ${match.matched}/${match.pieces} pieces of the prompt heard; r = ${match.correlations.map((c) => c.toFixed(2)).join(' ')}`);
       expect(match.inOrder, match.describe()).toBe(true);
-      expect(match.matched, match.describe()).toBeGreaterThanOrEqual(Math.ceil(match.pieces / 3));
+      expect(match.matched, match.describe()).toBeGreaterThanOrEqual(3);
 
       // (2) what baresip heard from us: the microphone's tone, within 1 %.
       await pollUntil("baresip's recording", () => b.recordings().dec.length > 0, 5_000);
