@@ -13,11 +13,12 @@
  *   await call.hangup();
  */
 export { Phone, VERSION, type PhoneOptions } from './phone/phone.js';
-export { Call, CallFailedError, type CallOptions, type CallEvent, type CallSummary, type CallState, type CallFailureKind, type RedirectHop } from './phone/call.js';
+export { Call, type CallOptions } from './phone/call.js';
+export { CallFailedError, CallStateError, type CallEvent, type CallSummary, type CallState, type RedirectHop } from './phone/call-types.js';
+export type { CallEndReason } from './phone/end-reason.js';
 export type { DtmfSettings, Recording } from './phone/media-session.js';
 export {
-  CallListener, listenTo, WaitTimeoutError, CallEndedError, PromptMismatchError, DtmfMismatchError,
-  type ListenSource, type ListenableCall, type WaitResult, type ToneWaitResult, type DigitsWaitResult,
+  WaitTimeoutError, CallEndedError, PromptMismatchError, DtmfMismatchError, type WaitResult, type ToneWaitResult, type DigitsWaitResult,
   type RecordOptions, type RecordResult, type PromptOptions, type PromptResult,
 } from './phone/waits.js';
 export { loadWavForPlayback, type PlaybackAudio } from './media/wav/reader.js';

@@ -6,7 +6,7 @@
  * Everywhere) and an offer nobody can answer (488 / 606 Not Acceptable, RFC 3264 §6) get codes of their
  * own, because those are the outcomes a test of a voice server most often expects.
  */
-import type { CallFailureKind } from '../phone/call.js';
+import type { CallEndReason } from '../phone/end-reason.js';
 
 export const ExitCode = {
   /** The call was placed, answered and ended normally (or the command did what it was asked). */
@@ -33,21 +33,30 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** The exit code for a call that could not be set up. */
-export function exitCodeForFailure(kind: CallFailureKind, status?: number): ExitCodeValue {
-  switch (kind) {
+/**
+ * The exit code for how a call ended: 0 for a hangup after the answer, a code of its own for each way
+ * a call fails to be set up, 1 for a failure of an answered call (media timeout, session timer, lost
+ * transport).
+ */
+export function exitCodeForEnd(end: CallEndReason, answered: boolean): ExitCodeValue {
+  switch (end.kind) {
+    case 'hangup':
+      return ExitCode.ok;
     case 'cancelled':
       return ExitCode.interrupted;
+    case 'rejected':
+      return exitCodeForStatus(end.status);
     case 'redirect':
       return ExitCode.redirect;
-    case 'timeout':
-      return ExitCode.timeout;
-    case 'transport':
-      return ExitCode.transport;
     case 'no-codec':
       return ExitCode.noCodec;
-    case 'rejected':
-      return exitCodeForStatus(status);
+    case 'timeout':
+      return answered ? ExitCode.callFailed : ExitCode.timeout;
+    case 'transport':
+      return answered ? ExitCode.callFailed : ExitCode.transport;
+    case 'media-timeout':
+    case 'error':
+      return ExitCode.callFailed;
   }
 }
 

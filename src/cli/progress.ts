@@ -4,7 +4,8 @@
  * and elapsed time, digits as they arrive, warnings, and how the call ended. Pure and line-oriented:
  * a call event (plus the time since the INVITE) in, zero or more lines out.
  */
-import type { CallEvent } from '../phone/call.js';
+import type { CallEvent } from '../phone/call-types.js';
+import { describeEnd } from '../phone/end-reason.js';
 import { formatSeconds } from './summary.js';
 
 export class ProgressFormatter {
@@ -43,7 +44,7 @@ export class ProgressFormatter {
       case 'warning':
         return [`! warning: ${e.message}`];
       case 'ended':
-        return [`call ended: ${e.reason}`];
+        return [`call ended: ${describeEnd(e.end)}`];
       default:
         return this.formatOther(e);
     }

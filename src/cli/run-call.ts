@@ -15,14 +15,17 @@ import { reportRtpRealtime } from './realtime.js';
 import { writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
-import { CallFailedError, type Call, type CallSummary } from '../phone/call.js';
+import type { Call } from '../phone/call.js';
+import { callInternals } from '../phone/call-core.js';
+import type { CallSummary } from '../phone/call-types.js';
+import { describeEnd } from '../phone/end-reason.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../media/wav/reader.js';
 import type { OpenedAudio } from '../media/device/open.js';
 import type { CallSettings } from './call-settings.js';
 import type { CliIo } from './context.js';
 import { oneLine } from './context.js';
 import { ConsoleView } from './console-view.js';
-import { ExitCode, exitCodeForFailure } from './exit-codes.js';
+import { ExitCode, exitCodeForEnd } from './exit-codes.js';
 import { KEY_HELP, keyActions, type KeyAction } from './keys.js';
 import { ProgressFormatter } from './progress.js';
 import { openSoundCard } from './sound-card.js';
@@ -136,30 +139,16 @@ class CallRun {
       this.tickStatus();
     }
 
-    const outcome = await Promise.race([
-      this.call.answered.then(() => 'answered' as const, (e: unknown) => e),
-      // The call rejects `answered` right after it resolves `ended`: give that rejection a turn first.
-      this.call.ended.then(() => new Promise<'ended'>((r) => this.clock.setTimeout(() => r('ended'), 0))),
-    ]);
-    let code: number;
-    let summary: CallSummary;
-    if (outcome === 'answered') {
-      this.onAnswered();
-      summary = await this.call.ended;
-      code = this.midCallFailure !== undefined ? ExitCode.callFailed : ExitCode.ok;
-    } else if (outcome instanceof CallFailedError) {
-      summary = outcome.summary;
-      code = this.interruptedBeforeAnswer ? ExitCode.interrupted : exitCodeForFailure(outcome.kind, outcome.status);
-      this.midCallFailure = outcome.message;
-    } else {
-      summary = await this.call.ended;
-      code = this.interruptedBeforeAnswer ? ExitCode.interrupted : ExitCode.callFailed;
-      this.midCallFailure = outcome === 'ended' ? summary.endedBy ?? 'the call ended before it was answered' : String(outcome);
-    }
-    if (code === ExitCode.ok && summary.endedBy && /^(media timeout|timeout|error)/.test(summary.endedBy)) {
-      code = ExitCode.callFailed;
-      this.midCallFailure = summary.endedBy;
-    }
+    // `answered` rejects (CallFailedError) whenever the call ends without an answer.
+    const failure = await this.call.answered.then(() => undefined, (e: Error) => e);
+    if (failure === undefined) this.onAnswered();
+    const summary = await this.call.ended;
+    const answered = summary.answeredAtMs !== undefined;
+    let code: number = exitCodeForEnd(summary.end!, answered);
+    if (this.interruptedBeforeAnswer && !answered) code = ExitCode.interrupted;
+    if (failure) this.midCallFailure = failure.message;
+    else if (code !== ExitCode.ok) this.midCallFailure ??= describeEnd(summary.end!);
+    else if (this.midCallFailure !== undefined) code = ExitCode.callFailed;
     this.finish(summary);
     if (code === ExitCode.interrupted) this.view.error('umphone: interrupted: the call was cancelled before it was answered');
     else if (code !== ExitCode.ok) this.view.error(`umphone: ${oneLine(this.midCallFailure ?? 'the call failed')}`);
@@ -238,13 +227,13 @@ class CallRun {
       case 'dtmf':
         // Keys typed before the answer wait for it; after it each goes to the DTMF queue at once
         // (the media session sends them in order, none lost).
-        if (this.answeredAt === undefined || !this.call.media) this.queuedKeys += a.digit;
+        if (this.answeredAt === undefined || !callInternals(this.call).media) this.queuedKeys += a.digit;
         else this.sendDtmf(a.digit, false);
         return;
       case 'hangup':
         return this.interrupt(a.key === 'ctrl-c' ? 'Ctrl-C' : a.key === 'ctrl-d' ? 'Ctrl-D' : 'h');
       case 'mute': {
-        const media = this.call.media;
+        const media = callInternals(this.call).media;
         if (!media) return this.view.line('nothing to mute yet: the call has no media');
         media.setMuted(!media.isMuted);
         return this.view.line(media.isMuted ? 'microphone muted' : 'microphone on');
@@ -262,7 +251,7 @@ class CallRun {
 
   private redrawStatus(): void {
     if (!this.io.rawInput || this.call.state === 'ended') return;
-    const media = this.call.media;
+    const media = callInternals(this.call).media;
     const st = media?.stats();
     const now = this.clock.now();
     this.view.setStatus(formatStatusLine({

@@ -3,7 +3,7 @@
  * plus "erase line", ECMA-48 EL 2): call state, elapsed time, digits sent and received, RTP packets
  * both ways and lost. Progress lines printed meanwhile clear it first and redraw it after. Pure.
  */
-import type { CallState } from '../phone/call.js';
+import type { CallState } from '../phone/call-types.js';
 
 export interface StatusSnapshot {
   state: CallState;

@@ -4,7 +4,7 @@
  * directions, DTMF both ways with the method that carried them, and the recordings written. The same
  * CallSummary goes to `--json` unformatted. Pure: text in, text out.
  */
-import type { CallSummary, RedirectHop } from '../phone/call.js';
+import type { CallSummary, RedirectHop } from '../phone/call-types.js';
 import type { DtmfDigitEvent } from '../media/dtmf/index.js';
 
 const LABEL_WIDTH = 13;
@@ -54,7 +54,7 @@ export function formatResult(s: CallSummary): string {
   if (s.answeredAtMs !== undefined) {
     return `answered (${status ?? 'no status'})${s.endedBy ? `, ended by ${s.endedBy}` : ''}`;
   }
-  const why = s.endedBy?.replace(/^failed: /, '') ?? status ?? 'not answered';
+  const why = s.endedBy ?? status ?? 'not answered';
   return `not answered: ${why}`;
 }
 

@@ -5,17 +5,15 @@
  * of the summary. The SIP side differs (UAC vs UAS); this part does not.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
-import type { OfferAnswer, SessionEndReason } from '../sip/dialog/invite-session.js';
-import { UmphoneError } from '../util/errors.js';
+import type { OfferAnswer } from '../sip/dialog/invite-session.js';
 import type { LocalSdpSession, NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
-import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent, type DtmfModeRequest } from '../media/dtmf/index.js';
-import type { PlaybackAudio } from '../media/wav/reader.js';
+import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent } from '../media/dtmf/index.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
-import { MediaSession, type DtmfSettings, type MediaSocket, type Recording } from './media-session.js';
+import { MediaSession, type DtmfSettings, type MediaSocket } from './media-session.js';
 
-/** The media options a call takes (a subset of CallOptions, shared with AnswerOptions). */
-export interface CallMediaOptions {
+/** What the media session takes from a call's options (call-types.ts CallMediaOptions fits). */
+export interface MediaStartOptions {
   dtmf?: DtmfSettings;
   latch?: boolean;
   output?: AudioOutput;
@@ -27,7 +25,7 @@ export interface CallMediaInit {
   pacer: Pacer;
   socket: MediaSocket;
   negotiated: NegotiatedAudio;
-  options: CallMediaOptions;
+  options: MediaStartOptions;
   /** A digit received (RFC 4733, in-band or INFO). */
   onDigit(digit: DtmfDigitEvent): void;
   /** A non-fatal media problem. */
@@ -125,43 +123,6 @@ export function mediaSummary(media: MediaSession): MediaSummary {
       },
     },
   };
-}
-
-/**
- * What both sides of a call (Call, IncomingCall) do with its media once it runs: DTMF, recordings,
- * playback. Each fails clearly before the media exists.
- */
-export abstract class CallMediaControls {
-  media: MediaSession | undefined;
-  protected readonly recordings: Recording[] = [];
-
-  /** Send DTMF into the call ("1234#", "," = 500 ms pause); resolves when sent. */
-  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot send DTMF: the call has no media yet', 'CALL_STATE'));
-    return this.media.sendDtmf(sequence, mode);
-  }
-
-  /** Start recording what the far end says (stereo: left = received, right = sent). */
-  record(path: string, opts: { stereo?: boolean } = {}): Recording {
-    if (!this.media) throw new UmphoneError('cannot record: the call has no media yet', 'CALL_STATE');
-    const r = this.media.record(path, opts);
-    this.recordings.push(r);
-    return r;
-  }
-
-  /** Play audio into the call; resolves when it has been sent. */
-  play(audio: PlaybackAudio, opts: { loop?: boolean } = {}): Promise<void> {
-    if (!this.media) return Promise.reject(new UmphoneError('cannot play: the call has no media yet', 'CALL_STATE'));
-    return this.media.play(audio, opts);
-  }
-}
-
-/** How a session end reads in the summary's "ended by": "remote (BYE)", "local (BYE)", "timeout (...)". */
-export function endedByText(reason: SessionEndReason): string {
-  return reason.by === 'remote' ? `remote (${reason.request})`
-    : reason.by === 'local' ? 'local (BYE)'
-    : reason.by === 'timeout' ? `timeout (${reason.what})`
-    : `error (${reason.message})`;
 }
 
 /**

@@ -149,7 +149,7 @@ export class Listener {
 
   private onInvite(r: IncomingRequest): void {
     const mediaAddress = this.phone.addressFor?.(r.source) ?? this.phone.localIp;
-    const ctx = { ua: this.phone.ua, pacer: this.phone.pacer, mediaAddress, openSocket: () => this.options.openSocket() };
+    const ctx = { ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress, openSocket: () => this.options.openSocket() };
     if (this.closed) {
       r.transaction.respond(createResponse(r.request, 480, 'Temporarily Unavailable', { toTag: randomTag() }));
       return;

@@ -156,7 +156,6 @@ export class Phone {
     }, uri, options);
     this.calls.add(call);
     void call.ended.then(() => this.calls.delete(call));
-    call.start().catch(() => undefined);
     return call;
   }
 

@@ -561,28 +561,3 @@ function referenceShape(reference: Int16Array): { speechMs: number; longestPause
   for (let i = 1; i < segs.length; i++) longest = Math.max(longest, segs[i]!.startMs - segs[i - 1]!.endMs);
   return { speechMs: segs[segs.length - 1]!.endMs - segs[0]!.startMs, longestPauseMs: longest };
 }
-
-/** The parts of a Call (or an IncomingCall) a listener uses. */
-export interface ListenableCall {
-  readonly media: {
-    onFrame(l: (pcm: Int16Array, atMs: number) => void): () => void;
-    onDigit(l: (d: DtmfDigitEvent) => void): () => void;
-    stats(): { received: { packetsReceived: number } };
-  } | undefined;
-  readonly ended: Promise<{ endedBy?: string }>;
-  record(path: string, opts: { stereo?: boolean }): { readonly path: string; readonly durationMs: number; stop(): void };
-}
-
-/** A listener on a call whose media is running (throws when it has none yet). */
-export function listenTo(call: ListenableCall, clock: Clock, options: { vad?: VadOptions } = {}): CallListener {
-  const media = call.media;
-  if (!media) throw new UmphoneError('cannot listen: the call has no media yet', 'CALL_STATE');
-  const source: ListenSource = {
-    onFrame: (l) => media.onFrame(l),
-    onDigit: (l) => media.onDigit(l),
-    packetsReceived: () => media.stats().received.packetsReceived,
-    ended: call.ended.then((s) => s.endedBy ?? 'ended'),
-    record: (path, opts) => call.record(path, opts),
-  };
-  return new CallListener(source, clock, options);
-}

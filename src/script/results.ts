@@ -4,7 +4,8 @@
  * each prompt started and ended), the tones, the recordings and the RTP statistics. The JSON report is
  * this structure; the JUnit report and the exit code are derived from it.
  */
-import type { RedirectHop } from '../phone/call.js';
+import type { RedirectHop } from '../phone/call-types.js';
+import type { CallEndReason } from '../phone/end-reason.js';
 import type { StepKind } from './types.js';
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
@@ -41,6 +42,8 @@ export interface CallOutcome {
   /** Why the call could not be set up. */
   setupError?: string;
   failureKind?: string;
+  /** How the call ended (end-reason.ts), and the same in words. */
+  end?: CallEndReason;
   endedBy?: string;
   durationMs: number;
   codec?: string;

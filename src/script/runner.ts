@@ -9,46 +9,28 @@
  */
 import { resolve } from 'node:path';
 import type { Clock } from '../util/clock.js';
-import type { CallEvent, CallOptions, CallSummary } from '../phone/call.js';
-import { CallFailedError } from '../phone/call.js';
-import type { MediaSession, Recording } from '../phone/media-session.js';
-import { listenTo, PromptMismatchError, type CallListener } from '../phone/waits.js';
-import type { DtmfModeRequest } from '../media/dtmf/index.js';
-import type { PlaybackAudio } from '../media/wav/reader.js';
+import type { Call, CallOptions } from '../phone/call.js';
+import type { IncomingCall } from '../phone/incoming-call.js';
+import { callInternals } from '../phone/call-core.js';
+import { CallFailedError, type CallSummary } from '../phone/call-types.js';
+import { PromptMismatchError, type CallListener } from '../phone/waits.js';
 import type { CallHeader, Iteration, Script, Step } from './types.js';
 import { exitCodeOf, type CallOutcome, type DigitRecord, type IterationResult, type RunResult, type StepResult } from './results.js';
 import { timelineLine, type Mark } from './timeline.js';
 
-/** The call API a script drives (Call and IncomingCall fit). */
-export interface ScriptCall {
-  readonly media: MediaSession | undefined;
-  readonly state: string;
-  readonly answered: Promise<void>;
-  readonly ended: Promise<CallSummary>;
-  onEvent(listener: (e: CallEvent) => void): () => void;
-  hangup(): Promise<CallSummary>;
-  sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void>;
-  record(path: string, opts: { stereo?: boolean }): Recording;
-  play(audio: PlaybackAudio, opts: { loop?: boolean }): Promise<void>;
-  summary(): CallSummary;
-}
-
-export interface IncomingScriptCall extends ScriptCall {
-  readonly from: string;
-  readonly requestUri: string;
-  answer(): Promise<void>;
-}
+/** The call a script drives: placed, or taken with `listen:`. */
+export type ScriptCall = Call | IncomingCall;
 
 export interface RunOptions {
   /** Places calls (Phone fits). */
-  phone: { dial(target: string, options: CallOptions): ScriptCall };
+  phone: { dial(target: string, options: CallOptions): Call };
   clock: Clock;
   /** Each timeline line as it happens. */
   log?: (line: string) => void;
   /** Recordings are written relative to this folder. Default: the working directory. */
   outDir?: string;
   /** For `listen:` scripts: the next incoming call (rejects after timeoutMs). */
-  nextCall?: (timeoutMs: number) => Promise<IncomingScriptCall>;
+  nextCall?: (timeoutMs: number) => Promise<IncomingCall>;
 }
 
 class StepFailure extends Error {}
@@ -159,16 +141,16 @@ class IterationRun {
 
   // ---- setting the call up ----------------------------------------------------------------------
 
+  /** The call's listener (started with its media): its times are offset by when we first saw it. */
   private attach(): void {
-    if (this.listener || !this.call?.media) return;
-    const o: { vad?: NonNullable<Script['vad']> } = {};
-    if (this.script.vad) o.vad = this.script.vad;
-    this.listener = listenTo(this.call, this.opts.clock, o);
+    if (this.listener || !this.call || !callInternals(this.call).media) return;
+    this.listener = callInternals(this.call).ear();
     this.listenerAt = this.rel();
   }
 
   private watch(call: ScriptCall): void {
     this.call = call;
+    if (this.script.vad) callInternals(call).configureEar({ vad: this.script.vad });
     call.onEvent((e) => {
       if (e.type === 'answered') this.attach();
       // Early media (183 with SDP): the media session starts right after the event.
@@ -195,7 +177,7 @@ class IterationRun {
       return { answered: true, outcome };
     }
     outcome.setupError = r === 'timeout' ? `no answer within ${h.setupTimeoutMs / 1000} s` : r.message;
-    if (r instanceof CallFailedError) outcome.failureKind = r.kind;
+    if (r instanceof CallFailedError) outcome.failureKind = r.end.kind;
     else if (r === 'timeout') outcome.failureKind = 'timeout';
     this.log('fail', `call ${h.target}: ${outcome.setupError}${chain ? ` (${chain})` : ''}`, at);
     return { answered: false, outcome };
@@ -282,7 +264,7 @@ class IterationRun {
       }
       case 'dtmf': {
         const { call } = this.need();
-        const media = call.media!;
+        const media = callInternals(call).media!;
         const before = media.digitsSent.length;
         const at = this.rel();
         await call.sendDtmf(step.digits, step.mode);
@@ -326,6 +308,7 @@ function outcomeOf(s: CallSummary, prev?: CallOutcome): Omit<CallOutcome, 'direc
   };
   if (s.status !== undefined) o.status = s.status;
   if (s.reason !== undefined) o.reason = s.reason;
+  if (s.end !== undefined) o.end = s.end;
   if (s.endedBy !== undefined) o.endedBy = s.endedBy;
   if (s.codec !== undefined) o.codec = s.codec;
   if (s.remoteRtp !== undefined) o.remoteRtp = s.remoteRtp;

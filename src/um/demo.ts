@@ -17,8 +17,10 @@ import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
-import type { Call, CallSummary } from '../phone/call.js';
-import { CallListener, type ListenSource } from '../phone/waits.js';
+import type { Call } from '../phone/call.js';
+import type { CallSummary } from '../phone/call-types.js';
+import type { CallListener } from '../phone/waits.js';
+import { callInternals } from '../phone/call-core.js';
 import { loadWavForPlaybackSync } from '../media/wav/reader.js';
 import { WavWriter } from '../media/wav/writer.js';
 import { findTones } from '../media/analysis/tone.js';
@@ -101,7 +103,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     step = 'calling the pilot with Diversion: 613';
     const expectedNew = server.store.newMessages('613').length + 1;
     const call1 = await phone.call(server.pilotUri, { from: '5551234', name: 'Demo Caller', diversion: ['613'], dtmf: { mode: 'rfc4733' } });
-    const l1 = listen(call1, clock);
+    const l1 = listen(call1);
     announce(call1, say);
     const greetingPath = join(recordings, 'greeting-613.wav');
     say('phone', `recording the greeting to ${show(greetingPath)} until the beep`);
@@ -138,7 +140,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     print('2. Subscriber access: the owner calls the pilot number, signs in with extension 613 and PIN 1234');
     step = 'calling the pilot';
     const call2 = await phone.call(server.pilotUri, { from: '613', dtmf: { mode: 'rfc4733' } });
-    const l2 = listen(call2, clock);
+    const l2 = listen(call2);
     announce(call2, say);
     const heardPrompt = async (name: string, label: string) => {
       step = `waiting for "${label}"`;
@@ -203,21 +205,9 @@ function cutAtTone(path: string, frequency: number): number {
   return kept.length / 8;
 }
 
-/** What a CallListener needs, from an answered Call. */
-export function listenSource(call: Call): ListenSource {
-  const media = call.media;
-  if (!media) throw new Error('the call has no media');
-  return {
-    onFrame: (l) => media.onFrame(l),
-    onDigit: (l) => media.onDigit(l),
-    packetsReceived: () => media.stats().received.packetsReceived,
-    ended: call.ended.then((s) => s.endedBy ?? 'ended'),
-    record: (path, opts) => call.record(path, opts),
-  };
-}
-
-function listen(call: Call, clock: Clock): CallListener {
-  return new CallListener(listenSource(call), clock);
+/** The listener on an answered call'''s audio. */
+function listen(call: Call): CallListener {
+  return callInternals(call).ear();
 }
 
 function announce(call: Call, say: (who: string, line: string) => void): void {

@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import type { IncomingCall } from '../phone/incoming-call.js';
+import { callInternals } from '../phone/call-core.js';
 import type { Recording } from '../phone/media-session.js';
 import { VoiceActivityDetector } from '../media/analysis/vad.js';
 import { loadWavForPlayback } from '../media/wav/reader.js';
@@ -77,7 +78,7 @@ export class UmCall {
   /** Start the menus once the call's media runs; ends with the call. */
   start(): void {
     const call = this.o.call;
-    const media = call.media;
+    const media = callInternals(call).media;
     if (!media) throw new Error('UmCall.start needs an answered call with media');
     call.onEvent((e) => {
       if (e.type === 'digit') this.engine.handle({ type: 'digit', digit: e.digit.digit });
@@ -97,7 +98,7 @@ export class UmCall {
 
   private act(a: MenuAction): void {
     const call = this.o.call;
-    const media = call.media;
+    const media = callInternals(call).media;
     switch (a.type) {
       case 'play': {
         if (!media) return;
@@ -135,7 +136,7 @@ export class UmCall {
         return;
       }
       case 'transfer': {
-        const session = call.session;
+        const session = callInternals(call).session;
         if (!session) return this.engine.handle({ type: 'transfer-result', ok: false, detail: 'no dialog' });
         this.log('call', `REFER to ${a.name} (${a.target})`);
         void referTransfer(session, this.o.clock, a.target, `sip:${this.o.config.autoAttendant?.number ?? 'um'}@${this.o.address}`)

@@ -12,6 +12,7 @@ import type { IncomingRequest } from '../sip/transaction/endpoint.js';
 import type { Pacer } from '../rtp/pacer.js';
 import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
 import { IncomingCall } from '../phone/incoming-call.js';
+import { callInternals } from '../phone/call-core.js';
 import type { MenuConfig } from './menu-config.js';
 import type { MenuKind, MenuState } from './menu-engine.js';
 import type { MailboxStore } from './mailbox-store.js';
@@ -95,10 +96,13 @@ export class UmWorker {
     if (forward !== undefined) return this.forward(r, called!, forward);
     const call = new IncomingCall({
       ua: this.ua,
+      clock: this.o.clock,
       pacer: this.pacer,
       mediaAddress: this.o.address,
       openSocket: () => this.rtp.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
     }, r, { codecs: ['PCMU', 'PCMA'] });
+    // The menus run their own voice activity detector: no listener for waits on the server's calls.
+    callInternals(call).configureEar({ fromStart: false });
     this.active.add(call);
     const umCall = new UmCall({
       call, config: this.o.config, clock: this.o.clock, store: this.o.store, prompts: this.o.prompts, address: this.o.address,
@@ -116,7 +120,7 @@ export class UmWorker {
       this.o.log?.({ kind: 'call', role: 'worker', line: `call ${call.callId.slice(0, 8)} not answered: ${(e as Error).message}` });
       return;
     }
-    if (call.media) return umCall.start();
+    if (callInternals(call).media) return umCall.start();
     // Delayed offer: media starts with the ACK's answer.
     const off = call.onEvent((e) => {
       if (e.type === 'answered') {

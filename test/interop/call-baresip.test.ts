@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/phone/phone.js';
+import { callInternals } from '../../src/phone/call-core.js';
 import type { DtmfDigitEvent } from '../../src/media/dtmf/index.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
 import { synthesizeDtmf } from '../../src/media/dtmf/index.js';
@@ -37,7 +38,7 @@ describe.each([
       const call = await phone.call(b.uri, { from: '111', play: ours, record: rec });
       await sleep(Math.max(ours.durationMs, theirs.durationMs, 7000) + 1500);
       // RFC 3550 RTCP both ways on port + 1: our SR went out, baresip's reports came in.
-      const rtcp = call.media!.stats().rtcp;
+      const rtcp = callInternals(call).media!.stats().rtcp;
       expect(rtcp.reportsSent).toBeGreaterThanOrEqual(1);
       expect(rtcp.reportsReceived).toBeGreaterThanOrEqual(1);
       expect(rtcp.malformed).toBe(0);
@@ -66,7 +67,7 @@ describe('DTMF with baresip (TCP)', () => {
     const phone = await Phone.create({ localIp: '127.0.0.1' });
     try {
       const call = await phone.call(b.uri, { dtmf: { mode: 'auto' } });
-      expect(call.media!.dtmfMode()).toBe('rfc4733');
+      expect(callInternals(call).media!.dtmfMode()).toBe('rfc4733');
       await call.sendDtmf(ALL);
       await pollUntil('digits at baresip', () => b.receivedDigits().length >= ALL.length, 5_000).catch(() => undefined);
       const summary = await call.hangup();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/phone/phone.js';
-import { CallFailedError } from '../../src/phone/call.js';
+import { CallFailedError } from '../../src/phone/call-types.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
 import { killAllChildren, sleep } from '../support/child-process.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
@@ -72,7 +72,7 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
     try {
       const err = await phone.call(`sip:680@${uas.address};transport=tcp`).then(() => undefined, (e: unknown) => e);
       expect(err).toBeInstanceOf(CallFailedError);
-      expect((err as CallFailedError).kind).toBe(kind);
+      expect((err as CallFailedError).end.kind).toBe(kind);
       expect((err as CallFailedError).status).toBe(status);
     } finally {
       await phone.close();
@@ -102,7 +102,7 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
     const phone = await Phone.create({ localIp: '127.0.0.1' });
     try {
       const err = await phone.call(`sip:680@${uas.address};transport=tcp`).then(() => undefined, (e: unknown) => e);
-      expect((err as CallFailedError).kind).toBe('redirect');
+      expect((err as CallFailedError).end.kind).toBe('redirect');
       expect((err as Error).message).toMatch(/^redirect loop/);
     } finally {
       await phone.close();

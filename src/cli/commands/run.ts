@@ -13,7 +13,7 @@ import { Phone } from '../../phone/phone.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
 import { loadScript } from '../../script/parse.js';
-import { runScript, type IncomingScriptCall } from '../../script/runner.js';
+import { runScript } from '../../script/runner.js';
 import { jsonReport } from '../../script/report-json.js';
 import { junitReport } from '../../script/report-junit.js';
 import { RunExit } from '../../script/results.js';
@@ -142,7 +142,7 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
         if (!quiet || line.includes('✗')) ctx.io.out(`${line}\n`);
       },
       ...(argv.out ? { outDir: argv.out } : {}),
-      ...(listener ? { nextCall: (timeoutMs: number) => listener.nextCall({ timeoutMs }) as Promise<IncomingScriptCall> } : {}),
+      ...(listener ? { nextCall: (timeoutMs: number) => listener.nextCall({ timeoutMs }) } : {}),
     });
     const steps = result.iterations.flatMap((i) => i.steps);
     const failed = steps.filter((s) => s.status === 'failed').length;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProgressFormatter } from '../../../src/cli/progress.js';
-import type { CallEvent } from '../../../src/phone/call.js';
+import type { CallEvent } from '../../../src/phone/call-types.js';
 
 function lines(events: CallEvent[], elapsed = 0): string[] {
   const f = new ProgressFormatter();
@@ -37,7 +37,7 @@ describe('ProgressFormatter', () => {
       { type: 'answered', status: 200, codec: 'PCMA', remote: '10.0.0.9:30000' },
       { type: 'digit', digit: { digit: '5', method: 'rfc4733', startMs: 0, durationMs: 160.2 } },
       { type: 'warning', message: 'late RTP' },
-      { type: 'ended', reason: 'remote (BYE)' },
+      { type: 'ended', end: { kind: 'hangup', by: 'remote' } },
     ], 1234)).toEqual([
       '✓ answered: 200, codec PCMA, RTP to 10.0.0.9:30000 (after 1.23 s)',
       '◀ DTMF 5 received (rfc4733, 160 ms)',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDigits, formatRedirectChain, formatResult, formatSummary } from '../../../src/cli/summary.js';
-import type { CallSummary } from '../../../src/phone/call.js';
+import type { CallSummary } from '../../../src/phone/call-types.js';
 
 const answered: CallSummary = {
   target: 'sip:680@um.example.com;transport=tcp',
@@ -14,6 +14,7 @@ const answered: CallSummary = {
   ],
   answeredAtMs: 230,
   durationMs: 12_345,
+  end: { kind: 'hangup', by: 'remote' },
   endedBy: 'remote (BYE)',
   codec: 'PCMU/8000 (PT 0), telephone-event PT 101',
   remoteRtp: '10.0.0.9:30000',
@@ -58,7 +59,7 @@ describe('formatSummary', () => {
     const failed: CallSummary = {
       target: 'sip:680@h', callId: 'x', state: 'ended', status: 486, reason: 'Busy Here',
       redirects: [{ uri: 'sip:680@h', depth: 0, status: 486, reason: 'Busy Here' }],
-      durationMs: 0, endedBy: 'failed: 486 Busy Here', dtmf: { sent: [], received: [] }, recordings: [],
+      durationMs: 0, end: { kind: 'rejected', by: 'remote', status: 486, reason: 'Busy Here' }, endedBy: '486 Busy Here', dtmf: { sent: [], received: [] }, recordings: [],
     };
     const text = formatSummary(failed);
     expect(text).toMatch(/^ {2}Result {7}not answered: 486 Busy Here$/m);
@@ -82,7 +83,7 @@ describe('pieces', () => {
   });
 
   it('says why a call was not answered', () => {
-    expect(formatResult({ ...answered, answeredAtMs: undefined, status: undefined, endedBy: 'local (before INVITE)' } as CallSummary))
-      .toBe('not answered: local (before INVITE)');
+    expect(formatResult({ ...answered, answeredAtMs: undefined, status: undefined, end: { kind: 'cancelled', by: 'local' }, endedBy: 'local (CANCEL)' } as CallSummary))
+      .toBe('not answered: local (CANCEL)');
   });
 });

@@ -18,7 +18,8 @@ import { Listener, ListenerTimeoutError, OUT_OF_DIALOG_REFER, type ListenerEvent
 import { AddressFilter } from '../../../src/phone/address-filter.js';
 import type { AnswerOptions, IncomingCall } from '../../../src/phone/incoming-call.js';
 import { NullAudioOutput } from '../../../src/media/device/null.js';
-import type { CallEvent } from '../../../src/phone/call.js';
+import { callInternals } from '../../../src/phone/call-core.js';
+import type { CallEvent } from '../../../src/phone/call-types.js';
 import type { MediaSocket } from '../../../src/phone/media-session.js';
 import { MemoryNetwork } from '../../support/memory-network.js';
 
@@ -140,7 +141,7 @@ describe('Listener', () => {
     expect(call.state).toBe('answered');
     expect(call.from).toBe('sip:exchange@192.0.2.1');
     expect(call.requestUri).toBe('sip:613@192.0.2.2:5060;transport=tcp');
-    expect(call.media?.negotiatedAudio.remoteRtp).toEqual({ address: '192.0.2.1', port: 4000 });
+    expect(callInternals(call).media?.negotiatedAudio.remoteRtp).toEqual({ address: '192.0.2.1', port: 4000 });
     void d.session.bye();
     await w.flush();
     const summary = await call.ended;
@@ -202,7 +203,7 @@ describe('Listener', () => {
     const s = await call.ended;
     expect(s.endedBy).toBe('remote (CANCEL)');
     expect(s.status).toBe(487);
-    await expect(call.answered).rejects.toMatchObject({ kind: 'cancelled', status: 487 });
+    await expect(call.answered).rejects.toMatchObject({ end: { kind: 'cancelled', by: 'remote' }, status: 487 });
     expect(w.net.summaries()).toEqual(['INVITE', '180', 'CANCEL', '200', '487', 'ACK']);
   });
 
