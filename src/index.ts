@@ -12,7 +12,8 @@
  *   await ear.waitForSilence({ minMs: 1_500 });
  *   await call.hangup();
  */
-export { Phone, VERSION, type PhoneOptions } from './phone/phone.js';
+export { Phone, type PhoneOptions } from './phone/phone.js';
+export { VERSION } from './phone/version.js';
 export { Call, type CallOptions } from './phone/call.js';
 export { CallFailedError, CallStateError, type CallEvent, type CallSummary, type CallState, type RedirectHop } from './phone/call-types.js';
 export type { CallEndReason } from './phone/end-reason.js';

@@ -15,6 +15,7 @@ import { reportRtpRealtime } from './realtime.js';
 import { writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
+import { openRealTransports, type RealTransports } from '../phone/real-transports.js';
 import type { Call } from '../phone/call.js';
 import { callInternals } from '../phone/call-core.js';
 import type { CallSummary } from '../phone/call-types.js';
@@ -65,26 +66,23 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
 
   const audio = await openSoundCard(s, io, clock, (line) => view.error(line));
 
-  let phone: Phone;
+  let transports: RealTransports;
   try {
-    phone = await Phone.create({
-      localIp,
-      ...(s.localPort !== undefined ? { localPort: s.localPort } : {}),
-      transport: s.transport,
-      clock,
-      ...(s.credentials ? { credentials: s.credentials } : {}),
-      ...s.rtp,
-      ...(s.verbose ? {
-        onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })),
-        log: (line: string) => view.line(`· ${line}`),
-      } : {}),
-    });
+    transports = await openRealTransports({ localIp, ...(s.localPort !== undefined ? { localPort: s.localPort } : {}), clock, ...s.rtp });
   } catch (e) {
     await audio?.close();
     return fail(ExitCode.transport, `cannot listen on ${localIp}${s.localPort !== undefined ? `:${s.localPort}` : ''}: ${(e as Error).message}`);
   }
-
-  reportRtpRealtime(phone.rtp, io);
+  const phone = new Phone(transports, {
+    localIp,
+    transport: s.transport,
+    ...(s.credentials ? { credentials: s.credentials } : {}),
+    ...(s.verbose ? {
+      onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })),
+      log: (line: string) => view.line(`· ${line}`),
+    } : {}),
+  });
+  reportRtpRealtime(transports.media, io);
   const run = new CallRun(s, io, view, clock, phone, play, audio);
   try {
     return await run.execute();

@@ -16,27 +16,12 @@
  *   const call = await listener.nextCall({ timeoutMs: 60_000 });
  */
 import { UmphoneError } from '../util/errors.js';
-import type { Clock } from '../util/clock.js';
 import { createResponse, getCallId, randomTag } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
-import type { MessageSource } from '../sip/transport/transport.js';
-import type { UserAgent } from '../sip/dialog/user-agent.js';
-import type { Pacer } from '../rtp/pacer.js';
 import { IncomingCall, type AnswerOptions } from './incoming-call.js';
-import type { MediaSocket } from './media-session.js';
+import { phoneInternals, type Phone, type PhoneInternals } from './phone.js';
 import { AddressFilter } from './address-filter.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
-
-/** What the listener needs of a phone (Phone fits, with openSocket from its RTP settings). */
-export interface ListenerPhone {
-  ua: UserAgent;
-  pacer: Pacer;
-  clock: Clock;
-  /** The advertised address (Contact, SDP c=). */
-  localIp: string;
-  /** Our address as the sender of a request sees it, when it depends on the sender (a wildcard bind). */
-  addressFor?(source: MessageSource): string;
-}
 
 export interface ListenerOptions {
   /** Sources allowed to send requests; default everyone. */
@@ -52,8 +37,6 @@ export interface ListenerOptions {
    * call at a time can have, such as the sound card.
    */
   atAnswer?: (call: IncomingCall) => AnswerOptions;
-  /** Opens the RTP socket pair of a call. */
-  openSocket(): Promise<MediaSocket>;
 }
 
 export type ListenerEvent =
@@ -85,8 +68,12 @@ export class Listener {
   private readonly waiters: Array<(call: IncomingCall) => void> = [];
   private closed = false;
 
-  constructor(private readonly phone: ListenerPhone, private readonly options: ListenerOptions) {
-    const ua = phone.ua;
+  private readonly phone: PhoneInternals;
+
+  /** Take the calls of `phone` (one listener per phone). */
+  constructor(phone: Phone, private readonly options: ListenerOptions = {}) {
+    this.phone = phoneInternals(phone);
+    const ua = this.phone.ua;
     ua.onRequestFilter((r) => this.filter(r));
     ua.onInvite((r) => this.onInvite(r));
     ua.onOutOfDialogRequest((r) => this.onOutOfDialog(r));
@@ -148,8 +135,7 @@ export class Listener {
   }
 
   private onInvite(r: IncomingRequest): void {
-    const mediaAddress = this.phone.addressFor?.(r.source) ?? this.phone.localIp;
-    const ctx = { ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress, openSocket: () => this.options.openSocket() };
+    const ctx = { ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress: this.phone.addressFor(r.source), openSocket: () => this.phone.openMediaSocket() };
     if (this.closed) {
       r.transaction.respond(createResponse(r.request, 480, 'Temporarily Unavailable', { toTag: randomTag() }));
       return;

@@ -1,6 +1,7 @@
 /**
- * The phone: a SIP user agent on TCP and UDP with one RTP pacer for all its calls. The programmatic
- * face of umphone (scripts, tests, the CLI):
+ * The phone: a SIP user agent over the transports it is given, and one RTP pacer for all its calls.
+ * `Phone.create()` opens real sockets (real-transports.ts); the CLI and the tests build the transports
+ * themselves (real ones, or the in-memory network) and pass them to the constructor.
  *
  *   const phone = await Phone.create({ localIp: '127.0.0.1' });
  *   const call = await phone.call('sip:680@um.example.com;transport=tcp', { from: '111', diversion: ['613'] });
@@ -8,19 +9,37 @@
  *   await call.hangup();
  *   await phone.close();
  */
-import { RealClock, type Clock } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
-import { TcpTransport } from '../sip/transport/tcp.js';
-import { UdpTransport } from '../sip/transport/udp.js';
-import { isWildcard, LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
+import { LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
 import type { MessageSource, SipTransport, TraceEvent } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import type { Pacer } from '../rtp/pacer.js';
-import { createRtpTransport, type RtpEngineMode, type RtpSockets, type RtpTransport } from '../rtp/rtp-transport.js';
+import type { RtpEngineMode } from '../rtp/rtp-transport.js';
+import type { MediaSocket } from './media-session.js';
 import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
+import { openRealTransports } from './real-transports.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+/** Where RTP goes: the pacer of every call and their sockets (rtp-transport.ts's RtpTransport fits). */
+export interface MediaTransport {
+  readonly pacer: Pacer;
+  openSocketPair(options: { address: string; portRange?: { min: number; max: number } }): Promise<MediaSocket>;
+  close(): Promise<void>;
+}
+
+/** What a phone runs on, injected: the clock, listening SIP transports, the RTP side. */
+export interface PhoneTransports {
+  clock: Clock;
+  sip: SipTransport[];
+  media: MediaTransport;
+  /**
+   * Which of our addresses each peer sees (a wildcard bind, an advertised address: local-address.ts),
+   * decided with the sockets. Default: the phone's localIp for every peer.
+   */
+  addresses?: LocalAddresses;
+}
 
 export interface PhoneOptions {
   /**
@@ -36,103 +55,103 @@ export interface PhoneOptions {
   transport?: 'tcp' | 'udp';
   /** RTP port range. Default 16384-32767. */
   rtpPortRange?: { min: number; max: number };
+  /** The User-Agent header. Default "umphone/<version>". */
   userAgent?: string;
+  /** Digest credentials for 401/407 challenges. */
   credentials?: { username: string; password: string };
-  clock?: Clock;
   /** Every SIP message in and out (for -v). */
   onTrace?: (e: TraceEvent) => void;
   /** Diagnostics from the SIP stack. */
   log?: (line: string) => void;
   /**
-   * How RTP is paced and carried (rtp-transport.ts): 'main' (default, or UMPHONE_RTP_ENGINE), 'worker'
-   * or 'native' (the C++ I/O thread: hundreds of calls in one process). Tests with a ManualClock always
-   * get 'main'.
+   * How RTP is paced and carried: 'main' (default, or UMPHONE_RTP_ENGINE), 'worker' or 'native' (the
+   * C++ I/O thread: hundreds of calls in one process).
    */
   rtpEngine?: RtpEngineMode;
-  /** SCHED_FIFO priority for the RTP I/O thread ('native', which runs one above it); see `rtp.realtimeRefused`. */
+  /** SCHED_FIFO priority for the native RTP I/O thread. */
   rtpRealtimePriority?: number;
 }
 
+/** What the phone's own layers (the listener, the CLI) reach that a library user does not. */
+export interface PhoneInternals {
+  readonly ua: UserAgent;
+  readonly endpoint: SipEndpoint;
+  readonly clock: Clock;
+  readonly pacer: Pacer;
+  /** Which of our addresses each peer sees. */
+  readonly addresses: LocalAddresses;
+  /** Our address for the SDP c=/o= of a call with the peer that sent a request (Contact's, too). */
+  addressFor(source: Pick<MessageSource, 'address' | 'local'>): string;
+  /** An RTP/RTCP socket pair for a call of this phone (its address, its port range). */
+  openMediaSocket(): Promise<MediaSocket>;
+}
+
+let internals: (phone: Phone) => PhoneInternals;
+
+/** The internals of a phone (not part of the public API). */
+export function phoneInternals(phone: Phone): PhoneInternals {
+  return internals(phone);
+}
+
 export class Phone {
-  private readonly calls = new Set<Call>();
+  /** The address we bind (and, unless it is a wildcard or `advertise` is given, advertise). */
+  readonly localIp: string;
+  readonly #ua: UserAgent;
+  readonly #endpoint: SipEndpoint;
+  readonly #addresses: LocalAddresses;
+  readonly #transports: PhoneTransports;
+  readonly #transport: 'tcp' | 'udp';
+  readonly #portRange: { min: number; max: number } | undefined;
+  readonly #calls = new Set<Call>();
 
-  private constructor(
-    readonly ua: UserAgent,
-    readonly endpoint: SipEndpoint,
-    /** The process's RTP engine: its pacer, its sockets, its I/O thread if any. */
-    readonly rtp: RtpTransport,
-    readonly clock: Clock,
-    readonly localIp: string,
-    readonly transport: 'tcp' | 'udp',
-    private readonly options: PhoneOptions,
-  ) {}
-
-  static async create(options: PhoneOptions = {}): Promise<Phone> {
-    const clock = options.clock ?? new RealClock();
-    const localIp = options.localIp ?? '127.0.0.1';
-    const addresses = new LocalAddresses({
-      bind: localIp, clock,
-      ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
-      ...(isWildcard(localIp) && options.advertise === undefined ? { fallback: await defaultRouteAddress(localIp) } : {}),
+  static {
+    internals = (p) => ({
+      ua: p.#ua,
+      endpoint: p.#endpoint,
+      clock: p.#transports.clock,
+      pacer: p.#transports.media.pacer,
+      addresses: p.#addresses,
+      addressFor: (source) => p.#addresses.forPeer(source.address, source.local.address),
+      openMediaSocket: () => p.#openMediaSocket(),
     });
-    const transports: SipTransport[] = [];
-    try {
-      transports.push(await TcpTransport.listen({ clock, address: localIp, port: options.localPort ?? 0 }));
-      // UDP on the same port number as TCP when we chose it (SIP's habit: one port for both).
-      const port = options.localPort ?? transports[0]!.local.port;
-      const udp = (p: number) => UdpTransport.listen({ clock, address: localIp, port: p, localAddresses: addresses });
-      transports.push(await udp(port).catch(() => udp(0)));
-    } catch (e) {
-      await Promise.all(transports.map((t) => t.close()));
-      throw e;
-    }
+  }
+
+  /** A phone over transports already open (the phone closes them with `close()`). */
+  constructor(transports: PhoneTransports, options: Omit<PhoneOptions, 'advertise' | 'localPort' | 'rtpEngine' | 'rtpRealtimePriority'> = {}) {
+    const clock = transports.clock;
+    this.localIp = options.localIp ?? '127.0.0.1';
+    this.#transports = transports;
+    this.#transport = options.transport ?? 'tcp';
+    this.#portRange = options.rtpPortRange;
+    this.#addresses = transports.addresses ?? new LocalAddresses({ bind: this.localIp, clock });
     const endpointOpts: ConstructorParameters<typeof SipEndpoint>[0] = {
       clock,
-      transports,
+      transports: transports.sip,
       validation: { supported: ['timer', 'replaces', 'norefersub'], acceptTypes: ['application/sdp', 'application/dtmf-relay', 'application/dtmf', 'message/sipfrag', 'application/simple-message-summary'] },
-      localAddresses: addresses,
+      localAddresses: this.#addresses,
     };
     if (options.log) endpointOpts.log = options.log;
-    const endpoint = new SipEndpoint(endpointOpts);
+    this.#endpoint = new SipEndpoint(endpointOpts);
     const uaOpts: ConstructorParameters<typeof UserAgent>[0] = {
-      endpoint, clock, userAgent: options.userAgent ?? `umphone/${VERSION}`,
+      endpoint: this.#endpoint, clock, userAgent: options.userAgent ?? `umphone/${VERSION}`,
     };
     if (options.credentials) uaOpts.credentials = options.credentials;
     if (options.log) uaOpts.log = options.log;
-    const ua = new UserAgent(uaOpts);
-    if (options.onTrace) ua.onTrace(options.onTrace);
-    let rtp: RtpTransport;
-    try {
-      rtp = await createRtpTransport({
-        clock,
-        ...(options.rtpEngine ? { mode: options.rtpEngine } : {}),
-        ...(options.rtpRealtimePriority !== undefined ? { realtimePriority: options.rtpRealtimePriority } : {}),
-      });
-    } catch (e) {
-      await endpoint.close();
-      throw e;
-    }
-    return new Phone(ua, endpoint, rtp, clock, localIp, options.transport ?? 'tcp', options);
+    this.#ua = new UserAgent(uaOpts);
+    if (options.onTrace) this.#ua.onTrace(options.onTrace);
   }
 
-  /** Which of our addresses each peer sees: the one Via and Contact carry (local-address.ts). */
-  get addresses(): LocalAddresses {
-    return this.endpoint.localAddresses!;
-  }
-
-  /** Our address for the SDP c=/o= of a call with the peer that sent a request (Contact's, too). */
-  addressFor(source: Pick<MessageSource, 'address' | 'local'>): string {
-    return this.addresses.forPeer(source.address, source.local.address);
-  }
-
-  /** The one pacer of every call of this phone. */
-  get pacer(): Pacer {
-    return this.rtp.pacer;
-  }
-
-  /** An RTP/RTCP socket pair for a call of this phone (its address, its port range, its engine). */
-  openMediaSocket(): Promise<RtpSockets> {
-    return this.rtp.openSocketPair({ address: this.localIp, ...(this.options.rtpPortRange ? { portRange: this.options.rtpPortRange } : {}) });
+  /** A phone on real sockets: TCP and UDP on `localPort`, and the RTP engine. */
+  static async create(options: PhoneOptions = {}): Promise<Phone> {
+    const localIp = options.localIp ?? '127.0.0.1';
+    const transports = await openRealTransports({
+      localIp,
+      ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
+      ...(options.localPort !== undefined ? { localPort: options.localPort } : {}),
+      ...(options.rtpEngine ? { rtpEngine: options.rtpEngine } : {}),
+      ...(options.rtpRealtimePriority !== undefined ? { rtpRealtimePriority: options.rtpRealtimePriority } : {}),
+    });
+    return new Phone(transports, { ...options, localIp });
   }
 
   /** The local address to use for calls to `host` (what the kernel routes from). */
@@ -141,21 +160,21 @@ export class Phone {
   }
 
   /**
-   * Start a call and return it at once (for progress, Ctrl-C → CANCEL): `call.answered` resolves when it
-   * is answered or rejects with CallFailedError; `call.ended` resolves with the summary.
+   * Start a call and return it at once (for progress, or to cancel it): `call.answered` resolves when
+   * it is answered or rejects with CallFailedError; `call.ended` resolves with the summary.
    */
   dial(target: string, options: CallOptions = {}): Call {
-    const uri = parseTarget(target, this.transport);
+    const uri = parseTarget(target, this.#transport);
     const call = new Call({
-      ua: this.ua,
-      clock: this.clock,
-      pacer: this.pacer,
-      protocol: this.transport,
-      mediaAddress: this.addresses.forPeer(uri.params.get('maddr') ?? uri.host),
-      openSocket: () => this.openMediaSocket(),
+      ua: this.#ua,
+      clock: this.#transports.clock,
+      pacer: this.#transports.media.pacer,
+      protocol: this.#transport,
+      mediaAddress: this.#addresses.forPeer(uri.params.get('maddr') ?? uri.host),
+      openSocket: () => this.#openMediaSocket(),
     }, uri, options);
-    this.calls.add(call);
-    void call.ended.then(() => this.calls.delete(call));
+    this.#calls.add(call);
+    void call.ended.then(() => this.#calls.delete(call));
     return call;
   }
 
@@ -168,21 +187,12 @@ export class Phone {
 
   /** Hang up every call and close the transports and the RTP engine. */
   async close(): Promise<void> {
-    await Promise.all([...this.calls].map((c) => c.hangup().catch(() => undefined)));
-    await this.endpoint.close();
-    await this.rtp.close();
+    await Promise.all([...this.#calls].map((c) => c.hangup().catch(() => undefined)));
+    await this.#endpoint.close();
+    await this.#transports.media.close();
   }
-}
 
-/**
- * Our address for peers not heard from yet, when bound to a wildcard: the one routing to the default
- * gateway (a documentation address stands for "anywhere"), else loopback.
- */
-async function defaultRouteAddress(wildcard: string): Promise<string> {
-  const v6 = wildcard.includes(':');
-  try {
-    return await localAddressFor(v6 ? '2001:db8::1' : '192.0.2.1');
-  } catch {
-    return v6 ? '::1' : '127.0.0.1';
+  #openMediaSocket(): Promise<MediaSocket> {
+    return this.#transports.media.openSocketPair({ address: this.localIp, ...(this.#portRange ? { portRange: this.#portRange } : {}) });
   }
 }

@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
+import { openRealTransports } from '../phone/real-transports.js';
 import type { Call } from '../phone/call.js';
 import type { CallSummary } from '../phone/call-types.js';
 import type { CallListener } from '../phone/waits.js';
@@ -87,8 +88,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     },
   });
   say('UM', server.describe());
-  const phone = await Phone.create({
-    localIp: '127.0.0.1', clock,
+  const phone = new Phone(await openRealTransports({ localIp: '127.0.0.1', clock }), {
+    localIp: '127.0.0.1',
     onTrace: (e) => {
       say('phone', sipLine(e));
       if (o.verbose) print(indent(e.bytes.toString('utf8')));

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
-import { TcpTransport } from '../sip/transport/tcp.js';
+import type { SipTransport } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import { createResponse, parseUri, randomTag, getTo } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
@@ -19,9 +19,10 @@ import { traceEntry, type UmLogSink } from './sip-log.js';
 
 export interface RedirectorOptions {
   clock: Clock;
-  /** Address to listen on and to write in Contact/maddr. */
+  /** Our address (Via, and Contact/maddr of the OPTIONS answer). */
   address: string;
-  port: number;
+  /** The transport it listens on (TCP, as Exchange). */
+  sip: SipTransport;
   /** Where the 302 sends the caller. */
   next: { host: string; port: number };
   /** For the log: 'UM service' or 'call router'. */
@@ -33,24 +34,26 @@ export class Redirector {
   /** INVITEs redirected so far. */
   redirected = 0;
 
-  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly port: number, private readonly opts: RedirectorOptions) {}
+  private readonly endpoint: SipEndpoint;
+  private readonly ua: UserAgent;
+  /** The port it listens on. */
+  readonly port: number;
 
-  static async start(opts: RedirectorOptions): Promise<Redirector> {
-    const tcp = await TcpTransport.listen({ clock: opts.clock, address: opts.address, port: opts.port });
-    const endpoint = new SipEndpoint({
+  /** A front on a transport already open (it closes it with `close()`). */
+  constructor(private readonly opts: RedirectorOptions) {
+    this.port = opts.sip.local.port;
+    this.endpoint = new SipEndpoint({
       clock: opts.clock,
-      transports: [tcp],
+      transports: [opts.sip],
       viaHost: opts.address,
       validation: { supported: [], acceptTypes: ['application/sdp'] },
       ...(opts.log ? { log: (line: string) => opts.log!({ kind: 'info', role: opts.role, line }) } : {}),
     });
-    const ua = new UserAgent({ endpoint, clock: opts.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: opts.address });
-    const r = new Redirector(endpoint, ua, tcp.local.port, opts);
-    if (opts.log) ua.onTrace((e) => opts.log!(traceEntry(opts.role, e)));
+    this.ua = new UserAgent({ endpoint: this.endpoint, clock: opts.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: opts.address });
+    if (opts.log) this.ua.onTrace((e) => opts.log!(traceEntry(opts.role, e)));
     // The redirector keeps no dialogs: it takes the requests itself (replacing the UA core's router),
     // and uses the UA core for the capabilities of its OPTIONS answer.
-    endpoint.onRequest((req) => r.onRequest(req));
-    return r;
+    this.endpoint.onRequest((req) => this.onRequest(req));
   }
 
   private onRequest(r: IncomingRequest): void {

@@ -18,7 +18,9 @@ import { PromptLibrary, packageRoot } from './prompt-library.js';
 import { Redirector } from './redirector.js';
 import type { UmLogSink } from './sip-log.js';
 import { UmWorker } from './worker.js';
-import type { RtpEngineMode } from '../rtp/rtp-transport.js';
+import { TcpTransport } from '../sip/transport/tcp.js';
+import type { SipTransport } from '../sip/transport/transport.js';
+import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
 
 export interface UmServerOptions {
   /** Listen address (default 127.0.0.1: loopback unless asked). */
@@ -47,6 +49,8 @@ export interface UmServerOptions {
 
 export class UmServer {
   private constructor(
+    /** The RTP engine of the worker's calls (its mode, a refused realtime priority). */
+    readonly rtp: RtpTransport,
     readonly address: string,
     readonly config: MenuConfig,
     readonly store: MailboxStore,
@@ -66,32 +70,46 @@ export class UmServer {
     const store = new MailboxStore(resolve(o.dataDir ?? 'um-data'));
     const log = o.log;
     const hops = o.redirectHops ?? 1;
-    const worker = await UmWorker.start({
-      clock, address, port: o.workerPort ?? 5065, config, store, prompts,
-      ...(o.rtpPortRange ? { rtpPortRange: o.rtpPortRange } : {}),
-      ...(o.rtpEngine ? { rtpEngine: o.rtpEngine } : {}),
-      ...(o.rtpRealtimePriority !== undefined ? { rtpRealtimePriority: o.rtpRealtimePriority } : {}),
-      ...(log ? { log } : {}),
-    });
+    // The composition root of the server: it opens the real sockets, the parts take them injected.
+    const opened: SipTransport[] = [];
+    const listen = async (port: number): Promise<SipTransport> => {
+      const t = await TcpTransport.listen({ clock, address, port });
+      opened.push(t);
+      return t;
+    };
+    let rtp: RtpTransport | undefined;
+    let worker: UmWorker | undefined;
     const fronts: Redirector[] = [];
     try {
+      rtp = await createRtpTransport({
+        clock,
+        ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),
+        ...(o.rtpRealtimePriority !== undefined ? { realtimePriority: o.rtpRealtimePriority } : {}),
+      });
+      worker = new UmWorker({
+        clock, address, sip: await listen(o.workerPort ?? 5065), media: rtp, config, store, prompts,
+        ...(o.rtpPortRange ? { rtpPortRange: o.rtpPortRange } : {}),
+        ...(log ? { log } : {}),
+      });
       const host = address.includes(':') ? `[${address}]` : address;
-      const umService = await Redirector.start({
-        clock, address, port: hops === 2 ? o.umServicePort ?? 5062 : o.port ?? 5060,
+      const umService = new Redirector({
+        clock, address, sip: await listen(hops === 2 ? o.umServicePort ?? 5062 : o.port ?? 5060),
         next: { host, port: worker.port }, role: 'UM service', ...(log ? { log } : {}),
       });
       fronts.push(umService);
       if (hops === 2) {
-        const router = await Redirector.start({
-          clock, address, port: o.port ?? 5060, next: { host, port: umService.port }, role: 'call router', ...(log ? { log } : {}),
+        const router = new Redirector({
+          clock, address, sip: await listen(o.port ?? 5060), next: { host, port: umService.port }, role: 'call router', ...(log ? { log } : {}),
         });
         fronts.unshift(router);
       }
     } catch (e) {
-      await Promise.all([worker.close(), ...fronts.map((f) => f.close())]);
+      // A part closes its own transport; closing one twice is harmless, and nothing here may hide `e`.
+      const closing = [worker ? worker.close() : rtp?.close(), ...fronts.map((f) => f.close()), ...opened.map((t) => t.close())];
+      await Promise.all(closing.map((p) => Promise.resolve(p).catch(() => undefined)));
       throw e;
     }
-    const server = new UmServer(address, config, store, worker, fronts);
+    const server = new UmServer(rtp, address, config, store, worker, fronts);
     log?.({ kind: 'info', role: 'server', line: server.describe() });
     return server;
   }

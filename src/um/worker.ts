@@ -5,13 +5,13 @@
  */
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
-import { TcpTransport } from '../sip/transport/tcp.js';
+import type { SipTransport } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import { createResponse, parseUri, randomTag, type SipRequest } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
 import type { Pacer } from '../rtp/pacer.js';
-import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
 import { IncomingCall } from '../phone/incoming-call.js';
+import type { MediaTransport } from '../phone/phone.js';
 import { callInternals } from '../phone/call-core.js';
 import type { MenuConfig } from './menu-config.js';
 import type { MenuKind, MenuState } from './menu-engine.js';
@@ -23,16 +23,15 @@ import { UmCall } from './um-call.js';
 
 export interface WorkerOptions {
   clock: Clock;
+  /** Our address (Via, Contact, SDP). */
   address: string;
-  port: number;
+  /** The SIP transport it listens on (TCP, as Exchange's worker) and the RTP side of its calls. */
+  sip: SipTransport;
+  media: MediaTransport;
   config: MenuConfig;
   store: MailboxStore;
   prompts: PromptLibrary;
   rtpPortRange?: { min: number; max: number };
-  /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
-  rtpEngine?: RtpEngineMode;
-  /** SCHED_FIFO priority for the native RTP I/O thread (it runs one above it; see `rtp.realtimeRefused`). */
-  rtpRealtimePriority?: number;
   log?: UmLogSink;
 }
 
@@ -48,17 +47,17 @@ export class UmWorker {
   private readonly active = new Set<IncomingCall>();
   private readonly endWaiters: Array<(c: HandledCall) => void> = [];
 
-  private constructor(readonly endpoint: SipEndpoint, readonly ua: UserAgent, readonly rtp: RtpTransport, readonly port: number, private readonly o: WorkerOptions) {}
+  private readonly endpoint: SipEndpoint;
+  private readonly ua: UserAgent;
+  /** The port callers are redirected to. */
+  readonly port: number;
 
-  get pacer(): Pacer {
-    return this.rtp.pacer;
-  }
-
-  static async start(o: WorkerOptions): Promise<UmWorker> {
-    const tcp = await TcpTransport.listen({ clock: o.clock, address: o.address, port: o.port });
-    const endpoint = new SipEndpoint({
+  /** A worker on transports already open (it closes them with `close()`). */
+  constructor(private readonly o: WorkerOptions) {
+    this.port = o.sip.local.port;
+    this.endpoint = new SipEndpoint({
       clock: o.clock,
-      transports: [tcp],
+      transports: [o.sip],
       viaHost: o.address,
       validation: {
         supported: ['timer', 'replaces', 'norefersub'],
@@ -66,22 +65,13 @@ export class UmWorker {
       },
       ...(o.log ? { log: (line: string) => o.log!({ kind: 'info', role: 'worker', line }) } : {}),
     });
-    const ua = new UserAgent({ endpoint, clock: o.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: o.address });
-    if (o.log) ua.onTrace((e) => o.log!(traceEntry('worker', e)));
-    let rtp: RtpTransport;
-    try {
-      rtp = await createRtpTransport({
-        clock: o.clock,
-        ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),
-        ...(o.rtpRealtimePriority !== undefined ? { realtimePriority: o.rtpRealtimePriority } : {}),
-      });
-    } catch (e) {
-      await endpoint.close();
-      throw e;
-    }
-    const w = new UmWorker(endpoint, ua, rtp, tcp.local.port, o);
-    ua.onInvite((r) => void w.onInvite(r));
-    return w;
+    this.ua = new UserAgent({ endpoint: this.endpoint, clock: o.clock, userAgent: EXCHANGE_SERVER, advertisedAddress: o.address });
+    if (o.log) this.ua.onTrace((e) => o.log!(traceEntry('worker', e)));
+    this.ua.onInvite((r) => void this.onInvite(r));
+  }
+
+  private get pacer(): Pacer {
+    return this.o.media.pacer;
   }
 
   /** Resolves with the next call that ends. */
@@ -99,7 +89,7 @@ export class UmWorker {
       clock: this.o.clock,
       pacer: this.pacer,
       mediaAddress: this.o.address,
-      openSocket: () => this.rtp.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
+      openSocket: () => this.o.media.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
     }, r, { codecs: ['PCMU', 'PCMA'] });
     // The menus run their own voice activity detector: no listener for waits on the server's calls.
     callInternals(call).configureEar({ fromStart: false });
@@ -147,7 +137,7 @@ export class UmWorker {
   async close(): Promise<void> {
     await Promise.all([...this.active].map((c) => c.hangup().catch(() => undefined)));
     await this.endpoint.close();
-    await this.rtp.close();
+    await this.o.media.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/phone/phone.js';
+import { openRealTransports } from '../../src/phone/real-transports.js';
 import { callInternals } from '../../src/phone/call-core.js';
 import type { DtmfDigitEvent } from '../../src/media/dtmf/index.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
@@ -31,8 +32,9 @@ describe.each([
     const ours = loadWavForPlaybackSync(wavPath('message.wav'));
     const theirs = loadWavForPlaybackSync(wavPath('prompts/greeting-613.wav'));
     const b = await startBaresip({ transport, audioSource: wavPath('prompts/greeting-613.wav') });
-    const phone = await Phone.create({ localIp: '127.0.0.1', transport, rtpEngine });
-    expect(phone.rtp.mode).toBe(rtpEngine);
+    const transports = await openRealTransports({ localIp: '127.0.0.1', rtpEngine });
+    const phone = new Phone(transports, { localIp: '127.0.0.1', transport });
+    expect(transports.media.mode).toBe(rtpEngine);
     try {
       const rec = join(dir, `from-baresip-${transport}-${rtpEngine}.wav`);
       const call = await phone.call(b.uri, { from: '111', play: ours, record: rec });

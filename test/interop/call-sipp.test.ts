@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/phone/phone.js';
+import { openRealTransports } from '../../src/phone/real-transports.js';
 import { CallFailedError } from '../../src/phone/call-types.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
 import { killAllChildren, sleep } from '../support/child-process.js';
@@ -31,8 +32,9 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
       scenario: scenarioPath('uas-redirect-302.xml'), transport: 't1',
       vars: { target_user: '680', target_port: String(workerPort), target_transport: 'Tcp' },
     });
-    const phone = await Phone.create({ localIp: '127.0.0.1', rtpEngine });
-    expect(phone.rtp.mode).toBe(rtpEngine);
+    const transports = await openRealTransports({ localIp: '127.0.0.1', rtpEngine });
+    const phone = new Phone(transports, { localIp: '127.0.0.1' });
+    expect(transports.media.mode).toBe(rtpEngine);
     try {
       const rec = join(dir, `greeting-${rtpEngine}.wav`);
       const call = await phone.call(`sip:680@${front.address};transport=tcp`, { from: '111', diversion: ['613'], record: rec });

@@ -14,7 +14,6 @@ import { Phone } from '../../src/phone/phone.js';
 import { Listener } from '../../src/phone/listener.js';
 import type { IncomingCall } from '../../src/phone/incoming-call.js';
 import type { DtmfDigitEvent } from '../../src/media/dtmf/index.js';
-import { RtpSocketPair } from '../../src/rtp/socket.js';
 import { loadWavForPlaybackSync, readWavInfo } from '../../src/media/wav/reader.js';
 import { killAllChildren, pollUntil, sleep } from '../support/child-process.js';
 import { startBaresip, type BaresipHandle } from '../support/baresip.js';
@@ -37,7 +36,6 @@ async function gateway(transport: 'tcp' | 'udp') {
   const phone = await Phone.create({ localIp: '127.0.0.1', localPort: port });
   const listener = new Listener(phone, {
     autoAnswer: 0,
-    openSocket: () => RtpSocketPair.open({ address: '127.0.0.1' }),
     answerOptions: (n) => ({ record: join(dir, `from-baresip-${transport}-${port}-${n}.wav`), rtpTimeoutMs: 0 }),
   });
   const uri = `sip:gw@127.0.0.1:${port}${transport === 'tcp' ? ';transport=tcp' : ''}`;

@@ -11,7 +11,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Phone } from '../../src/phone/phone.js';
 import { Listener } from '../../src/phone/listener.js';
 import { AddressFilter } from '../../src/phone/address-filter.js';
-import { RtpSocketPair } from '../../src/rtp/socket.js';
 import { followTransfer } from '../../src/phone/refer.js';
 import type { Call } from '../../src/phone/call.js';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
@@ -32,7 +31,6 @@ async function gateway(opts: { allow?: string } = {}) {
   const listener = new Listener(phone, {
     ...(opts.allow ? { allow: AddressFilter.parse(opts.allow) } : {}),
     autoAnswer: 0,
-    openSocket: () => RtpSocketPair.open({ address: '127.0.0.1' }),
     answerOptions: (n) => ({ record: join(dir, `in-${port}-${n}.wav`), rtpTimeoutMs: 0 }),
   });
   return { phone, listener, port };

@@ -2,6 +2,10 @@
  * An in-memory network joining SIP stacks in tests, driven by the injected clock: every message is
  * serialized on send and parsed on delivery (so the wire format is exercised), delivered after
  * `latencyMs` on the clock, and logged. Faults: dropNext(), duplicateNext(), setLoss(pattern).
+ *
+ * RTP rides on it too: createMediaTransport() gives what a Phone takes for its media (a Pacer on the
+ * same clock, and socket pairs whose datagrams reach the pair bound at their destination after
+ * `latencyMs`), with setMediaLoss(pattern) to make RTP vanish. phoneTransports() bundles both.
  */
 import type { Clock } from '../../src/util/clock.js';
 import { serializeMessage, tryParseMessage, type SipMessage } from '../../src/sip/message/index.js';
@@ -14,6 +18,11 @@ import {
   type TransportProtocol,
 } from '../../src/sip/transport/transport.js';
 import { stampReceived } from '../../src/sip/transport/via-processing.js';
+import { Pacer } from '../../src/rtp/pacer.js';
+import type { RtpSendSocket } from '../../src/rtp/sender.js';
+import type { RemoteAddress } from '../../src/rtp/receiver.js';
+import type { MediaSocket } from '../../src/phone/media-session.js';
+import type { MediaTransport, PhoneTransports } from '../../src/phone/phone.js';
 
 export interface Packet {
   /** Send time on the clock. */
@@ -26,6 +35,13 @@ export interface Packet {
   summary: string;
   dropped: boolean;
   duplicated: boolean;
+}
+
+/** An RTP or RTCP datagram on the memory network. */
+export interface Datagram {
+  from: HostPort;
+  to: HostPort;
+  bytes: Buffer;
 }
 
 export interface MemoryNetworkOptions {
@@ -41,6 +57,11 @@ export class MemoryNetwork {
   private duplicateCount = 0;
   private loss: ((p: Packet, index: number) => boolean) | undefined;
   private sentCount = 0;
+  private readonly mediaNodes = new Map<string, MemoryMediaSocket>();
+  private readonly nextMediaPort = new Map<string, number>();
+  private mediaLoss: ((d: Datagram) => boolean) | undefined;
+  /** Datagrams sent (RTP and RTCP) and how many of them were lost. */
+  readonly media = { sent: 0, lost: 0 };
 
   constructor(
     readonly clock: Clock,
@@ -65,6 +86,26 @@ export class MemoryNetwork {
   /** Lose every message for which the pattern returns true (index counts every message sent). */
   setLoss(pattern: ((p: Packet, index: number) => boolean) | undefined): void {
     this.loss = pattern;
+  }
+
+  /** A media transport for a phone at `address`: the pacer of its calls and their RTP socket pairs. */
+  createMediaTransport(address: string): MediaTransport {
+    const pacer = new Pacer({ clock: this.clock });
+    return {
+      pacer,
+      openSocketPair: () => Promise.resolve(this.openMediaSocket(address)),
+      close: async () => pacer.close(),
+    };
+  }
+
+  /** Everything a Phone at `address` runs on: a SIP transport on `port` and the media. */
+  phoneTransports(address: string, port = 5060, protocol: TransportProtocol = 'tcp'): PhoneTransports {
+    return { clock: this.clock, sip: [this.createTransport(address, port, protocol)], media: this.createMediaTransport(address) };
+  }
+
+  /** Lose every datagram (RTP, RTCP) for which the pattern returns true; undefined: lose none. */
+  setMediaLoss(pattern: ((d: Datagram) => boolean) | undefined): void {
+    this.mediaLoss = pattern;
   }
 
   /** Summaries of the packets sent ('INVITE', '100', 'ACK' ...), optionally only the delivered ones. */
@@ -101,6 +142,33 @@ export class MemoryNetwork {
     const latency = this.options.latencyMs ?? 0;
     this.clock.setTimeout(deliver, latency);
     if (packet.duplicated) this.clock.setTimeout(deliver, latency);
+  }
+
+  /** @internal An RTP/RTCP pair on the next free even port of `address`. */
+  openMediaSocket(address: string): MemoryMediaSocket {
+    const port = this.nextMediaPort.get(address) ?? 40000;
+    this.nextMediaPort.set(address, port + 2);
+    const socket = new MemoryMediaSocket(this, address, port);
+    this.mediaNodes.set(key({ address, port }), socket);
+    this.mediaNodes.set(key({ address, port: port + 1 }), socket);
+    return socket;
+  }
+
+  /** @internal */
+  sendDatagram(d: Datagram): void {
+    this.media.sent++;
+    if (this.mediaLoss?.(d)) {
+      this.media.lost++;
+      return;
+    }
+    this.clock.setTimeout(() => this.mediaNodes.get(key(d.to))?.deliver(d), this.options.latencyMs ?? 0);
+  }
+
+  /** @internal */
+  closeMediaSocket(s: MemoryMediaSocket): void {
+    for (const port of [s.rtpPort, s.rtpPort + 1]) {
+      if (this.mediaNodes.get(key({ address: s.address, port })) === s) this.mediaNodes.delete(key({ address: s.address, port }));
+    }
   }
 
   /** @internal */
@@ -164,5 +232,48 @@ export class MemoryTransport extends TransportEvents implements SipTransport {
     }
     if (parsed.message.kind === 'request') stampReceived(parsed.message, from);
     this.messageHandlers.emit(parsed.message, source);
+  }
+}
+
+/** An RTP/RTCP socket pair on the memory network (RTCP on the RTP port + 1). */
+export class MemoryMediaSocket implements MediaSocket {
+  readonly rtpSendSocket: RtpSendSocket;
+  private rtpHandler: ((datagram: Buffer, from: RemoteAddress) => void) | undefined;
+  private rtcpHandler: ((datagram: Buffer, from: RemoteAddress) => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly network: MemoryNetwork, readonly address: string, readonly rtpPort: number) {
+    this.rtpSendSocket = { send: (packet, port, to) => this.send(this.rtpPort, packet, to, port) };
+  }
+
+  onRtp(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
+    this.rtpHandler = handler;
+  }
+
+  onRtcp(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
+    this.rtcpHandler = handler;
+  }
+
+  sendRtcp(datagram: Buffer, address: string, port: number): void {
+    this.send(this.rtpPort + 1, datagram, address, port);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.network.closeMediaSocket(this);
+    return Promise.resolve();
+  }
+
+  /** @internal */
+  deliver(d: Datagram): void {
+    if (this.closed) return;
+    const handler = d.to.port === this.rtpPort ? this.rtpHandler : this.rtcpHandler;
+    handler?.(d.bytes, { address: d.from.address, port: d.from.port });
+  }
+
+  private send(fromPort: number, bytes: Buffer, address: string, port: number): void {
+    if (this.closed) return;
+    // The sender may reuse its buffer: the network carries a copy, as a socket would.
+    this.network.sendDatagram({ from: { address: this.address, port: fromPort }, to: { address, port }, bytes: Buffer.from(bytes) });
   }
 }

@@ -17,6 +17,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
+import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
 import { Listener, recordPathFor, type ListenerEvent } from '../../phone/listener.js';
 import { AddressFilter, AddressFilterError } from '../../phone/address-filter.js';
 import type { IncomingCall } from '../../phone/incoming-call.js';
@@ -190,18 +191,19 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   }, io, clock, (line) => view.error(line));
   const sound = new SoundCardTurns<IncomingCall>(audio);
 
-  let phone: Phone;
+  let transports: RealTransports;
   try {
-    phone = await Phone.create({
-      // --port 0: let TCP pick and UDP take the same number (Phone's rule when no port is given).
-      localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
-      ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
-    });
+    // --port 0: let TCP pick and UDP take the same number.
+    transports = await openRealTransports({ localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp });
   } catch (e) {
     await audio?.close();
     return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);
   }
-  reportRtpRealtime(phone.rtp, io);
+  const phone = new Phone(transports, {
+    localIp,
+    ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
+  });
+  reportRtpRealtime(transports.media, io);
   const mediaOptions = {
     codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
     ...(rtpTimeoutMs !== undefined ? { rtpTimeoutMs } : {}),
@@ -210,7 +212,6 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     ...(allow ? { allow } : {}),
     ...(a['max-calls'] !== undefined ? { maxCalls: a['max-calls'] } : {}),
     ...(autoAnswer !== undefined ? { autoAnswer } : {}),
-    openSocket: () => phone.openMediaSocket(),
     answerOptions: (n, callId) => ({
       ...mediaOptions,
       ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
@@ -267,8 +268,8 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     void call.ended.then((s) => view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` })));
   };
 
-  const tcpPort = phone.endpoint.transport('tcp')!.local.port;
-  const udpPort = phone.endpoint.transport('udp')?.local.port;
+  const tcpPort = transports.sip.find((t) => t.protocol === 'tcp')!.local.port;
+  const udpPort = transports.sip.find((t) => t.protocol === 'udp')?.local.port;
   const ports = udpPort === undefined || udpPort === tcpPort ? `${tcpPort} (TCP and UDP)` : `${tcpPort} (TCP; UDP ${udpPort})`;
   const advertising = advertise !== undefined ? `, advertising ${advertise}` : isWildcard(localIp) ? ', advertising to each caller the address it reached' : '';
   view.line(`listening on ${localIp}:${ports}${advertising}${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);

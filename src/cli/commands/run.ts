@@ -10,6 +10,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
+import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
 import { loadScript } from '../../script/parse.js';
@@ -113,25 +114,23 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
       localIp = '127.0.0.1';
     }
   }
-  let phone: Phone;
+  let transports: RealTransports;
   try {
-    phone = await Phone.create({
-      localIp: localIp ?? '127.0.0.1',
-      transport: argv.transport,
-      clock,
-      ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}),
-      ...(argv.user && argv.password ? { credentials: { username: argv.user, password: argv.password } } : {}),
-      ...rtp,
+    transports = await openRealTransports({
+      localIp: localIp ?? '127.0.0.1', clock, ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}), ...rtp,
     });
   } catch (e) {
     ctx.io.err(`umphone: cannot open the SIP transports: ${(e as Error).message}\n`);
     return RunExit.setupFailed;
   }
-  reportRtpRealtime(phone.rtp, ctx.io);
+  const phone = new Phone(transports, {
+    localIp: localIp ?? '127.0.0.1',
+    transport: argv.transport,
+    ...(argv.user && argv.password ? { credentials: { username: argv.user, password: argv.password } } : {}),
+  });
+  reportRtpRealtime(transports.media, ctx.io);
   const needsListener = script.iterations.some((i) => i.listen);
-  const listener = needsListener
-    ? new Listener(phone, { openSocket: () => phone.openMediaSocket() })
-    : undefined;
+  const listener = needsListener ? new Listener(phone) : undefined;
   if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
   const quiet = argv.quiet ?? false;
   try {

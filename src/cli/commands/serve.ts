@@ -89,7 +89,7 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
       address: a.address, port: a.port, workerPort: a['worker-port'], umServicePort: a['um-service-port'],
       redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log, ...rtp,
     });
-    reportRtpRealtime(server.worker.rtp, io);
+    reportRtpRealtime(server.rtp, io);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     io.err(`umphone: cannot start the UM server: ${oneLine(err.message)}\n`);

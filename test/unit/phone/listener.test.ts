@@ -12,7 +12,6 @@ import { SipEndpoint } from '../../../src/sip/transaction/endpoint.js';
 import { OutgoingInvite, type InviteOutcome } from '../../../src/sip/dialog/outgoing-invite.js';
 import type { InviteSession } from '../../../src/sip/dialog/invite-session.js';
 import { UserAgent } from '../../../src/sip/dialog/user-agent.js';
-import { Pacer } from '../../../src/rtp/pacer.js';
 import { createOffer, parseSdp } from '../../../src/sdp/index.js';
 import { Listener, ListenerTimeoutError, OUT_OF_DIALOG_REFER, type ListenerEvent } from '../../../src/phone/listener.js';
 import { AddressFilter } from '../../../src/phone/address-filter.js';
@@ -20,20 +19,8 @@ import type { AnswerOptions, IncomingCall } from '../../../src/phone/incoming-ca
 import { NullAudioOutput } from '../../../src/media/device/null.js';
 import { callInternals } from '../../../src/phone/call-core.js';
 import type { CallEvent } from '../../../src/phone/call-types.js';
-import type { MediaSocket } from '../../../src/phone/media-session.js';
+import { Phone } from '../../../src/phone/phone.js';
 import { MemoryNetwork } from '../../support/memory-network.js';
-
-function fakeSocket(port: number): MediaSocket {
-  return {
-    address: '192.0.2.2',
-    rtpPort: port,
-    rtpSendSocket: { send: () => undefined },
-    sendRtcp: () => undefined,
-    onRtp: () => undefined,
-    onRtcp: () => undefined,
-    close: () => Promise.resolve(),
-  };
-}
 
 function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; callerAddress?: string; atAnswer?: (call: IncomingCall) => AnswerOptions } = {}) {
   const clock = new ManualClock();
@@ -42,15 +29,13 @@ function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; c
   const mk = (address: string) =>
     new UserAgent({ endpoint: new SipEndpoint({ clock, transports: [net.createTransport(address, 5060, 'tcp')], validation }), clock, advertisedAddress: address });
   const caller = mk(opts.callerAddress ?? '192.0.2.1');
-  const phoneUa = mk('192.0.2.2');
-  let port = 40000;
-  const listener = new Listener({ ua: phoneUa, pacer: new Pacer({ clock }), clock, localIp: '192.0.2.2' }, {
+  const phone = new Phone(net.phoneTransports('192.0.2.2'), { localIp: '192.0.2.2' });
+  const listener = new Listener(phone, {
     ...(opts.allow ? { allow: AddressFilter.parse(opts.allow) } : {}),
     ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
     ...(opts.autoAnswer !== undefined ? { autoAnswer: opts.autoAnswer } : {}),
     ...(opts.atAnswer ? { atAnswer: opts.atAnswer } : {}),
     answerOptions: () => ({ rtpTimeoutMs: 0 }),
-    openSocket: () => Promise.resolve(fakeSocket((port += 2))),
   });
   const events: ListenerEvent[] = [];
   listener.onEvent((e) => events.push(e));
@@ -135,7 +120,7 @@ describe('Listener', () => {
     await w.flush(1);
     expect(d.outcome?.kind).toBe('answered');
     const answer = parseSdp((d.outcome as { response: SipResponse }).response.body);
-    expect(answer.media[0]!.port).toBe(40002);
+    expect(answer.media[0]!.port).toBe(40000);
     expect(answer.media[0]!.formats).toEqual(['0', '101']);
     const call = calls(w.events)[0]!;
     expect(call.state).toBe('answered');

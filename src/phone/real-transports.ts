@@ -1,0 +1,81 @@
+/**
+ * The real sockets of a phone, for the composition roots (the CLI, `Phone.create`): SIP over TCP and
+ * UDP on one port number, and the process's RTP engine. Everything below takes them injected, so
+ * tests join the same code over the in-memory network instead.
+ */
+import { RealClock, type Clock } from '../util/clock.js';
+import { TcpTransport } from '../sip/transport/tcp.js';
+import { UdpTransport } from '../sip/transport/udp.js';
+import { isWildcard, LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
+import type { SipTransport } from '../sip/transport/transport.js';
+import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
+import type { PhoneTransports } from './phone.js';
+
+export interface RealTransportOptions {
+  /** Address to bind (a wildcard binds every interface: each peer then sees the address it reached). */
+  localIp: string;
+  /** Advertise this address instead (a NAT's public address, a container's host). */
+  advertise?: string;
+  /** SIP port (TCP and UDP). Default 0: any free port, and UDP takes the same number when free. */
+  localPort?: number;
+  /** Default a RealClock. */
+  clock?: Clock;
+  /** How RTP is paced and carried (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
+  rtpEngine?: RtpEngineMode;
+  /** SCHED_FIFO priority for the native RTP I/O thread (see `RtpTransport.realtimeRefused`). */
+  rtpRealtimePriority?: number;
+}
+
+/** The transports a Phone takes, with the RTP engine's own face (its mode, a refused priority). */
+export interface RealTransports extends PhoneTransports {
+  media: RtpTransport;
+  addresses: LocalAddresses;
+}
+
+/** Open TCP and UDP (same port number when we chose it: SIP's habit) and the RTP engine. */
+export async function openRealTransports(o: RealTransportOptions): Promise<RealTransports> {
+  const clock = o.clock ?? new RealClock();
+  const addresses = new LocalAddresses({
+    bind: o.localIp, clock,
+    ...(o.advertise !== undefined ? { advertise: o.advertise } : {}),
+    ...(isWildcard(o.localIp) && o.advertise === undefined ? { fallback: await defaultRouteAddress(o.localIp) } : {}),
+  });
+  const sip = await openSipTransports(clock, o.localIp, o.localPort ?? 0, addresses);
+  try {
+    const media = await createRtpTransport({
+      clock,
+      ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),
+      ...(o.rtpRealtimePriority !== undefined ? { realtimePriority: o.rtpRealtimePriority } : {}),
+    });
+    return { clock, sip, media, addresses };
+  } catch (e) {
+    await Promise.all(sip.map((t) => t.close()));
+    throw e;
+  }
+}
+
+async function openSipTransports(clock: Clock, address: string, port: number, localAddresses: LocalAddresses): Promise<SipTransport[]> {
+  const tcp = await TcpTransport.listen({ clock, address, port });
+  try {
+    const same = port !== 0 ? port : tcp.local.port;
+    const listen = (p: number) => UdpTransport.listen({ clock, address, port: p, localAddresses });
+    const udp = await listen(same).catch(() => listen(0));
+    return [tcp, udp];
+  } catch (e) {
+    await tcp.close();
+    throw e;
+  }
+}
+
+/**
+ * Our address for peers not heard from yet, when bound to a wildcard: the one routing to the default
+ * gateway (a documentation address stands for "anywhere"), else loopback.
+ */
+async function defaultRouteAddress(wildcard: string): Promise<string> {
+  const v6 = wildcard.includes(':');
+  try {
+    return await localAddressFor(v6 ? '2001:db8::1' : '192.0.2.1');
+  } catch {
+    return v6 ? '::1' : '127.0.0.1';
+  }
+}
