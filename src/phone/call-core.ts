@@ -211,14 +211,15 @@ export abstract class CallCore {
     };
   }
 
-  /** Send BYE (best effort) and end with `end`; resolves when the BYE is answered. */
+  /** End with `end` and send BYE (best effort); resolves when the BYE is answered. */
   protected async endByBye(end: CallEndReason): Promise<void> {
     const session = this.session;
     if (this.#state === 'ended' || !session) return;
     this.moveTo('ending');
-    const bye = session.bye();
+    // Finish first: the session reports its own end (a local BYE) as soon as the BYE goes out, and
+    // the first reason given is the one kept.
     this.finish(end);
-    await bye;
+    await session.bye();
   }
 
   /**
