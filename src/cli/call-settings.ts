@@ -163,10 +163,10 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     codecs: codecsOption(a.codec),
     dtmf: {
       mode: dtmfMode,
-      ...(dtmfDuration !== undefined ? { durationMs: dtmfDuration } : {}),
-      ...(dtmfGap !== undefined ? { gapMs: dtmfGap } : {}),
-      ...(dtmfSilence !== undefined ? { initialSilenceMs: dtmfSilence } : {}),
-      ...(dtmfLevel !== undefined ? { levelDbm0: dtmfLevel } : {}),
+      ...(dtmfDuration !== undefined ? { duration: dtmfDuration } : {}),
+      ...(dtmfGap !== undefined ? { gap: dtmfGap } : {}),
+      ...(dtmfSilence !== undefined ? { initialSilence: dtmfSilence } : {}),
+      ...(dtmfLevel !== undefined ? { level: dtmfLevel } : {}),
     },
     maxRedirects: maxRedirects ?? 5,
     headers: (a.header ?? []).map((h) => parseHeaderOption(String(h))),
@@ -181,7 +181,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     call.record = record;
     call.recordBoth = a.recordBoth ?? false;
   }
-  if (rtpTimeoutMs !== undefined) call.rtpTimeoutMs = rtpTimeoutMs;
+  if (rtpTimeoutMs !== undefined) call.rtpTimeout = rtpTimeoutMs;
 
   const s: CallSettings = {
     target: String(a.target),

@@ -5,7 +5,9 @@
  */
 import { UmphoneError } from '../util/errors.js';
 
+/** An allow list that cannot be read. */
 export class AddressFilterError extends UmphoneError {
+  declare readonly code: 'ADDRESS_FILTER';
   constructor(message: string) {
     super(message, 'ADDRESS_FILTER');
   }

@@ -15,13 +15,14 @@ import type { InviteSession, OfferAnswer } from '../sip/dialog/invite-session.js
 import type { LocalSdpSession, NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer } from '../rtp/pacer.js';
 import type { VadOptions } from '../media/analysis/vad.js';
+import { loadWavForPlayback } from '../media/wav/reader.js';
 import type { MediaSession, MediaSocket, Recording } from './media-session.js';
 import { answerReoffer, infoDtmfStatus, mediaSummary, startCallMedia, watchRtp } from './call-media.js';
 import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
-import { CallFailedError, CallStateError, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
+import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
 
 /** The legal moves; anything else is a bug and throws. */
 const NEXT: Readonly<Record<CallState, readonly CallState[]>> = {
@@ -191,8 +192,8 @@ export abstract class CallCore {
     this.emit({ type: 'answered', status: this.final?.status ?? 200, codec: negotiated.codec.name, remote: `${negotiated.remoteRtp.address}:${negotiated.remoteRtp.port}` });
     const o = this.options;
     if (o.record) this.recordings.push(this.media!.record(o.record, { stereo: o.recordBoth ?? false }));
-    if (o.play) void this.media!.play(o.play, { loop: o.loop ?? false });
-    const timeout = o.rtpTimeoutMs ?? 30_000;
+    if (o.play !== undefined) this.playOption(o.play, o.loop ?? false);
+    const timeout = o.rtpTimeout ?? 30_000;
     this.stopRtpWatch = watchRtp(this.ctx.clock, timeout, () => this.media, () => this.#state === 'answered', () => {
       this.emit({ type: 'warning', message: `no RTP received for ${timeout / 1000} s: hanging up` });
       this.endByBye({ kind: 'media-timeout', after: timeout });
@@ -257,6 +258,15 @@ export abstract class CallCore {
     };
     this.ear = new CallListener(source, this.ctx.clock, this.earOptions.vad ? { vad: this.earOptions.vad } : {});
     return this.ear;
+  }
+
+  /** The options' `play`: at once for decoded audio, once read for a path. */
+  private playOption(play: AudioSource, loop: boolean): void {
+    if (typeof play !== 'string') return void this.media!.play(play, { loop });
+    void loadWavForPlayback(play).then(
+      (audio) => void this.media?.play(audio, { loop }),
+      (e: Error) => this.emit({ type: 'warning', message: `cannot play ${play}: ${e.message}` }),
+    );
   }
 
   protected keepRecording(r: Recording): Recording {

@@ -11,6 +11,7 @@ import { Params } from '../sip/message/index.js';
 
 /** A call target or diverting number that cannot be put in an INVITE (the CLI reports it as a usage error). */
 export class CallAddressError extends UmphoneError {
+  declare readonly code: 'CALL_ADDRESS';
   constructor(message: string) {
     super(message, 'CALL_ADDRESS');
   }

@@ -72,6 +72,9 @@ export interface CallSummary {
   recordings: string[];
 }
 
+/** Audio to play: decoded samples (`loadWavForPlayback`), or the path of a WAV file. */
+export type AudioSource = PlaybackAudio | string;
+
 /** The media options of a call, placed (`CallOptions`) or answered (`AnswerOptions`). */
 export interface CallMediaOptions {
   /** Codecs, in order of preference. Default PCMU, PCMA. */
@@ -85,11 +88,11 @@ export interface CallMediaOptions {
   record?: string;
   /** Record stereo: left = received, right = sent. */
   recordBoth?: boolean;
-  /** Play this audio into the call once answered. */
-  play?: PlaybackAudio;
+  /** Play this audio into the call once answered (a path is read then; a bad file is a 'warning' event). */
+  play?: AudioSource;
   loop?: boolean;
-  /** End the call when no RTP arrives for this long (ms). Default 30 000; 0 = never. */
-  rtpTimeoutMs?: number;
+  /** End the call when no RTP arrives for this long, in milliseconds. Default 30 000; 0 = never. */
+  rtpTimeout?: number;
 }
 
 /** `answered` rejects with this when the call could not be set up; `end` says why. */

@@ -31,7 +31,7 @@ export interface CallOptions extends CallMediaOptions {
   maxRedirects?: number;
   /** Extra headers for the INVITE. */
   headers?: Array<[string, string]>;
-  /** RFC 4028 Session-Expires we ask for (seconds); 0 = none. Default 1800. */
+  /** RFC 4028 session interval we ask for, in milliseconds (sent in whole seconds); 0 = none. Default 1 800 000 (30 min). */
   sessionExpires?: number;
 }
 
@@ -111,7 +111,7 @@ export class Call extends CallActions {
     if (div.length > 0) {
       headers.push(...(o.historyInfo ? historyInfoHeaders(div, this.uri, o.diversionReason) : diversionHeaders(div, host, o.diversionReason)));
     }
-    const se = o.sessionExpires ?? 1800;
+    const se = Math.ceil((o.sessionExpires ?? 1_800_000) / 1000);
     if (se > 0) headers.push(['Session-Expires', String(se)], ['Min-SE', '90']);
     headers.push(...(o.headers ?? []));
     this.invite = new OutgoingInvite({

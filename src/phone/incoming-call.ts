@@ -38,6 +38,13 @@ export interface IncomingCallContext extends CallCoreContext {
   ua: UserAgent;
 }
 
+let requestOf: (call: IncomingCall) => SipRequest;
+
+/** The INVITE as received, for the UM server (it reads Diversion and History-Info); not public API. */
+export function incomingRequest(call: IncomingCall): SipRequest {
+  return requestOf(call);
+}
+
 export class IncomingCall extends CallActions {
   /** Where the INVITE came from (protocol, address, port; the local address it arrived at). */
   readonly source: MessageSource;
@@ -52,20 +59,23 @@ export class IncomingCall extends CallActions {
   readonly diversion: string[];
   /** Why the offer cannot be answered (no common codec), checked on arrival; undefined when it can. */
   readonly offerProblem: string | undefined;
-  /** @internal The INVITE as received (the UM server reads its Diversion and History-Info). */
-  readonly request: SipRequest;
+  readonly #request: SipRequest;
   private readonly ua: UserAgent;
   private readonly invite: IncomingInvite;
   private readonly offer: Buffer | undefined;
   private answering = false;
   private answerOptions: AnswerOptions;
 
+  static {
+    requestOf = (c) => c.#request;
+  }
+
   constructor(ctx: IncomingCallContext, incoming: IncomingRequest, options: AnswerOptions = {}) {
     super(ctx, 'ringing', options);
     this.ua = ctx.ua;
     this.answerOptions = options;
     const req = incoming.request;
-    this.request = req;
+    this.#request = req;
     this.source = incoming.source;
     this.callId = getCallId(req);
     const from = getFrom(req);
@@ -163,20 +173,21 @@ export class IncomingCall extends CallActions {
     return this.answered;
   }
 
-  /** Refuse the call (486 Busy Here by default, 403, 480, 603 ...). */
-  reject(status = 486, reason?: string, headers: Array<[string, string]> = []): void {
-    const phrase = reason ?? reasonPhrase(status);
+  /** Refuse the call: 486 Busy Here by default, or 403, 480, 603 ...; with extra response headers. */
+  reject(options: { status?: number; reason?: string; headers?: Array<[string, string]> } = {}): void {
+    const status = options.status ?? 486;
+    const phrase = options.reason ?? reasonPhrase(status);
     const end: CallEndReason = status === 488 || status === 606
       ? { kind: 'no-codec', by: 'local', status, message: `rejected with ${status} ${phrase}` }
       : { kind: 'rejected', by: 'local', status, reason: phrase };
-    this.refuse(status, reason, headers, end);
+    this.refuse(status, options.reason, options.headers ?? [], end);
   }
 
   /** Hang up: 480 Temporarily Unavailable before the answer, BYE after. Resolves with the summary. */
   async hangup(): Promise<CallSummary> {
     if (this.state === 'ringing') {
       if (this.answering) await this.answered.catch(() => undefined);
-      else this.reject(480, 'Temporarily Unavailable');
+      else this.reject({ status: 480, reason: 'Temporarily Unavailable' });
     }
     if (this.state === 'answered') await this.endByBye({ kind: 'hangup', by: 'local' });
     return this.ended;

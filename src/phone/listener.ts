@@ -7,13 +7,13 @@
  *   response, RFC 3261 §17.2.3) and are reported.
  * - INVITE: beyond `maxCalls` active calls 486 Busy Here; an offer with no codec we speak 488 with a
  *   Warning; else 180 Ringing and the call is handed to the application (`onCall`, `nextCall`), and
- *   answered after `autoAnswer` seconds when set.
+ *   answered after `autoAnswer` milliseconds when set.
  * - NOTIFY outside a dialog (RFC 3842 message-summary: the voicemail lamp) gets 200 and is reported.
  * - REFER outside a dialog gets 403 (we place no call on a stranger's request) and is reported;
  *   a REFER inside a call is the call's business (incoming-call.ts, refer.ts).
  *
- *   const listener = new Listener(phone, { allow: AddressFilter.parse('10.0.0.0/24'), autoAnswer: 0 });
- *   const call = await listener.nextCall({ timeoutMs: 60_000 });
+ *   const listener = new Listener(phone, { allow: '10.0.0.0/24', autoAnswer: 0 });
+ *   const call = await listener.nextCall({ timeout: 60_000 });
  */
 import { UmphoneError } from '../util/errors.js';
 import { createResponse, getCallId, randomTag } from '../sip/message/index.js';
@@ -24,11 +24,11 @@ import { AddressFilter } from './address-filter.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 
 export interface ListenerOptions {
-  /** Sources allowed to send requests; default everyone. */
-  allow?: AddressFilter;
+  /** Sources allowed to send requests ("10.0.0.5,10.0.0.0/24,fd00::/8"); others get 403. Default everyone. */
+  allow?: AddressFilter | string;
   /** Active calls at most; more get 486 Busy Here. Default unlimited. */
   maxCalls?: number;
-  /** Answer each call after this many seconds (0 = at once); undefined: the application answers. */
+  /** Answer each call after this many milliseconds (0 = at once); undefined: the application answers. */
   autoAnswer?: number;
   /** Answer options per call (n counts calls from 1): record path, play, DTMF ... */
   answerOptions?: (n: number, callId: string) => AnswerOptions;
@@ -48,9 +48,11 @@ export type ListenerEvent =
 /** Why an out-of-dialog REFER is refused (the 'refused' event's `why`). */
 export const OUT_OF_DIALOG_REFER = 'a REFER outside a call is not accepted: transfers are taken only inside a call (RFC 3515 §2.4.2)';
 
+/** nextCall() ran out of time. */
 export class ListenerTimeoutError extends UmphoneError {
-  constructor(ms: number) {
-    super(`no call arrived within ${ms / 1000} s`, 'LISTEN_TIMEOUT');
+  declare readonly code: 'LISTEN_TIMEOUT';
+  constructor(/** The timeout that ran out (ms). */ readonly timeout: number) {
+    super(`no call arrived within ${timeout / 1000} s`, 'LISTEN_TIMEOUT');
   }
 }
 
@@ -60,7 +62,7 @@ export function recordPathFor(template: string, n: number, callId: string): stri
 }
 
 export class Listener {
-  readonly active = new Set<IncomingCall>();
+  readonly #active = new Set<IncomingCall>();
   private count = 0;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
   private callHandler: ((call: IncomingCall) => void) | undefined;
@@ -69,14 +71,22 @@ export class Listener {
   private closed = false;
 
   private readonly phone: PhoneInternals;
+  private readonly allow: AddressFilter | undefined;
 
   /** Take the calls of `phone` (one listener per phone). */
   constructor(phone: Phone, private readonly options: ListenerOptions = {}) {
     this.phone = phoneInternals(phone);
+    // A bad allow list throws AddressFilterError here, before any request is taken.
+    this.allow = typeof options.allow === 'string' ? AddressFilter.parse(options.allow) : options.allow;
     const ua = this.phone.ua;
     ua.onRequestFilter((r) => this.filter(r));
     ua.onInvite((r) => this.onInvite(r));
     ua.onOutOfDialogRequest((r) => this.onOutOfDialog(r));
+  }
+
+  /** The calls taken and not yet ended. */
+  get active(): ReadonlySet<IncomingCall> {
+    return this.#active;
   }
 
   onEvent(listener: (e: ListenerEvent) => void): () => void {
@@ -89,17 +99,17 @@ export class Listener {
     this.callHandler = handler;
   }
 
-  /** The next incoming call (queued ones first); rejects with ListenerTimeoutError after timeoutMs. */
-  nextCall(opts: { timeoutMs?: number } = {}): Promise<IncomingCall> {
+  /** The next incoming call (queued ones first); rejects with ListenerTimeoutError after `timeout` ms. */
+  nextCall(options: { timeout?: number } = {}): Promise<IncomingCall> {
     const q = this.queued.shift();
     if (q) return Promise.resolve(q);
     return new Promise((resolve, reject) => {
-      const timer = opts.timeoutMs !== undefined
+      const timer = options.timeout !== undefined
         ? this.phone.clock.setTimeout(() => {
           const i = this.waiters.indexOf(take);
           if (i >= 0) this.waiters.splice(i, 1);
-          reject(new ListenerTimeoutError(opts.timeoutMs!));
-        }, opts.timeoutMs)
+          reject(new ListenerTimeoutError(options.timeout!));
+        }, options.timeout)
         : undefined;
       const take = (call: IncomingCall): void => {
         timer?.cancel();
@@ -113,14 +123,14 @@ export class Listener {
   async close(): Promise<void> {
     this.closed = true;
     this.phone.ua.onRequestFilter(undefined);
-    const calls = [...this.active];
+    const calls = [...this.#active];
     await Promise.all(calls.map((c) => c.hangup().catch(() => c.ended)));
   }
 
   // ---------------------------------------------------------------------------------------------------
 
   private filter(r: IncomingRequest): boolean {
-    const allow = this.options.allow;
+    const allow = this.allow;
     if (!allow || allow.allows(r.source.address)) {
       if (r.request.method === 'OPTIONS') this.emit({ type: 'options', source: describe(r), uri: r.request.uri });
       return true;
@@ -150,9 +160,9 @@ export class Listener {
     const answerOptions = this.options.answerOptions?.(n, callId) ?? {};
     const call = new IncomingCall(ctx, r, answerOptions);
     const max = this.options.maxCalls;
-    if (max !== undefined && this.active.size >= max) {
-      this.emit({ type: 'refused', status: 486, method: 'INVITE', source: describe(r), why: `${this.active.size} call(s) active, --max-calls ${max}` });
-      call.reject(486, 'Busy Here');
+    if (max !== undefined && this.#active.size >= max) {
+      this.emit({ type: 'refused', status: 486, method: 'INVITE', source: describe(r), why: `${this.#active.size} call(s) active, --max-calls ${max}` });
+      call.reject({ status: 486, reason: 'Busy Here' });
       return;
     }
     if (call.offerProblem) {
@@ -160,15 +170,15 @@ export class Listener {
       void call.answer().catch(() => undefined);
       return;
     }
-    this.active.add(call);
-    void call.ended.then(() => this.active.delete(call));
+    this.#active.add(call);
+    void call.ended.then(() => this.#active.delete(call));
     call.ring();
     this.emit({ type: 'call', n, call });
     if (this.options.autoAnswer !== undefined) {
       const answer = (): void => void call.answer(this.options.atAnswer?.(call)).catch(() => undefined);
       if (this.options.autoAnswer <= 0) answer();
       else {
-        const t = this.phone.clock.setTimeout(answer, this.options.autoAnswer * 1000);
+        const t = this.phone.clock.setTimeout(answer, this.options.autoAnswer);
         void call.ended.then(() => t.cancel());
       }
     } else {

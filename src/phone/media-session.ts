@@ -45,15 +45,21 @@ export interface MediaSocket {
   close(): Promise<void>;
 }
 
+/** How a call sends DTMF. Durations in milliseconds. */
 export interface DtmfSettings {
+  /** 'auto' (RFC 4733 when the answer has telephone-event, else in-band), 'rfc4733', 'inband' or 'info'. */
   mode: DtmfModeRequest;
-  durationMs?: number;
-  gapMs?: number;
-  pauseMs?: number;
-  initialSilenceMs?: number;
+  /** Tone length per key. Default 100. */
+  duration?: number;
+  /** Silence between keys. Default 70. */
+  gap?: number;
+  /** What "," in a sequence waits. Default 500. */
+  pause?: number;
+  /** Silence before the first key. Default 0. */
+  initialSilence?: number;
   /** In-band level per tone (dBm0). */
-  levelDbm0?: number;
-  /** RFC 4733 volume field. */
+  level?: number;
+  /** RFC 4733 volume field (0-63, as -dBm0). */
   volume?: number;
 }
 
@@ -71,7 +77,9 @@ export interface MediaSessionOptions {
   warn?: (line: string) => void;
 }
 
+/** The media cannot do what was asked (RFC 4733 DTMF when the answer has no telephone-event). */
 export class MediaError extends UmphoneError {
+  declare readonly code: 'MEDIA';
   constructor(message: string) {
     super(message, 'MEDIA');
   }
@@ -395,11 +403,11 @@ export class MediaSession {
         ptimeMs: this.negotiated.ptime,
         onSent: (e) => this.digitsSent.push(e),
       };
-      if (d.durationMs !== undefined) o.durationMs = d.durationMs;
-      if (d.gapMs !== undefined) o.gapMs = d.gapMs;
-      if (d.pauseMs !== undefined) o.pauseMs = d.pauseMs;
-      if (d.initialSilenceMs !== undefined) o.initialSilenceMs = d.initialSilenceMs;
-      if (d.levelDbm0 !== undefined) o.levelDbm0 = d.levelDbm0;
+      if (d.duration !== undefined) o.durationMs = d.duration;
+      if (d.gap !== undefined) o.gapMs = d.gap;
+      if (d.pause !== undefined) o.pauseMs = d.pause;
+      if (d.initialSilence !== undefined) o.initialSilenceMs = d.initialSilence;
+      if (d.level !== undefined) o.levelDbm0 = d.level;
       if (d.volume !== undefined) o.volume = d.volume;
       s = new DtmfScheduler(o);
       this.schedulers.set(mode, s);

@@ -12,202 +12,31 @@
  * drives it by feeding frames; timeouts run on the injected clock. A wait that times out says what was
  * heard instead ("heard speech for 5.0 s", "heard nothing at all (no RTP)", "heard a 1000 Hz tone").
  */
-import type { Clock, TimerHandle } from '../util/clock.js';
-import { UmphoneError } from '../util/errors.js';
-import { VoiceActivityDetector, speechSegments, type VadOptions } from '../media/analysis/vad.js';
-import { ToneDetector, type ToneEvent } from '../media/analysis/tone.js';
+import { speechSegments } from '../media/analysis/vad.js';
+import { ToneDetector } from '../media/analysis/tone.js';
 import { comparePrompt, DEFAULT_MATCH_THRESHOLD } from '../media/analysis/fingerprint.js';
 import { findPrompt } from '../media/analysis/prompt-match.js';
 import type { DtmfDigitEvent } from '../media/dtmf/index.js';
-import { describeHeard, formatSeconds, type HeardWindow } from './heard.js';
+import { formatSeconds } from './heard.js';
+import { ListenerCore, type Waiter } from './listener-core.js';
+import { CallStateError } from './call-types.js';
+import {
+  CallEndedError, DtmfMismatchError, PromptMismatchError,
+  type DigitsOptions, type DigitsWaitResult, type PromptOptions, type PromptResult, type RecordOptions, type RecordResult,
+  type RecordUntil, type SilenceOptions, type ToneOptions, type ToneWaitResult, type WaitOptions, type WaitResult,
+} from './wait-types.js';
 
-/** What a listener needs from a call (a Call's media session fits; tests feed a fake). */
-export interface ListenSource {
-  onFrame(listener: (pcm: Int16Array, atMs: number) => void): () => void;
-  onDigit(listener: (d: DtmfDigitEvent) => void): () => void;
-  /** RTP packets received so far (to tell "silence" from "no RTP at all"). */
-  packetsReceived(): number;
-  /** Resolves with a reason when the call ends. */
-  ended: Promise<string>;
-  /** Starts recording what is heard (Call.record). */
-  record?(path: string, opts: { stereo?: boolean }): { readonly path: string; readonly durationMs: number; stop(): void };
-}
+export type { ListenSource, SpeechSegment, HeardTone } from './listener-core.js';
 
-export class WaitTimeoutError extends UmphoneError {
-  constructor(readonly what: string, readonly timeoutMs: number, readonly heard: string) {
-    super(`timed out after ${formatSeconds(timeoutMs)} waiting for ${what}: heard ${heard}`, 'WAIT_TIMEOUT');
-  }
-}
-
-export class CallEndedError extends UmphoneError {
-  constructor(readonly what: string, readonly reason: string, readonly heard: string) {
-    super(`the call ended (${reason}) while waiting for ${what}: heard ${heard}`, 'WAIT_CALL_ENDED');
-  }
-}
-
-export class PromptMismatchError extends UmphoneError {
-  constructor(readonly prompt: string, readonly score: number, readonly threshold: number, detail: string) {
-    super(`${detail} (score ${score.toFixed(2)} < ${threshold})`, 'PROMPT_MISMATCH');
-  }
-}
-
-export class DtmfMismatchError extends UmphoneError {
-  constructor(readonly expected: string, readonly received: string) {
-    super(`expected DTMF "${expected}" but received "${received}"`, 'DTMF_MISMATCH');
-  }
-}
-
-export interface WaitResult {
-  /** Listener time (ms) of the event waited for (a back-dated boundary for speech and silence). */
-  atMs: number;
-  /** How long the wait took (ms of audio heard). */
-  waitedMs: number;
-  /** One line for the timeline: "speech after 0.9 s". */
-  detail: string;
-}
-
-export interface ToneWaitResult extends WaitResult {
-  frequency: number;
-}
-
-export interface DigitsWaitResult extends WaitResult {
-  digits: string;
-  events: DtmfDigitEvent[];
-}
-
-export type RecordUntil = 'silence' | 'tone' | 'dtmf' | 'hangup' | 'max';
-
-export interface RecordOptions {
-  until?: RecordUntil;
-  /** Longest recording (ms). Default 60 000. */
-  maxMs?: number;
-  /** until silence: this much silence after speech ends it. Default 1500. */
-  silenceMs?: number;
-  /** until tone: the frequencies (Hz). Default [1000]. */
-  frequencies?: number[];
-  /** until dtmf: only these keys end it (default any). */
-  digits?: string;
-  stereo?: boolean;
-}
-
-export interface RecordResult extends WaitResult {
-  path: string;
-  durationMs: number;
-  endedBy: RecordUntil;
-}
-
-export interface PromptOptions {
-  /** Name for messages (the file name). */
-  name?: string;
-  /** How long to wait for the prompt to start (expect) or to be heard (wait). Default 10 s / 30 s. */
-  timeoutMs?: number;
-  /** Extra audio beyond the reference's length to capture (ms). Default 1000. */
-  marginMs?: number;
-  threshold?: number;
-}
-
-export interface PromptResult extends WaitResult {
-  score: number;
-  threshold: number;
-  /** Where the heard prompt started and ended (listener time). */
-  startMs: number;
-  endMs: number;
-}
-
-export interface SpeechSegment {
-  startMs: number;
-  /** undefined while the speech goes on. */
-  endMs: number | undefined;
-}
-
-export interface HeardTone {
-  frequency: number;
-  startMs: number;
-  endMs: number | undefined;
-}
-
-/** Tones a summary names when it hears them: call progress and the usual "leave a message" beeps. */
-const SUMMARY_TONES = [400, 425, 440, 480, 620, 1000, 1400, 2100];
-const FRAME_MS = 20;
-
-interface Waiter {
-  frame(): void;
-  digit(): void;
-  ended(reason: string): void;
-}
-
-export class CallListener {
-  private readonly vad: VoiceActivityDetector;
-  private readonly tones = new ToneDetector({ frequencies: SUMMARY_TONES, minDurationMs: 200 });
-  private t = 0;
-  private history: Int16Array[] = [];
-  private historyStartMs = 0;
-  private readonly historyMs: number;
-  readonly segments: SpeechSegment[] = [];
-  readonly heardTones: HeardTone[] = [];
-  readonly digits: Array<DtmfDigitEvent & { atMs: number }> = [];
-  /** Digits received but not yet taken by a DTMF wait. */
-  private unread: Array<DtmfDigitEvent & { atMs: number }> = [];
-  private readonly waiters = new Set<Waiter>();
-  private endReason: string | undefined;
-  private readonly unsubscribe: Array<() => void> = [];
-  private lastFrame: Int16Array = new Int16Array(160);
-
-  constructor(private readonly source: ListenSource, private readonly clock: Clock, options: { vad?: VadOptions; historyMs?: number } = {}) {
-    this.vad = new VoiceActivityDetector(options.vad);
-    this.historyMs = options.historyMs ?? 120_000;
-    this.unsubscribe.push(source.onFrame((pcm) => this.frame(pcm)));
-    this.unsubscribe.push(source.onDigit((d) => {
-      const e = { ...d, atMs: this.t };
-      this.digits.push(e);
-      this.unread.push(e);
-      for (const w of [...this.waiters]) w.digit();
-    }));
-    void source.ended.then((reason) => {
-      this.endReason = reason;
-      for (const w of [...this.waiters]) w.ended(reason);
-    });
-  }
-
-  /** Listener time: ms of audio heard since attaching. */
-  get nowMs(): number {
-    return this.t;
-  }
-
-  get inSpeech(): boolean {
-    return this.vad.state === 'speech';
-  }
-
-  get ended(): boolean {
-    return this.endReason !== undefined;
-  }
-
-  detach(): void {
-    for (const u of this.unsubscribe.splice(0)) u();
-  }
-
-  /** The audio heard between two listener times still in the history. */
-  audioBetween(fromMs: number, toMs: number = this.t): Int16Array {
-    const from = Math.max(fromMs, this.historyStartMs);
-    const first = Math.floor((from - this.historyStartMs) / FRAME_MS);
-    const last = Math.ceil((Math.min(toMs, this.t) - this.historyStartMs) / FRAME_MS);
-    const parts = this.history.slice(first, Math.max(first, last));
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
+export class CallListener extends ListenerCore {
 
   /** Resolves when speech is heard (at once when speech is going on). */
-  waitForSpeech(opts: { timeoutMs?: number } = {}): Promise<WaitResult> {
+  waitForSpeech(opts: WaitOptions = {}): Promise<WaitResult> {
     if (this.inSpeech) {
       const seg = this.segments[this.segments.length - 1]!;
       return Promise.resolve({ atMs: seg.startMs, waitedMs: 0, detail: `speech going on since ${formatSeconds(this.t - seg.startMs)}` });
     }
-    return this.wait('speech', opts.timeoutMs ?? 10_000, (start, done) => ({
+    return this.wait('speech', opts.timeout ?? 10_000, (start, done) => ({
       frame: () => {
         if (this.inSpeech) {
           const seg = this.segments[this.segments.length - 1]!;
@@ -218,12 +47,12 @@ export class CallListener {
   }
 
   /**
-   * Resolves once `minMs` of silence have been heard, counted from the wait's start at the earliest:
+   * Resolves once `duration` ms of silence have been heard, counted from the wait's start at the earliest:
    * "send #, then wait for silence" must not pass on the silence before the next prompt began.
    */
-  waitForSilence(opts: { minMs?: number; timeoutMs?: number } = {}): Promise<WaitResult> {
-    const min = opts.minMs ?? 1500;
-    return this.wait(`${formatSeconds(min)} of silence`, opts.timeoutMs ?? 30_000, (start, done) => ({
+  waitForSilence(opts: SilenceOptions = {}): Promise<WaitResult> {
+    const min = opts.duration ?? 1500;
+    return this.wait(`${formatSeconds(min)} of silence`, opts.timeout ?? 30_000, (start, done) => ({
       frame: () => {
         if (this.inSpeech) return;
         const since = Math.max(start, this.t - this.vad.silenceMs);
@@ -235,12 +64,12 @@ export class CallListener {
     }));
   }
 
-  /** Resolves when a steady tone at one of `frequencies` has lasted `minDurationMs`. */
-  waitForTone(opts: { frequencies?: number[]; minDurationMs?: number; toleranceHz?: number; timeoutMs?: number } = {}): Promise<ToneWaitResult> {
+  /** Resolves when a steady tone at one of `frequencies` has lasted `duration` ms. */
+  waitForTone(opts: ToneOptions = {}): Promise<ToneWaitResult> {
     const freqs = opts.frequencies ?? [1000];
-    const det = new ToneDetector({ frequencies: freqs, minDurationMs: opts.minDurationMs ?? 100, toleranceHz: opts.toleranceHz ?? 30 });
+    const det = new ToneDetector({ frequencies: freqs, minDurationMs: opts.duration ?? 100, toleranceHz: opts.tolerance ?? 30 });
     const what = `a ${freqs.join(' or ')} Hz tone`;
-    return this.wait(what, opts.timeoutMs ?? 30_000, (start, done) => {
+    return this.wait(what, opts.timeout ?? 30_000, (start, done) => {
       const push = (frame: Int16Array): void => {
         for (const e of det.push(frame)) {
           if (e.type === 'tone-start') {
@@ -263,14 +92,14 @@ export class CallListener {
 
   /**
    * Waits for DTMF from the far end. Digits are buffered like a keyboard: a wait takes the digits that
-   * arrived since the previous DTMF wait. With `exact`, the next digits must be `expected` (a
-   * different digit fails at once); without, the wait skips digits until `expected` has come.
-   * Without `expected`, any one digit satisfies it.
+   * arrived since the previous DTMF wait. With `exact`, the next digits must be `digits` (a
+   * different digit fails at once); without, the wait skips digits until `digits` have come.
+   * Without `digits`, any one digit satisfies it.
    */
-  waitForDigits(opts: { expected?: string; exact?: boolean; timeoutMs?: number } = {}): Promise<DigitsWaitResult> {
-    const expected = (opts.expected ?? '').toUpperCase();
+  waitForDigits(opts: DigitsOptions = {}): Promise<DigitsWaitResult> {
+    const expected = (opts.digits ?? '').toUpperCase();
     const what = expected ? `DTMF "${expected}"` : 'DTMF';
-    return this.wait(what, opts.timeoutMs ?? 10_000, (start, done, fail) => {
+    return this.wait(what, opts.timeout ?? 10_000, (start, done, fail) => {
       const check = (): void => {
         const got = this.unread.map((d) => d.digit).join('');
         if (!expected) {
@@ -300,31 +129,31 @@ export class CallListener {
   }
 
   /** Resolves when the call ends (the far end hangs up, or anything else ends it). */
-  waitForEnd(opts: { timeoutMs?: number } = {}): Promise<WaitResult & { reason: string }> {
+  waitForEnd(opts: WaitOptions = {}): Promise<WaitResult & { reason: string }> {
     if (this.endReason !== undefined) return Promise.resolve({ atMs: this.t, waitedMs: 0, reason: this.endReason, detail: `call ended (${this.endReason})` });
-    return this.wait('the call to end', opts.timeoutMs ?? 30_000, (start, done) => ({
+    return this.wait('the call to end', opts.timeout ?? 30_000, (start, done) => ({
       frame: () => undefined,
       ended: (reason) => done({ atMs: this.t, waitedMs: this.t - start, reason, detail: `call ended after ${formatSeconds(this.t - start)} (${reason})` }),
     }));
   }
 
-  /** Records what is heard to `path` until silence after speech, a tone, a digit, the end of the call or `maxMs`. */
+  /** Records what is heard to `path` until silence after speech, a tone, a digit, the end of the call or `maxDuration`. */
   record(path: string, opts: RecordOptions = {}): Promise<RecordResult> {
-    if (!this.source.record) return Promise.reject(new UmphoneError('this call cannot record', 'CALL_STATE'));
+    if (!this.source.record) return Promise.reject(new CallStateError('this call cannot record'));
     const until = opts.until ?? 'max';
-    const maxMs = opts.maxMs ?? 60_000;
-    const silenceMs = opts.silenceMs ?? 1500;
+    const maxMs = opts.maxDuration ?? 60_000;
+    const silenceMs = opts.silence ?? 1500;
     const det = until === 'tone' ? new ToneDetector({ frequencies: opts.frequencies ?? [1000] }) : undefined;
     const rec = this.source.record(path, { stereo: opts.stereo ?? false });
     const keys = (opts.digits ?? '').toUpperCase();
     const start = this.t;
     const speechAtStart = this.inSpeech;
     return new Promise((resolve) => {
-      const finish = (endedBy: RecordUntil, detail: string): void => {
+      const finish = (stoppedBy: RecordUntil, detail: string): void => {
         this.waiters.delete(w);
         timer.cancel();
         rec.stop();
-        resolve({ atMs: this.t, waitedMs: this.t - start, path, durationMs: rec.durationMs, endedBy, detail });
+        resolve({ atMs: this.t, waitedMs: this.t - start, path, durationMs: rec.durationMs, stoppedBy, detail });
       };
       const w: Waiter = {
         frame: () => {
@@ -362,11 +191,11 @@ export class CallListener {
     const name = opts.name ?? 'the prompt';
     const threshold = opts.threshold ?? DEFAULT_MATCH_THRESHOLD;
     const ref = referenceShape(reference);
-    const maxLen = ref.speechMs + (opts.marginMs ?? 1000);
+    const maxLen = ref.speechMs + (opts.margin ?? 1000);
     const pause = Math.max(700, ref.longestPauseMs + 400);
     // Phase 1 waits (with the timeout) for speech to start; phase 2 captures, whatever the clock says.
     let from: number | undefined;
-    return this.wait(`${name} to start`, opts.timeoutMs ?? 10_000, (start, done, fail) => {
+    return this.wait(`${name} to start`, opts.timeout ?? 10_000, (start, done, fail) => {
       const judge = (): void => {
         const heard = this.audioBetween(from!);
         const whole = comparePrompt(heard, reference, { threshold });
@@ -416,7 +245,7 @@ export class CallListener {
     let bestScore = 0;
     let lastCheck = 0;
     let wasSpeech = this.inSpeech;
-    return this.wait(name, opts.timeoutMs ?? 30_000, (start, done, fail) => {
+    return this.wait(name, opts.timeout ?? 30_000, (start, done, fail) => {
       const from0 = this.inSpeech ? Math.max(this.historyStartMs, this.segments[this.segments.length - 1]!.startMs - 100) : start;
       const check = (): void => {
         lastCheck = this.t;
@@ -445,109 +274,8 @@ export class CallListener {
       };
     });
   }
-
-  /** Milliseconds of speech heard since listener time `fromMs`. */
-  private speechSince(fromMs: number): number {
-    let n = 0;
-    for (const seg of this.segments) n += Math.max(0, Math.min(seg.endMs ?? this.t, this.t) - Math.max(seg.startMs, fromMs));
-    return n;
-  }
-
-  /** Describes what was heard since listener time `fromMs` (for timeouts and reports). */
-  describe(fromMs: number, packetsAtStart: number): string {
-    const w: HeardWindow = {
-      fromMs,
-      toMs: this.t,
-      packetsAtStart,
-      packetsNow: this.source.packetsReceived(),
-      segments: this.segments,
-      tones: this.heardTones,
-      digits: this.digits,
-    };
-    return describeHeard(w);
-  }
-
-  // ---- internals --------------------------------------------------------------------------------
-
-  private frame(pcm: Int16Array): void {
-    this.lastFrame = pcm;
-    this.history.push(pcm.slice());
-    while (this.history.length * FRAME_MS > this.historyMs) {
-      this.history.shift();
-      this.historyStartMs += FRAME_MS;
-    }
-    for (const e of this.vad.push(pcm)) {
-      if (e.type === 'speech-start') this.segments.push({ startMs: e.atMs, endMs: undefined });
-      else {
-        const s = this.segments[this.segments.length - 1];
-        if (s) s.endMs = e.atMs;
-      }
-    }
-    for (const e of this.tones.push(pcm)) this.noteTone(e);
-    this.t += pcm.length / 8;
-    for (const w of [...this.waiters]) w.frame();
-  }
-
-  private noteTone(e: ToneEvent): void {
-    if (e.type === 'tone-start') this.heardTones.push({ frequency: e.frequency, startMs: e.startMs, endMs: undefined });
-    else {
-      const t = this.heardTones[this.heardTones.length - 1];
-      if (t) t.endMs = e.atMs;
-    }
-  }
-
-  /** The common shape of a wait: a waiter, a clock timeout, and the call's end. */
-  private wait<R extends WaitResult>(
-    what: string,
-    timeoutMs: number,
-    make: (start: number, done: (r: R) => void, fail: (e: Error) => void) => {
-      frame(): void;
-      digit?(): void;
-      ended?(reason: string): void;
-      immediate?(): void;
-      timeoutDetail?(): string;
-      /** Return false to let the wait go on past its timeout (a capture under way). */
-      onTimeout?(): boolean;
-    },
-  ): Promise<R> {
-    const start = this.t;
-    const packets = this.source.packetsReceived();
-    return new Promise<R>((resolve, reject) => {
-      let timer: TimerHandle | undefined;
-      let settled = false;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        this.waiters.delete(w);
-        timer?.cancel();
-        return true;
-      };
-      const done = (r: R): void => {
-        if (settle()) resolve(r);
-      };
-      const fail = (e: Error): void => {
-        if (settle()) reject(e);
-      };
-      const h = make(start, done, fail);
-      const w: Waiter = {
-        frame: () => h.frame(),
-        digit: () => h.digit?.(),
-        ended: (reason) => {
-          if (h.ended) h.ended(reason);
-          else fail(new CallEndedError(what, reason, this.describe(start, packets)));
-        },
-      };
-      timer = this.clock.setTimeout(() => {
-        if (h.onTimeout?.() === false) return;
-        const extra = h.timeoutDetail?.();
-        fail(new WaitTimeoutError(what, timeoutMs, this.describe(start, packets) + (extra ? ` (${extra})` : '')));
-      }, timeoutMs);
-      this.waiters.add(w);
-      h.immediate?.();
-      if (!settled && this.endReason !== undefined) w.ended(this.endReason);
-    });
-  }
 }
+
 
 function methods(ev: DtmfDigitEvent[]): string {
   return [...new Set(ev.map((e) => (e.method === 'rfc4733' ? 'RFC 4733' : e.method === 'inband' ? 'in-band' : 'INFO')))].join(', ');

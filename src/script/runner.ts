@@ -13,7 +13,8 @@ import type { Call, CallOptions } from '../phone/call.js';
 import type { IncomingCall } from '../phone/incoming-call.js';
 import { callInternals } from '../phone/call-core.js';
 import { CallFailedError, type CallSummary } from '../phone/call-types.js';
-import { PromptMismatchError, type CallListener } from '../phone/waits.js';
+import type { CallListener } from '../phone/waits.js';
+import { PromptMismatchError, type PromptOptions, type RecordOptions } from '../phone/wait-types.js';
 import type { CallHeader, Iteration, Script, Step } from './types.js';
 import { exitCodeOf, type CallOutcome, type DigitRecord, type IterationResult, type RunResult, type StepResult } from './results.js';
 import { timelineLine, type Mark } from './timeline.js';
@@ -211,51 +212,47 @@ class IterationRun {
 
   // ---- the steps --------------------------------------------------------------------------------
 
-  private need(): { call: ScriptCall; listener: CallListener } {
+  /** The call for a step that needs its media (its listener started, for the report). */
+  private need(): ScriptCall {
     const call = this.call!;
     if (call.state === 'ended') throw new StepFailure(`the call has ended (${call.summary().endedBy ?? 'ended'})`);
     this.attach();
     if (!this.listener) throw new StepFailure('the call has no media');
-    return { call, listener: this.listener };
+    return call;
   }
 
   private async step(step: Step, outcome: CallOutcome): Promise<Partial<StepResult>> {
     switch (step.kind) {
       case 'expect_sip': return expectSip(step.statuses, step.chain, outcome, this.call?.summary());
-      case 'wait_speech': return this.need().listener.waitForSpeech({ timeoutMs: step.timeoutMs });
-      case 'wait_silence': return this.need().listener.waitForSilence({ minMs: step.minMs, timeoutMs: step.timeoutMs });
-      case 'wait_tone': return this.need().listener.waitForTone({ frequencies: step.frequencies, minDurationMs: step.minDurationMs, timeoutMs: step.timeoutMs });
-      case 'wait_dtmf': {
-        const o: { timeoutMs: number; expected?: string } = { timeoutMs: step.timeoutMs };
-        if (step.digits) o.expected = step.digits;
-        return this.need().listener.waitForDigits(o);
-      }
-      case 'expect_dtmf': return this.need().listener.waitForDigits({ expected: step.digits, exact: true, timeoutMs: step.timeoutMs });
+      case 'wait_speech': return this.need().waitForSpeech({ timeout: step.timeoutMs });
+      case 'wait_silence': return this.need().waitForSilence({ duration: step.minMs, timeout: step.timeoutMs });
+      case 'wait_tone': return this.need().waitForTone({ frequencies: step.frequencies, duration: step.minDurationMs, timeout: step.timeoutMs });
+      case 'wait_dtmf': return this.need().waitForDigits({ ...(step.digits ? { digits: step.digits } : {}), timeout: step.timeoutMs });
+      case 'expect_dtmf': return this.need().waitForDigits({ digits: step.digits, exact: true, timeout: step.timeoutMs });
       case 'wait_hangup':
       case 'expect_hangup': {
         if (this.call!.state === 'ended') return { detail: `call ended (${this.call!.summary().endedBy ?? 'ended'})` };
-        return this.need().listener.waitForEnd({ timeoutMs: step.timeoutMs });
+        return this.need().waitForEnd({ timeout: step.timeoutMs });
       }
       case 'wait_prompt':
       case 'expect_prompt': {
-        const name = step.file.replace(/^.*\//, '');
-        const o: { name: string; timeoutMs: number; threshold?: number; marginMs?: number } = { name, timeoutMs: step.timeoutMs };
+        const o: PromptOptions = { name: step.file.replace(/^.*\//, ''), timeout: step.timeoutMs };
         if (step.threshold !== undefined) o.threshold = step.threshold;
-        if (step.kind === 'expect_prompt' && step.marginMs !== undefined) o.marginMs = step.marginMs;
-        const l = this.need().listener;
-        const r = step.kind === 'wait_prompt' ? await l.waitForPrompt(step.audio, o) : await l.expectPrompt(step.audio, o);
+        if (step.kind === 'expect_prompt' && step.marginMs !== undefined) o.margin = step.marginMs;
+        const call = this.need();
+        const r = step.kind === 'wait_prompt' ? await call.waitForPrompt(step.audio, o) : await call.expectPrompt(step.audio, o);
         return { detail: r.detail, score: round2(r.score), threshold: r.threshold };
       }
       case 'record': {
         const path = resolve(this.opts.outDir ?? '.', step.file);
-        const o: Parameters<CallListener['record']>[1] = { until: step.until, maxMs: step.maxMs, silenceMs: step.silenceMs, frequencies: step.frequencies, stereo: step.stereo };
+        const o: RecordOptions = { until: step.until, maxDuration: step.maxMs, silence: step.silenceMs, frequencies: step.frequencies, stereo: step.stereo };
         if (step.digits) o.digits = step.digits;
-        const r = await this.need().listener.record(path, o);
+        const r = await this.need().record(path, o);
         this.recordings.set(path, r.durationMs);
-        return { detail: r.detail, recording: { path, durationMs: r.durationMs, endedBy: r.endedBy } };
+        return { detail: r.detail, recording: { path, durationMs: r.durationMs, endedBy: r.stoppedBy } };
       }
       case 'play': {
-        const { call } = this.need();
+        const call = this.need();
         const p = call.play(step.playback, { loop: step.loop });
         if (!step.wait) return { detail: 'started' };
         await p;
@@ -263,11 +260,11 @@ class IterationRun {
         return { detail: `${(step.playback.durationMs / 1000).toFixed(1)} s sent` };
       }
       case 'dtmf': {
-        const { call } = this.need();
+        const call = this.need();
         const media = callInternals(call).media!;
         const before = media.digitsSent.length;
         const at = this.rel();
-        await call.sendDtmf(step.digits, step.mode);
+        await call.sendDtmf(step.digits, step.mode ? { mode: step.mode } : {});
         const evs = media.digitsSent.slice(before);
         const first = evs[0]?.startMs ?? 0;
         for (const e of evs) this.sent.push({ digit: e.digit, method: e.method, atMs: Math.round(at + e.startMs - first), durationMs: e.durationMs });

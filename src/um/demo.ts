@@ -10,7 +10,7 @@
  *     → "Please enter your PIN" → 1234# → "You have one new message" → 1 → the message is heard and
  *     recorded to `recordings/message-heard.wav` → BYE.
  *
- * Every wait is on what is heard (CallListener from src/phone/waits.ts: speech, silence, tone, prompt
+ * Every wait is on what is heard (the call's waits, src/phone/waits.ts: speech, silence, tone, prompt
  * fingerprints), never on fixed sleeps, and each is bounded by a timeout.
  */
 import { mkdirSync } from 'node:fs';
@@ -20,8 +20,6 @@ import { Phone } from '../phone/phone.js';
 import { openRealTransports } from '../phone/real-transports.js';
 import type { Call } from '../phone/call.js';
 import type { CallSummary } from '../phone/call-types.js';
-import type { CallListener } from '../phone/waits.js';
-import { callInternals } from '../phone/call-core.js';
 import { loadWavForPlaybackSync } from '../media/wav/reader.js';
 import { WavWriter } from '../media/wav/writer.js';
 import { findTones } from '../media/analysis/tone.js';
@@ -104,16 +102,15 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     step = 'calling the pilot with Diversion: 613';
     const expectedNew = server.store.newMessages('613').length + 1;
     const call1 = await phone.call(server.pilotUri, { from: '5551234', name: 'Demo Caller', diversion: ['613'], dtmf: { mode: 'rfc4733' } });
-    const l1 = listen(call1);
     announce(call1, say);
     const greetingPath = join(recordings, 'greeting-613.wav');
     say('phone', `recording the greeting to ${show(greetingPath)} until the beep`);
     step = 'recording the greeting until the beep';
-    const g = await l1.record(greetingPath, { until: 'tone', frequencies: [1000], maxMs: 20_000 });
+    const g = await call1.record(greetingPath, { until: 'tone', frequencies: [1000], maxDuration: 20_000 });
     const greetingMs = cutAtTone(greetingPath, 1000);
     say('phone', `greeting recorded: ${(greetingMs / 1000).toFixed(1)} s up to the beep (${g.detail})`);
     step = 'waiting for the end of the beep';
-    await l1.waitForSilence({ minMs: 200, timeoutMs: 5000 });
+    await call1.waitForSilence({ duration: 200, timeout: 5000 });
     const message = loadWavForPlaybackSync(join(root, 'audio', 'message.wav'));
     say('phone', `leaving a message: playing audio/message.wav (${(message.durationMs / 1000).toFixed(1)} s)`);
     step = 'playing the message';
@@ -121,7 +118,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     say('phone', 'message sent; now silent, waiting for the server to end the recording');
     step = 'waiting for "Your message has been recorded"';
     try {
-      const rec = await l1.waitForPrompt(prompt('message-recorded'), { name: '"Your message has been recorded"', timeoutMs: 15_000 });
+      const rec = await call1.waitForPrompt(prompt('message-recorded'), { name: '"Your message has been recorded"', timeout: 15_000 });
       scores['message-recorded'] = rec.score;
       say('phone', `heard ${rec.detail}`);
     } catch (e) {
@@ -129,7 +126,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
       say('phone', `(the confirmation prompt was not recognized: ${(e as Error).message})`);
     }
     step = 'waiting for the server to hang up';
-    await l1.waitForEnd({ timeoutMs: 10_000 });
+    await call1.waitForEnd({ timeout: 10_000 });
     calls.push(await call1.ended);
     say('phone', `call ended: ${calls[0]!.endedBy}`);
     const stored = server.store.list('613').at(-1);
@@ -141,11 +138,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     print('2. Subscriber access: the owner calls the pilot number, signs in with extension 613 and PIN 1234');
     step = 'calling the pilot';
     const call2 = await phone.call(server.pilotUri, { from: '613', dtmf: { mode: 'rfc4733' } });
-    const l2 = listen(call2);
     announce(call2, say);
     const heardPrompt = async (name: string, label: string) => {
       step = `waiting for "${label}"`;
-      const r = await l2.waitForPrompt(prompt(name), { name: `"${label}"`, timeoutMs: 15_000 });
+      const r = await call2.waitForPrompt(prompt(name), { name: `"${label}"`, timeout: 15_000 });
       scores[name] = r.score;
       say('phone', r.detail);
     };
@@ -161,11 +157,11 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const countPrompt = `new-messages-${Math.min(expectedNew, 3)}`;
     await heardPrompt(countPrompt, expectedNew === 1 ? 'You have one new message' : `You have ${expectedNew} new messages`);
     step = 'waiting for the main menu';
-    await l2.waitForSpeech({ timeoutMs: 5000 });
+    await call2.waitForSpeech({ timeout: 5000 });
     // Recording starts before the key: the main menu is cut short by it (barge-in) and the message follows.
     const heardPath = join(recordings, 'message-heard.wav');
     say('phone', `recording what follows to ${show(heardPath)}`);
-    const recording = l2.record(heardPath, { until: 'silence', silenceMs: 1500, maxMs: 20_000 });
+    const recording = call2.record(heardPath, { until: 'silence', silence: 1500, maxDuration: 20_000 });
     await press('1');
     step = 'recording the message played back';
     const h = await recording;
@@ -204,11 +200,6 @@ function cutAtTone(path: string, frequency: number): number {
   w.write(kept);
   w.close();
   return kept.length / 8;
-}
-
-/** The listener on an answered call'''s audio. */
-function listen(call: Call): CallListener {
-  return callInternals(call).ear();
 }
 
 function announce(call: Call, say: (who: string, line: string) => void): void {

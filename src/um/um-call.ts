@@ -5,7 +5,7 @@
  * prompt or a message, record into the mailbox, REFER, BYE).
  */
 import type { Clock } from '../util/clock.js';
-import type { IncomingCall } from '../phone/incoming-call.js';
+import { incomingRequest, type IncomingCall } from '../phone/incoming-call.js';
 import { callInternals } from '../phone/call-core.js';
 import type { Recording } from '../phone/media-session.js';
 import { VoiceActivityDetector } from '../media/analysis/vad.js';
@@ -91,7 +91,7 @@ export class UmCall {
       this.log('call', `ended: ${s.endedBy ?? 'unknown'} after ${(s.durationMs / 1000).toFixed(1)} s; menu path ${this.engine.path.join(' > ')}`);
       this.engine.handle({ type: 'hangup' });
     });
-    const info = callInfoOf(call.request);
+    const info = callInfoOf(incomingRequest(call));
     this.log('call', `answered ${call.from} calling ${info.called || call.requestUri}${info.diverted ? `, diverted from ${info.diverted}` : ''}`);
     this.engine.handle({ type: 'start', call: { ...info, caller: call.from } });
   }
@@ -116,7 +116,7 @@ export class UmCall {
         return;
       case 'start-recording': {
         const { id, path } = this.o.store.nextMessagePath(a.mailbox);
-        this.recording = { id, mailbox: a.mailbox, rec: call.record(path) };
+        this.recording = { id, mailbox: a.mailbox, rec: call.startRecording(path) };
         this.log('call', `recording to ${path}`);
         return;
       }

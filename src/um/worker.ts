@@ -105,7 +105,7 @@ export class UmWorker {
       for (const w of this.endWaiters.splice(0)) w(h);
     });
     try {
-      await call.answer({ rtpTimeoutMs: 60_000 });
+      await call.answer({ rtpTimeout: 60_000 });
     } catch (e) {
       this.o.log?.({ kind: 'call', role: 'worker', line: `call ${call.callId.slice(0, 8)} not answered: ${(e as Error).message}` });
       return;

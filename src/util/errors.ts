@@ -1,4 +1,7 @@
-/** Base class of every error umphone raises on purpose: a readable message and a stable code. */
+/**
+ * Base class of every error umphone raises on purpose: a readable message (one sentence, for people)
+ * and a stable `code` (for programs: one per subclass, never changed in meaning once released).
+ */
 export class UmphoneError extends Error {
   constructor(message: string, readonly code: string) {
     super(message);

@@ -86,9 +86,9 @@ describe('DTMF with baresip (TCP)', () => {
     const b = await startBaresip({ transport: 'tcp', audioSource: null });
     const phone = await Phone.create({ localIp: '127.0.0.1' });
     try {
-      const call = await phone.call(b.uri, { dtmf: { mode: 'inband', gapMs: 100 } });
+      const call = await phone.call(b.uri, { dtmf: { mode: 'inband', gap: 100 } });
       await sleep(300);
-      await call.sendDtmf(ALL, 'inband');
+      await call.sendDtmf(ALL, { mode: 'inband' });
       await sleep(500);
       await call.hangup();
       await b.waitForEvent('CALL_CLOSED', 10_000);

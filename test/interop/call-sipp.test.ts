@@ -86,7 +86,7 @@ describe('call against SIPp (TCP, 302 to a worker)', () => {
     const uas = await startSipp({ scenario: scenarioPath('uas-answer-hold.xml'), transport: 't1' });
     const phone = await Phone.create({ localIp: '127.0.0.1' });
     try {
-      const call = await phone.call(`sip:680@${uas.address};transport=tcp`, { rtpTimeoutMs: 0 });
+      const call = await phone.call(`sip:680@${uas.address};transport=tcp`, { rtpTimeout: 0 });
       const holds: boolean[] = [];
       call.onEvent((e) => { if (e.type === 'hold') holds.push(e.onHold); });
       const summary = await call.ended;

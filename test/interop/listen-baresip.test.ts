@@ -36,7 +36,7 @@ async function gateway(transport: 'tcp' | 'udp') {
   const phone = await Phone.create({ localIp: '127.0.0.1', localPort: port });
   const listener = new Listener(phone, {
     autoAnswer: 0,
-    answerOptions: (n) => ({ record: join(dir, `from-baresip-${transport}-${port}-${n}.wav`), rtpTimeoutMs: 0 }),
+    answerOptions: (n) => ({ record: join(dir, `from-baresip-${transport}-${port}-${n}.wav`), rtpTimeout: 0 }),
   });
   const uri = `sip:gw@127.0.0.1:${port}${transport === 'tcp' ? ';transport=tcp' : ''}`;
   return { phone, listener, port, uri };
@@ -44,7 +44,7 @@ async function gateway(transport: 'tcp' | 'udp') {
 
 /** baresip dials us; resolves with our answered call. */
 async function incoming(b: BaresipHandle, g: Awaited<ReturnType<typeof gateway>>): Promise<IncomingCall> {
-  const next = g.listener.nextCall({ timeoutMs: 20_000 });
+  const next = g.listener.nextCall({ timeout: 20_000 });
   expect((await b.dial(g.uri)).ok).toBe(true);
   const call = await next;
   await call.answered;

@@ -31,7 +31,7 @@ async function gateway(opts: { allow?: string } = {}) {
   const listener = new Listener(phone, {
     ...(opts.allow ? { allow: AddressFilter.parse(opts.allow) } : {}),
     autoAnswer: 0,
-    answerOptions: (n) => ({ record: join(dir, `in-${port}-${n}.wav`), rtpTimeoutMs: 0 }),
+    answerOptions: (n) => ({ record: join(dir, `in-${port}-${n}.wav`), rtpTimeout: 0 }),
   });
   return { phone, listener, port };
 }
@@ -58,7 +58,7 @@ describe('listen against SIPp callers', () => {
     writeG711Pcap(pcap, prompt, { law: 'PCMU' });
     const g = await gateway({ allow: '127.0.0.1/32' });
     try {
-      const next = g.listener.nextCall({ timeoutMs: 30_000 }); // generous: SIPp starts slowly on a loaded machine
+      const next = g.listener.nextCall({ timeout: 30_000 }); // generous: SIPp starts slowly on a loaded machine
       const sipp = await startSipp({
         scenario: scenarioPath('uac-invite-rtp.xml'), transport, remote: `127.0.0.1:${g.port}`, service: '613',
         files: { 'audio.pcap': pcap }, pauseMs: Math.round(prompt.length / 8) + 800,
@@ -116,7 +116,7 @@ describe('listen against SIPp callers', () => {
       e.call.onEvent((ce) => {
         if (ce.type !== 'transfer') return;
         targets.push(ce.transfer.target);
-        transferred = followTransfer(ce.transfer, (t) => g.phone.dial(t, { rtpTimeoutMs: 0 }), () => e.call.hangup());
+        transferred = followTransfer(ce.transfer, (t) => g.phone.dial(t, { rtpTimeout: 0 }), () => e.call.hangup());
       });
     });
     try {

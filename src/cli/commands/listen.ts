@@ -206,12 +206,12 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   reportRtpRealtime(transports.media, io);
   const mediaOptions = {
     codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
-    ...(rtpTimeoutMs !== undefined ? { rtpTimeoutMs } : {}),
+    ...(rtpTimeoutMs !== undefined ? { rtpTimeout: rtpTimeoutMs } : {}),
   };
   const listener = new Listener(phone, {
     ...(allow ? { allow } : {}),
     ...(a['max-calls'] !== undefined ? { maxCalls: a['max-calls'] } : {}),
-    ...(autoAnswer !== undefined ? { autoAnswer } : {}),
+    ...(autoAnswer !== undefined ? { autoAnswer: autoAnswer * 1000 } : {}),
     answerOptions: (n, callId) => ({
       ...mediaOptions,
       ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
@@ -281,7 +281,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
         const call = ringing.shift();
         if (!call) continue;
         if (ch === 'a' || ch === '\r' || ch === '\n') void call.answer(sound.take(call)).catch((err: Error) => view.error(`umphone: ${err.message}`));
-        else if (ch === 'r') call.reject(486, 'Busy Here');
+        else if (ch === 'r') call.reject({ status: 486, reason: 'Busy Here' });
         else ringing.unshift(call);
       }
     }));

@@ -141,7 +141,7 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
         if (!quiet || line.includes('✗')) ctx.io.out(`${line}\n`);
       },
       ...(argv.out ? { outDir: argv.out } : {}),
-      ...(listener ? { nextCall: (timeoutMs: number) => listener.nextCall({ timeoutMs }) } : {}),
+      ...(listener ? { nextCall: (timeoutMs: number) => listener.nextCall({ timeout: timeoutMs }) } : {}),
     });
     const steps = result.iterations.flatMap((i) => i.steps);
     const failed = steps.filter((s) => s.status === 'failed').length;

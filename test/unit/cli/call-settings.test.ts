@@ -37,8 +37,8 @@ describe('callSettingsFromArgv', () => {
     expect(s.call).toMatchObject({
       from: '111', name: 'Test Phone', to: '680', diversion: ['613', '614'], diversionReason: 'user-busy',
       historyInfo: true, codecs: ['PCMA', 'PCMU'], maxRedirects: 2, record: rec, recordBoth: true, loop: true,
-      dtmf: { mode: 'info', durationMs: 120, gapMs: 60, initialSilenceMs: 300, levelDbm0: -10 },
-      latch: true, rtpTimeoutMs: 0, headers: [['X-Foo', 'bar'], ['X-Empty', '']],
+      dtmf: { mode: 'info', duration: 120, gap: 60, initialSilence: 300, level: -10 },
+      latch: true, rtpTimeout: 0, headers: [['X-Foo', 'bar'], ['X-Empty', '']],
     });
     expect(s.playPath).toBe('in.wav');
     expect(s.durationMs).toBe(2500);

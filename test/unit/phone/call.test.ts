@@ -8,7 +8,7 @@ import { CallFailedError, CallStateError, type CallEvent, type CallState } from 
 import { callInternals } from '../../../src/phone/call-core.js';
 import { Phone } from '../../../src/phone/phone.js';
 import { Redirector } from '../../../src/um/redirector.js';
-import { WaitTimeoutError } from '../../../src/phone/waits.js';
+import { WaitTimeoutError } from '../../../src/phone/wait-types.js';
 import { phoneWorld, promptAudio, CALLER, type PhoneWorld } from '../../support/phone-world.js';
 
 let w: PhoneWorld | undefined;
@@ -23,7 +23,7 @@ function failureOf(p: Promise<unknown>): Promise<CallFailedError> {
 
 describe('Call on the memory network', () => {
   it('goes calling → ringing → answered → ended; RTP flows both ways; our BYE ends both sides', async () => {
-    w = phoneWorld({ listener: { autoAnswer: 1 } });
+    w = phoneWorld({ listener: { autoAnswer: 1000 } });
     const call = w.caller.dial(w.calleeUri, { from: '111' });
     const states: CallState[] = [call.state];
     const events: string[] = [];
@@ -64,7 +64,7 @@ describe('Call on the memory network', () => {
 
   it('a 486 rejects `answered` with CallFailedError: code CALL_FAILED, the end says who and what', async () => {
     w = phoneWorld();
-    w.listener.onCall((c) => c.reject(486));
+    w.listener.onCall((c) => c.reject({ status: 486 }));
     const call = w.caller.dial(w.calleeUri);
     const err = await w.settle(failureOf(call.answered));
     expect(err).toBeInstanceOf(CallFailedError);
@@ -131,9 +131,9 @@ describe('Call on the memory network', () => {
     await Promise.all([front.close(), loop.close()]);
   });
 
-  it('no RTP for rtpTimeoutMs while answered: BYE, and the end is media-timeout', async () => {
-    w = phoneWorld({ listener: { autoAnswer: 0, answerOptions: () => ({ rtpTimeoutMs: 0 }) } });
-    const call = await w.settle(w.caller.call(w.calleeUri, { rtpTimeoutMs: 5_000 }));
+  it('no RTP for rtpTimeout while answered: BYE, and the end is media-timeout', async () => {
+    w = phoneWorld({ listener: { autoAnswer: 0, answerOptions: () => ({ rtpTimeout: 0 }) } });
+    const call = await w.settle(w.caller.call(w.calleeUri, { rtpTimeout: 5_000 }));
     const warnings: string[] = [];
     call.onEvent((e) => { if (e.type === 'warning') warnings.push(e.message); });
     await w.run(1_000);
@@ -168,7 +168,7 @@ describe('Call on the memory network', () => {
     const call = await w.settle(w.caller.call(w.calleeUri));
     const speech = await w.settle(call.waitForSpeech({ timeout: 5_000 }));
     expect(speech.detail).toMatch(/^speech (after|going on)/);
-    const silence = await w.settle(call.waitForSilence({ min: 1_000, timeout: 15_000 }));
+    const silence = await w.settle(call.waitForSilence({ duration: 1_000, timeout: 15_000 }));
     expect(silence.detail).toMatch(/^silence after .* of speech$/);
     const tone = await w.settle(call.waitForTone({ frequencies: [1000], timeout: 2_000 }).catch((e: unknown) => e));
     expect(tone).toBeInstanceOf(WaitTimeoutError);
@@ -183,7 +183,9 @@ describe('Call on the memory network', () => {
     expect(dtmf).toBeInstanceOf(CallStateError);
     expect((dtmf as CallStateError).code).toBe('CALL_STATE');
     expect(await call.waitForSpeech().catch((e: unknown) => e)).toBeInstanceOf(CallStateError);
-    expect(() => call.record('x.wav')).toThrow(CallStateError);
+    await expect(call.record('x.wav', { until: 'silence' })).rejects.toBeInstanceOf(CallStateError);
+    expect(() => call.startRecording('x.wav')).toThrow(CallStateError);
+    await expect(call.play('audio/message.wav')).rejects.toBeInstanceOf(CallStateError);
     expect(callInternals(call).media).toBeUndefined();
   });
 });

@@ -35,7 +35,7 @@ function world(opts: { allow?: string; maxCalls?: number; autoAnswer?: number; c
     ...(opts.maxCalls !== undefined ? { maxCalls: opts.maxCalls } : {}),
     ...(opts.autoAnswer !== undefined ? { autoAnswer: opts.autoAnswer } : {}),
     ...(opts.atAnswer ? { atAnswer: opts.atAnswer } : {}),
-    answerOptions: () => ({ rtpTimeoutMs: 0 }),
+    answerOptions: () => ({ rtpTimeout: 0 }),
   });
   const events: ListenerEvent[] = [];
   listener.onEvent((e) => events.push(e));
@@ -110,7 +110,7 @@ describe('Listener', () => {
   });
 
   it('auto-answers after the delay: 180 at once, 200 after 2 s; the SDP answer has our port and the offer\'s codec', async () => {
-    const w = world({ autoAnswer: 2 });
+    const w = world({ autoAnswer: 2000 });
     const d = w.dial();
     await w.flush();
     expect(d.provisional).toEqual([180]);
@@ -138,7 +138,7 @@ describe('Listener', () => {
   it('asks atAnswer for more options when it answers (not when the call arrives): the call plays to the output it gives', async () => {
     const output = new NullAudioOutput();
     const asked: IncomingCall[] = [];
-    const w = world({ autoAnswer: 2, atAnswer: (call) => { asked.push(call); return { output }; } });
+    const w = world({ autoAnswer: 2000, atAnswer: (call) => { asked.push(call); return { output }; } });
     const d = w.dial();
     await w.flush(1999);
     expect(asked).toEqual([]);
@@ -194,8 +194,8 @@ describe('Listener', () => {
 
   it('nextCall waits for the next call and times out on the clock', async () => {
     const w = world();
-    const waiting = w.listener.nextCall({ timeoutMs: 5000 });
-    const none = w.listener.nextCall({ timeoutMs: 1000 });
+    const waiting = w.listener.nextCall({ timeout: 5000 });
+    const none = w.listener.nextCall({ timeout: 1000 });
     await w.flush(1000);
     await expect(none).rejects.toBeInstanceOf(ListenerTimeoutError);
     w.dial();

@@ -81,7 +81,7 @@ steps:
 
   it('a call that cannot be set up is a setup failure (exit 3) with its end, unless the script expects that status', async () => {
     w = phoneWorld();
-    w.listener.onCall((c) => c.reject(486));
+    w.listener.onCall((c) => c.reject({ status: 486 }));
     const failed = await run(w, `${CALL}
 steps:
   - dtmf: "1"
@@ -105,7 +105,7 @@ steps:
 steps:
   - expect: { dtmf: "42" }
   - wait_for: hangup
-`), { phone: w.callee, clock: w.clock, nextCall: (timeoutMs) => w!.listener.nextCall({ timeoutMs }) });
+`), { phone: w.callee, clock: w.clock, nextCall: (timeoutMs) => w!.listener.nextCall({ timeout: timeoutMs }) });
     const call = w.caller.dial(w.calleeUri, { from: '555' });
     await w.settle(call.answered);
     await w.settle(call.sendDtmf('42'));

@@ -104,7 +104,7 @@ describe('umphone listen (in process)', () => {
     await until('"listening on"', () => /listening on/.test(io.stdout));
     const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(io.stdout)![1]);
     phone = await Phone.create({ localIp: '127.0.0.1' });
-    const call = phone.dial(`sip:gw@127.0.0.1:${port};transport=tcp`, { rtpTimeoutMs: 0 });
+    const call = phone.dial(`sip:gw@127.0.0.1:${port};transport=tcp`, { rtpTimeout: 0 });
     call.answered.catch(() => undefined);
     if (expected === 'answered') {
       await call.answered;
@@ -151,7 +151,7 @@ describe('umphone listen --local-ip 0.0.0.0 (in process)', () => {
         if (m.kind === 'response') received.push(m);
       },
     });
-    const call = await phone.call(`sip:gw@127.0.0.1:${port};transport=tcp`, { rtpTimeoutMs: 0 });
+    const call = await phone.call(`sip:gw@127.0.0.1:${port};transport=tcp`, { rtpTimeout: 0 });
     const contacts = received.filter((r) => r.status === 180 || r.status === 200).map((r) => r.headers.get('Contact'));
     expect(contacts).toEqual([`<sip:${expected}:${port};transport=tcp>`, `<sip:${expected}:${port};transport=tcp>`]);
     const sdp = received.find((r) => r.status === 200)!.body.toString();
