@@ -9,6 +9,7 @@ import type { Recording } from './media-session.js';
 import { CallCore } from './call-core.js';
 import { CallStateError, type AudioSource } from './call-types.js';
 import type { CallListener } from './waits.js';
+import { WaitTimeoutError } from './wait-types.js';
 import type {
   DigitsOptions, DigitsWaitResult, PromptOptions, PromptResult, RecordOptions, RecordResult,
   SilenceOptions, ToneOptions, ToneWaitResult, WaitOptions, WaitResult,
@@ -89,9 +90,21 @@ export abstract class CallActions extends CallCore {
     return this.ask((l) => l.expectPrompt(ref.samples, ref.options));
   }
 
-  /** Resolves when the call ends, however it ends. Default timeout 30 s. */
+  /** Resolves when the call ends, however it ends, with or without media. Default timeout 30 s. */
   waitForEnd(options: WaitOptions = {}): Promise<WaitResult> {
-    return this.ask((l) => l.waitForEnd(options));
+    if (this.media) return this.ask((l) => l.waitForEnd(options));
+    // No audio to time it by (ringing, or ended unanswered): the clock does.
+    const timeout = options.timeout ?? 30_000;
+    const clock = this.ctx.clock;
+    const start = clock.now();
+    return new Promise((resolve, reject) => {
+      const timer = clock.setTimeout(() => reject(new WaitTimeoutError('the call to end', timeout, `nothing (${this.state}, no media)`)), timeout);
+      void this.ended.then((s) => {
+        timer.cancel();
+        const waitedMs = clock.now() - start;
+        resolve({ atMs: 0, waitedMs, detail: `call ended (${s.endedBy ?? 'ended'})` });
+      });
+    });
   }
 
   private noMedia(what: string): CallStateError {

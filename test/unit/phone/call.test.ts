@@ -188,4 +188,25 @@ describe('Call on the memory network', () => {
     await expect(call.play('audio/message.wav')).rejects.toBeInstanceOf(CallStateError);
     expect(callInternals(call).media).toBeUndefined();
   });
+
+  it('waitForEnd needs no media: it follows a ringing call to its end', async () => {
+    w = phoneWorld();
+    w.listener.onCall((c) => void w!.clock.setTimeout(() => c.reject({ status: 603 }), 2_000));
+    const call = w.caller.dial(w.calleeUri);
+    const end = await w.settle(call.waitForEnd({ timeout: 10_000 }));
+    expect(end.detail).toBe('call ended (603 Decline)');
+    expect(call.summary().end).toEqual({ kind: 'rejected', by: 'remote', status: 603, reason: 'Decline' });
+  });
+
+  it('an RTP port that cannot be opened ends the call as an error: `answered` rejects, nothing is sent', async () => {
+    w = phoneWorld();
+    const transports = w.net.phoneTransports('192.0.2.8');
+    transports.media = { ...transports.media, openSocketPair: () => Promise.reject(new Error('no free RTP port in 16384-16385')) };
+    const phone = new Phone(transports, { localIp: '192.0.2.8' });
+    const sent = w.net.log.length;
+    const err = await w.settle(failureOf(phone.dial(w.calleeUri).answered));
+    expect(err.end).toEqual({ kind: 'error', message: 'no free RTP port in 16384-16385' });
+    expect(w.net.log.length).toBe(sent);
+    await w.settle(phone.close());
+  });
 });
