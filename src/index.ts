@@ -16,7 +16,7 @@
  */
 
 // The phone, its calls, and taking calls
-export { Phone, type PhoneOptions } from './phone/phone.js';
+export { Phone, VERSION, type PhoneOptions } from './phone/phone.js';
 export { Call, type CallOptions } from './phone/call.js';
 export { IncomingCall, type AnswerOptions } from './phone/incoming-call.js';
 export { Listener, ListenerTimeoutError, type ListenerOptions, type ListenerEvent } from './phone/listener.js';
@@ -49,4 +49,3 @@ export type { TraceEvent } from './sip/transport/transport.js';
 // Errors: one base class, a stable `code` per subclass
 export { UmphoneError } from './util/errors.js';
 export { CallAddressError } from './phone/call-headers.js';
-export { VERSION } from './phone/version.js';

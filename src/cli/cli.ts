@@ -6,7 +6,7 @@
  * code 2, with nothing on stdout.
  */
 import yargs from 'yargs';
-import { VERSION } from '../phone/version.js';
+import { VERSION } from '../phone/phone.js';
 import { UmphoneError } from '../util/errors.js';
 import { commands } from './commands/index.js';
 import { oneLine, UsageError, type CliContext, type CliIo } from './context.js';

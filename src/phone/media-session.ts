@@ -13,16 +13,15 @@
  * never reads the wall clock.
  */
 import type { Clock } from '../util/clock.js';
-import { UmphoneError } from '../util/errors.js';
 import type { NegotiatedAudio } from '../sdp/index.js';
 import type { Pacer, PacedHandle } from '../rtp/pacer.js';
-import { RtpReceiver, type ReceiverSnapshot, type RemoteAddress } from '../rtp/receiver.js';
-import { RtpSender, type RtpPollResult, type RtpSendSocket, type RtpTick } from '../rtp/sender.js';
+import { RtpReceiver, type ReceiverSnapshot } from '../rtp/receiver.js';
+import { RtpSender, type RtpPollResult, type RtpTick } from '../rtp/sender.js';
 import { parseRtp } from '../rtp/packet.js';
 import { RtcpSession, type RtcpSessionSnapshot } from '../rtp/rtcp-session.js';
 import { codecFor, type G711Codec } from '../media/g711.js';
 import {
-  DtmfDetector, DtmfScheduler, Rfc4733Receiver, chooseDtmfMode,
+  DtmfDetector, Rfc4733Receiver,
   type DtmfDigitEvent, type DtmfInfoBody, type DtmfMode, type DtmfModeRequest,
 } from '../media/dtmf/index.js';
 import { WavWriter } from '../media/wav/writer.js';
@@ -30,38 +29,12 @@ import { TimelineRecorder } from './timeline-recorder.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
 
+export { MediaError, type DtmfSettings, type FrameListener, type MediaSocket, type Recording } from './media-types.js';
+import type { DtmfSettings, FrameListener, MediaSocket, Recording } from './media-types.js';
+import { DtmfOut } from './media-dtmf.js';
+
 export const FRAME = 160;
 const FRAME_MS = 20;
-
-/** The RTP/RTCP socket pair as the media session uses it (rtp/socket.ts's RtpSocketPair fits). */
-export interface MediaSocket {
-  readonly address: string;
-  readonly rtpPort: number;
-  readonly rtpSendSocket: RtpSendSocket;
-  onRtp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
-  onRtcp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
-  /** RTCP out (absent: no reports are sent). */
-  sendRtcp?(datagram: Buffer, address: string, port: number): void;
-  close(): Promise<void>;
-}
-
-/** How a call sends DTMF. Durations in milliseconds. */
-export interface DtmfSettings {
-  /** 'auto' (RFC 4733 when the answer has telephone-event, else in-band), 'rfc4733', 'inband' or 'info'. */
-  mode: DtmfModeRequest;
-  /** Tone length per key. Default 100. */
-  duration?: number;
-  /** Silence between keys. Default 70. */
-  gap?: number;
-  /** What "," in a sequence waits. Default 500. */
-  pause?: number;
-  /** Silence before the first key. Default 0. */
-  initialSilence?: number;
-  /** In-band level per tone (dBm0). */
-  level?: number;
-  /** RFC 4733 volume field (0-63, as -dBm0). */
-  volume?: number;
-}
 
 export interface MediaSessionOptions {
   clock: Clock;
@@ -77,14 +50,6 @@ export interface MediaSessionOptions {
   warn?: (line: string) => void;
 }
 
-/** The media cannot do what was asked (RFC 4733 DTMF when the answer has no telephone-event). */
-export class MediaError extends UmphoneError {
-  declare readonly code: 'MEDIA';
-  constructor(message: string) {
-    super(message, 'MEDIA');
-  }
-}
-
 interface Playback {
   audio: PlaybackAudio;
   pos: number;
@@ -92,18 +57,10 @@ interface Playback {
   done: () => void;
 }
 
-export interface Recording {
-  readonly path: string;
-  readonly channels: 1 | 2;
-  /** Media time (ms) the recording started at. */
-  readonly startedAtMs: number;
-  /** Audio written so far (ms). */
-  readonly durationMs: number;
-  /** Stop and finalize the file (idempotent). */
-  stop(): void;
+/** A recording and the timeline it is written from. */
+interface ActiveRecording extends Recording {
+  readonly timeline: TimelineRecorder;
 }
-
-export type FrameListener = (pcm: Int16Array, atMs: number) => void;
 
 export class MediaSession {
   readonly receiver: RtpReceiver;
@@ -114,13 +71,10 @@ export class MediaSession {
   private readonly decoders = new Map<number, G711Codec>();
   private readonly rfc4733: Rfc4733Receiver;
   private readonly detector: DtmfDetector;
-  private readonly schedulers = new Map<DtmfMode, DtmfScheduler>();
-  private readonly pendingEvents: RtpPollResult[] = [];
-  private readonly dtmfWaiters: Array<{ scheduler: DtmfScheduler; target: number; done: () => void }> = [];
   private readonly frameListeners = new Set<FrameListener>();
   private readonly digitListeners = new Set<(d: DtmfDigitEvent) => void>();
   private readonly infoListeners = new Set<(info: DtmfInfoBody) => void>();
-  private readonly recordings = new Set<RecordingImpl>();
+  private readonly recordings = new Set<ActiveRecording>();
   private playback: Playback | undefined;
   private playoutHandle: PacedHandle | undefined;
   private playoutFifo: Int16Array = new Int16Array(0);
@@ -129,8 +83,7 @@ export class MediaSession {
   private stopped = false;
   private onHold = false;
   readonly digitsReceived: DtmfDigitEvent[] = [];
-  readonly digitsSent: DtmfDigitEvent[] = [];
-  private readonly dtmfSettings: DtmfSettings;
+  private readonly dtmfOut: DtmfOut;
 
   private readonly clock: Clock;
 
@@ -138,7 +91,9 @@ export class MediaSession {
     this.clock = opts.clock;
     this.negotiated = opts.negotiated;
     this.codec = codecFor(opts.negotiated.codec.name);
-    this.dtmfSettings = opts.dtmf ?? { mode: 'auto' };
+    this.dtmfOut = new DtmfOut(opts.dtmf ?? { mode: 'auto' }, (info) => {
+      for (const l of this.infoListeners) l(info);
+    });
     this.mapDecoders(opts.negotiated);
     const te = opts.negotiated.telephoneEvent;
     this.rfc4733 = new Rfc4733Receiver({
@@ -252,8 +207,13 @@ export class MediaSession {
   }
 
   /** The DTMF method `requested` resolves to for this session (auto: RFC 4733 when negotiated). */
-  dtmfMode(requested: DtmfModeRequest = this.dtmfSettings.mode): DtmfMode {
-    return chooseDtmfMode(requested, this.negotiated.telephoneEvent?.payloadType);
+  dtmfMode(requested?: DtmfModeRequest): DtmfMode {
+    return this.dtmfOut.mode(this.negotiated, requested);
+  }
+
+  /** The keys sent so far. */
+  get digitsSent(): DtmfDigitEvent[] {
+    return this.dtmfOut.sent;
   }
 
   /**
@@ -261,14 +221,7 @@ export class MediaSession {
    * than they can be sent go out in order, none lost, none merged.
    */
   sendDtmf(sequence: string, mode?: DtmfModeRequest): Promise<void> {
-    const m = this.dtmfMode(mode);
-    if (m === 'rfc4733' && !this.negotiated.telephoneEvent) {
-      return Promise.reject(new MediaError('RFC 4733 DTMF was requested but the answer has no telephone-event'));
-    }
-    const scheduler = this.scheduler(m);
-    scheduler.enqueue(sequence);
-    const target = scheduler.sentKeys + scheduler.pendingKeys;
-    return new Promise((resolve) => this.dtmfWaiters.push({ scheduler, target, done: resolve }));
+    return this.dtmfOut.send(this.negotiated, sequence, mode);
   }
 
   /** Play a WAV (8 kHz mono, as reader.ts prepares it); resolves when it has been sent. */
@@ -307,7 +260,18 @@ export class MediaSession {
       channels,
       onError: (e: Error) => this.warn(`recording ${path}: ${e.message}`),
     });
-    const rec = new RecordingImpl(path, channels, this.mediaMs, new TimelineRecorder(writer, channels, this.clock.now()), this.clock, () => this.recordings.delete(rec));
+    const timeline = new TimelineRecorder(writer, channels, this.clock.now());
+    let stopped = false;
+    const rec: ActiveRecording = {
+      path, channels, startedAtMs: this.mediaMs, timeline,
+      get durationMs() { return timeline.durationMs; },
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        timeline.close(this.clock.now());
+        this.recordings.delete(rec);
+      },
+    };
     this.recordings.add(rec);
     return rec;
   }
@@ -317,7 +281,7 @@ export class MediaSession {
       rtcp: this.rtcp.snapshot(),
       sent: { packets: this.sender.packetsSent, bytes: this.sender.bytesSent, ssrc: this.sender.ssrc },
       received: this.receiver.snapshot(),
-      dtmf: { sent: this.digitsSent.length, received: this.digitsReceived.length },
+      dtmf: { sent: this.dtmfOut.sent.length, received: this.digitsReceived.length },
     };
   }
 
@@ -333,34 +297,21 @@ export class MediaSession {
     for (const r of [...this.recordings]) r.stop();
     this.playback?.done();
     this.playback = undefined;
-    for (const w of this.dtmfWaiters.splice(0)) w.done();
+    this.dtmfOut.stop();
   }
 
   // ---- the sender's source ------------------------------------------------------------------------
 
   private produce(tick: RtpTick): RtpPollResult {
     const frame = this.nextOutgoingFrame();
-    let suppress = false;
-    for (const s of this.schedulers.values()) {
-      const out = s.poll(tick.timestamp, frame);
-      if (out.info) for (const l of this.infoListeners) l(out.info);
-      if (out.audio === 'suppress') suppress = true;
-      for (const p of out.events) {
-        this.pendingEvents.push({
-          payload: Buffer.from(p.payload.buffer, p.payload.byteOffset, p.payload.byteLength),
-          payloadType: this.negotiated.telephoneEvent!.payloadType,
-          marker: p.marker,
-          timestamp: p.timestampOverride,
-        });
-      }
-    }
-    this.settleDtmfWaiters();
+    const suppress = this.dtmfOut.poll(tick.timestamp, frame, this.negotiated);
     if (this.recordings.size > 0) {
-      const sent = suppress || this.pendingEvents.length > 0 ? new Int16Array(FRAME) : frame;
+      const sent = suppress || this.dtmfOut.hasEvents ? new Int16Array(FRAME) : frame;
       const now = this.clock.now();
       for (const r of this.recordings) r.timeline.pushSent(this.sender.ssrc, tick.timestamp, sent, now);
     }
-    if (this.pendingEvents.length > 0) return this.pendingEvents.shift()!;
+    const event = this.dtmfOut.nextEvent();
+    if (event) return event;
     if (this.onHold || this.negotiated.direction === 'recvonly' || this.negotiated.direction === 'inactive') return 'skip';
     if (suppress) return 'skip';
     return { payload: this.codec.encode(frame), payloadType: this.negotiated.codec.payloadType };
@@ -392,37 +343,6 @@ export class MediaSession {
       if (mic) frame.set(mic.subarray(0, FRAME));
     }
     return frame;
-  }
-
-  private scheduler(mode: DtmfMode): DtmfScheduler {
-    let s = this.schedulers.get(mode);
-    if (!s) {
-      const d = this.dtmfSettings;
-      const o: ConstructorParameters<typeof DtmfScheduler>[0] = {
-        mode,
-        ptimeMs: this.negotiated.ptime,
-        onSent: (e) => this.digitsSent.push(e),
-      };
-      if (d.duration !== undefined) o.durationMs = d.duration;
-      if (d.gap !== undefined) o.gapMs = d.gap;
-      if (d.pause !== undefined) o.pauseMs = d.pause;
-      if (d.initialSilence !== undefined) o.initialSilenceMs = d.initialSilence;
-      if (d.level !== undefined) o.levelDbm0 = d.level;
-      if (d.volume !== undefined) o.volume = d.volume;
-      s = new DtmfScheduler(o);
-      this.schedulers.set(mode, s);
-    }
-    return s;
-  }
-
-  private settleDtmfWaiters(): void {
-    for (let i = this.dtmfWaiters.length - 1; i >= 0; i--) {
-      const w = this.dtmfWaiters[i]!;
-      if (w.scheduler.sentKeys >= w.target && w.scheduler.idle) {
-        this.dtmfWaiters.splice(i, 1);
-        w.done();
-      }
-    }
   }
 
   // ---- the playout ----------------------------------------------------------------------------------
@@ -482,26 +402,5 @@ export class MediaSession {
 
   private warn(line: string): void {
     this.opts.warn?.(line);
-  }
-}
-
-class RecordingImpl implements Recording {
-  private stopped = false;
-  constructor(
-    readonly path: string,
-    readonly channels: 1 | 2,
-    readonly startedAtMs: number,
-    readonly timeline: TimelineRecorder,
-    private readonly clock: Clock,
-    private readonly onStop: () => void,
-  ) {}
-  get durationMs(): number {
-    return this.timeline.durationMs;
-  }
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.timeline.close(this.clock.now());
-    this.onStop();
   }
 }

@@ -9,6 +9,7 @@
  *   await call.hangup();
  *   await phone.close();
  */
+import { createRequire } from 'node:module';
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
 import { LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
@@ -20,7 +21,12 @@ import type { MediaSocket } from './media-session.js';
 import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
 import { openRealTransports } from './real-transports.js';
-import { VERSION } from './version.js';
+
+/**
+ * The package's version, read from package.json at run time so it is written in one place; the path
+ * holds from src/phone (tsx) and from dist/phone (the build) alike.
+ */
+export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Where RTP goes: the pacer of every call and their sockets (rtp-transport.ts's RtpTransport fits). */
 export interface MediaTransport {
