@@ -13,39 +13,22 @@ import { createRequire } from 'node:module';
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
 import { LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
-import type { MessageSource, SipTransport, TraceEvent } from '../sip/transport/transport.js';
+import type { MessageSource, TraceEvent } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import type { Pacer } from '../rtp/pacer.js';
 import type { RtpEngineMode } from '../rtp/rtp-transport.js';
 import type { MediaSocket } from './media-session.js';
 import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
-import { openRealTransports } from './real-transports.js';
+import { openRealTransports, type PhoneTransports } from './real-transports.js';
+
+export type { MediaTransport, PhoneTransports } from './real-transports.js';
 
 /**
  * The package's version, read from package.json at run time so it is written in one place; the path
  * holds from src/phone (tsx) and from dist/phone (the build) alike.
  */
 export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-
-/** Where RTP goes: the pacer of every call and their sockets (rtp-transport.ts's RtpTransport fits). */
-export interface MediaTransport {
-  readonly pacer: Pacer;
-  openSocketPair(options: { address: string; portRange?: { min: number; max: number } }): Promise<MediaSocket>;
-  close(): Promise<void>;
-}
-
-/** What a phone runs on, injected: the clock, listening SIP transports, the RTP side. */
-export interface PhoneTransports {
-  clock: Clock;
-  sip: SipTransport[];
-  media: MediaTransport;
-  /**
-   * Which of our addresses each peer sees (a wildcard bind, an advertised address: local-address.ts),
-   * decided with the sockets. Default: the phone's localIp for every peer.
-   */
-  addresses?: LocalAddresses;
-}
 
 export interface PhoneOptions {
   /**

@@ -1,7 +1,7 @@
 /**
- * The real sockets of a phone, for the composition roots (the CLI, `Phone.create`): SIP over TCP and
- * UDP on one port number, and the process's RTP engine. Everything below takes them injected, so
- * tests join the same code over the in-memory network instead.
+ * What a phone runs on, injected (PhoneTransports), and the real ones for the composition roots (the
+ * CLI, `Phone.create`): SIP over TCP and UDP on one port number, and the process's RTP engine. Tests
+ * build the same shapes on the in-memory network instead.
  */
 import { RealClock, type Clock } from '../util/clock.js';
 import { TcpTransport } from '../sip/transport/tcp.js';
@@ -9,7 +9,27 @@ import { UdpTransport } from '../sip/transport/udp.js';
 import { isWildcard, LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
 import type { SipTransport } from '../sip/transport/transport.js';
 import { createRtpTransport, type RtpEngineMode, type RtpTransport } from '../rtp/rtp-transport.js';
-import type { PhoneTransports } from './phone.js';
+import type { Pacer } from '../rtp/pacer.js';
+import type { MediaSocket } from './media-types.js';
+
+/** Where RTP goes: the pacer of every call and their sockets (rtp-transport.ts's RtpTransport fits). */
+export interface MediaTransport {
+  readonly pacer: Pacer;
+  openSocketPair(options: { address: string; portRange?: { min: number; max: number } }): Promise<MediaSocket>;
+  close(): Promise<void>;
+}
+
+/** What a phone runs on, injected: the clock, listening SIP transports, the RTP side. */
+export interface PhoneTransports {
+  clock: Clock;
+  sip: SipTransport[];
+  media: MediaTransport;
+  /**
+   * Which of our addresses each peer sees (a wildcard bind, an advertised address: local-address.ts),
+   * decided with the sockets. Default: the phone's localIp for every peer.
+   */
+  addresses?: LocalAddresses;
+}
 
 export interface RealTransportOptions {
   /** Address to bind (a wildcard binds every interface: each peer then sees the address it reached). */

@@ -54,7 +54,7 @@ describe('callSettingsFromArgv', () => {
     const s = callSettingsFromArgv({
       ...base, codec: 'mulaw, G.711a', dtmf: 'RFC 2833', duration: '1m30s', rtpTimeout: '2m', dtmfDuration: '0.1s', dtmfGap: '60', dtmfInitialSilence: '1.5s',
     });
-    expect(s.call).toMatchObject({ codecs: ['PCMU', 'PCMA'], dtmf: { mode: 'rfc4733', durationMs: 100, gapMs: 60, initialSilenceMs: 1500 }, rtpTimeoutMs: 120_000 });
+    expect(s.call).toMatchObject({ codecs: ['PCMU', 'PCMA'], dtmf: { mode: 'rfc4733', duration: 100, gap: 60, initialSilence: 1500 }, rtpTimeout: 120_000 });
     expect(s.durationMs).toBe(90_000);
     expect(callSettingsFromArgv({ ...base, dtmf: 'sip-info' }).call.dtmf?.mode).toBe('info');
   });
