@@ -51,6 +51,7 @@ export interface CallArgv {
   rtpTimeout?: number | string;
   header?: Array<string>;
   json?: string;
+  pcap?: string;
   audio?: boolean;
   outputDevice?: string | number;
   inputDevice?: string | number;
@@ -182,6 +183,8 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     call.recordBoth = a.recordBoth ?? false;
   }
   if (rtpTimeoutMs !== undefined) call.rtpTimeout = rtpTimeoutMs;
+  const pcap = writablePath('pcap', a.pcap);
+  if (pcap !== undefined) call.pcap = pcap;
 
   const s: CallSettings = {
     target: String(a.target),

@@ -57,6 +57,8 @@ export interface CallInternals {
    * wait, e.g. the UM server's); and the VAD's tuning.
    */
   configureEar(o: { fromStart?: boolean; vad?: VadOptions }): void;
+  /** Resolves once the call has ended and our closing BYE, if any, has its response (or failed). */
+  readonly settled: Promise<void>;
 }
 
 let internals: (call: CallCore) => CallInternals;
@@ -90,6 +92,7 @@ export abstract class CallCore {
   protected readonly recordings: Recording[] = [];
   private ear: CallListener | undefined;
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
+  private byeSettled: Promise<void> | undefined;
 
   static {
     internals = (c) => ({
@@ -98,6 +101,7 @@ export abstract class CallCore {
       ear: () => c.listener(),
       get startedEar() { return c.ear; },
       configureEar: (o) => { c.earOptions = { ...c.earOptions, ...o }; },
+      get settled() { return c.ended.then(() => c.byeSettled); },
     });
   }
 
@@ -220,7 +224,9 @@ export abstract class CallCore {
     // Finish first: the session reports its own end (a local BYE) as soon as the BYE goes out, and
     // the first reason given is the one kept.
     this.finish(end);
-    await session.bye();
+    const bye = session.bye();
+    this.byeSettled = bye.then(() => undefined, () => undefined);
+    await bye;
   }
 
   /**

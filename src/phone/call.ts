@@ -18,6 +18,11 @@ import { endOfUnanswered } from './end-reason.js';
 import { diversionHeaders, historyInfoHeaders } from './call-headers.js';
 
 export interface CallOptions extends CallMediaOptions {
+  /**
+   * Write the call's packets to this pcap file: SIP (from the first INVITE, redirects included), RTP and
+   * RTCP as sent and received, real addresses and ports (call-capture.ts). `{callid}` becomes the Call-ID.
+   */
+  pcap?: string;
   /** Our user part (From and Contact). Default "umphone". */
   from?: string;
   /** Display name in From. */

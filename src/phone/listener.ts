@@ -21,6 +21,7 @@ import type { IncomingRequest } from '../sip/transaction/endpoint.js';
 import { IncomingCall, type AnswerOptions } from './incoming-call.js';
 import { phoneInternals, type Phone, type PhoneInternals } from './phone.js';
 import { AddressFilter } from './address-filter.js';
+import { fileNameFor, type CallCapture } from './call-capture.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 
 export interface ListenerOptions {
@@ -37,6 +38,8 @@ export interface ListenerOptions {
    * call at a time can have, such as the sound card.
    */
   atAnswer?: (call: IncomingCall) => AnswerOptions;
+  /** Write each call's packets to this pcap ({n} = call number, {callid} = Call-ID; call-capture.ts). */
+  pcap?: string;
 }
 
 export type ListenerEvent =
@@ -58,7 +61,7 @@ export class ListenerTimeoutError extends UmphoneError {
 
 /** `{n}` → call number, `{callid}` → the Call-ID (file-name safe): one recording per call. */
 export function recordPathFor(template: string, n: number, callId: string): string {
-  return template.replace(/\{n\}/g, String(n)).replace(/\{call-?id\}/gi, callId.replace(/[^A-Za-z0-9._-]/g, '_'));
+  return fileNameFor(template, n, callId);
 }
 
 export class Listener {
@@ -78,6 +81,8 @@ export class Listener {
     this.phone = phoneInternals(phone);
     // A bad allow list throws AddressFilterError here, before any request is taken.
     this.allow = typeof options.allow === 'string' ? AddressFilter.parse(options.allow) : options.allow;
+    // The INVITE is traced before its call exists: the capture takes it from the history.
+    if (options.pcap !== undefined) this.phone.keepTraceHistory();
     const ua = this.phone.ua;
     ua.onRequestFilter((r) => this.filter(r));
     ua.onInvite((r) => this.onInvite(r));
@@ -145,7 +150,15 @@ export class Listener {
   }
 
   private onInvite(r: IncomingRequest): void {
-    const ctx = { ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress: this.phone.addressFor(r.source), openSocket: () => this.phone.openMediaSocket() };
+    let capture: CallCapture | undefined;
+    const mediaAddress = this.phone.addressFor(r.source);
+    const ctx = {
+      ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress,
+      openSocket: async () => {
+        const socket = await this.phone.openMediaSocket();
+        return capture ? capture.wrapSocket(socket) : socket;
+      },
+    };
     if (this.closed) {
       r.transaction.respond(createResponse(r.request, 480, 'Temporarily Unavailable', { toTag: randomTag() }));
       return;
@@ -159,6 +172,8 @@ export class Listener {
     }
     const answerOptions = this.options.answerOptions?.(n, callId) ?? {};
     const call = new IncomingCall(ctx, r, answerOptions);
+    const pcap = this.options.pcap;
+    if (pcap !== undefined) capture = this.phone.captureCall(call, (id) => fileNameFor(pcap, n, id), mediaAddress);
     const max = this.options.maxCalls;
     if (max !== undefined && this.#active.size >= max) {
       this.emit({ type: 'refused', status: 486, method: 'INVITE', source: describe(r), why: `${this.#active.size} call(s) active, --max-calls ${max}` });

@@ -20,6 +20,8 @@ import type { RtpEngineMode } from '../rtp/rtp-transport.js';
 import type { MediaSocket } from './media-session.js';
 import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
+import { CallCapture, fileNameFor as recordPathFor } from './call-capture.js';
+import { callInternals, type CallCore } from './call-core.js';
 import { openRealTransports, type PhoneTransports } from './real-transports.js';
 
 export type { MediaTransport, PhoneTransports } from './real-transports.js';
@@ -73,6 +75,10 @@ export interface PhoneInternals {
   addressFor(source: Pick<MessageSource, 'address' | 'local'>): string;
   /** An RTP/RTCP socket pair for a call of this phone (its address, its port range). */
   openMediaSocket(): Promise<MediaSocket>;
+  /** Keep a short history of SIP messages from now on, for captures of calls not yet created (listen). */
+  keepTraceHistory(): void;
+  /** A pcap of one call (call-capture.ts): fed the trace (history first) until the call ends. */
+  captureCall(call: CallCore, path: (callId: string) => string, mediaAddress: string): CallCapture;
 }
 
 let internals: (phone: Phone) => PhoneInternals;
@@ -81,6 +87,11 @@ let internals: (phone: Phone) => PhoneInternals;
 export function phoneInternals(phone: Phone): PhoneInternals {
   return internals(phone);
 }
+
+/** SIP messages kept for a capture that starts after them (an incoming call's INVITE). */
+const TRACE_HISTORY = 32;
+/** Longest wait after a captured call's end for its BYE's answer before the file closes. */
+const CAPTURE_GRACE_MS = 2000;
 
 export class Phone {
   /** The address we bind (and, unless it is a wildcard or `advertise` is given, advertise). */
@@ -92,6 +103,10 @@ export class Phone {
   readonly #transport: 'tcp' | 'udp';
   readonly #portRange: { min: number; max: number } | undefined;
   readonly #calls = new Set<Call>();
+  readonly #captures = new Set<CallCapture>();
+  readonly #capturesClosing = new Set<Promise<void>>();
+  #traceHistory: TraceEvent[] | undefined;
+  #tracing = false;
 
   static {
     internals = (p) => ({
@@ -102,6 +117,8 @@ export class Phone {
       addresses: p.#addresses,
       addressFor: (source) => p.#addresses.forPeer(source.address, source.local.address),
       openMediaSocket: () => p.#openMediaSocket(),
+      keepTraceHistory: () => p.#keepTraceHistory(),
+      captureCall: (call, path, mediaAddress) => p.#captureCall(call, path, mediaAddress),
     });
   }
 
@@ -154,14 +171,21 @@ export class Phone {
    */
   dial(target: string, options: CallOptions = {}): Call {
     const uri = parseTarget(target, this.#transport);
-    const call = new Call({
+    const mediaAddress = this.#addresses.forPeer(uri.params.get('maddr') ?? uri.host);
+    let capture: CallCapture | undefined;
+    const call: Call = new Call({
       ua: this.#ua,
       clock: this.#transports.clock,
       pacer: this.#transports.media.pacer,
       protocol: this.#transport,
-      mediaAddress: this.#addresses.forPeer(uri.params.get('maddr') ?? uri.host),
-      openSocket: () => this.#openMediaSocket(),
+      mediaAddress,
+      openSocket: async () => {
+        const socket = await this.#openMediaSocket();
+        return capture ? capture.wrapSocket(socket) : socket;
+      },
     }, uri, options);
+    const pcap = options.pcap;
+    if (pcap !== undefined) capture = this.#captureCall(call, (id) => recordPathFor(pcap, 1, id), mediaAddress);
     this.#calls.add(call);
     void call.ended.then(() => this.#calls.delete(call));
     return call;
@@ -177,8 +201,52 @@ export class Phone {
   /** Hang up every call and close the transports and the RTP engine. */
   async close(): Promise<void> {
     await Promise.all([...this.#calls].map((c) => c.hangup().catch(() => undefined)));
+    // A capture's last messages (the BYE's answer) come before the transports close.
+    await Promise.all([...this.#capturesClosing]);
     await this.#endpoint.close();
     await this.#transports.media.close();
+  }
+
+  #keepTraceHistory(): void {
+    this.#traceHistory ??= [];
+    this.#startTracing();
+  }
+
+  #startTracing(): void {
+    if (this.#tracing) return;
+    this.#tracing = true;
+    this.#ua.onTrace((e) => {
+      for (const c of this.#captures) c.sip(e);
+      const h = this.#traceHistory;
+      if (!h) return;
+      // An incoming INVITE and what answered it before the call object existed: a few messages suffice.
+      h.push(e);
+      if (h.length > TRACE_HISTORY) h.shift();
+    });
+  }
+
+  #captureCall(call: CallCore, path: (callId: string) => string, mediaAddress: string): CallCapture {
+    const clock = this.#transports.clock;
+    const capture = new CallCapture({ clock, path, callId: () => call.callId, mediaAddress });
+    this.#startTracing();
+    if (call.callId !== '') for (const e of this.#traceHistory ?? []) capture.sip(e);
+    this.#captures.add(capture);
+    // The call ends before its BYE goes out: the file closes once the BYE has its answer, or a grace after.
+    const done = new Promise<void>((resolve) => {
+      void call.ended.then(() => {
+        const close = (): void => {
+          timer.cancel();
+          if (!this.#captures.delete(capture)) return;
+          capture.close();
+          resolve();
+        };
+        const timer = clock.setTimeout(close, CAPTURE_GRACE_MS);
+        void callInternals(call).settled.then(close);
+      });
+    });
+    this.#capturesClosing.add(done);
+    void done.then(() => this.#capturesClosing.delete(done));
+    return capture;
   }
 
   #openMediaSocket(): Promise<MediaSocket> {

@@ -35,7 +35,7 @@ const below: Record<string, string[]> = {
   rtp: ['util'],
   capture: ['util'],
   media: ['util'],
-  phone: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media'],
+  phone: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media', 'capture'],
   script: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone'],
   um: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media', 'phone', 'script'],
   cli: ['*'],

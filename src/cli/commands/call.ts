@@ -67,6 +67,7 @@ function builder(y: Argv): Argv<CallArgv> {
       'dtmf-initial-silence': { group: DTMF, type: 'string', describe: 'Silence before the first digit (ms, or 1.5s)' },
       'dtmf-level': { group: DTMF, type: 'number', describe: 'In-band tone level per frequency (dBm0, e.g. -10)' },
       json: { group: OUTPUT, type: 'string', describe: 'Write the call summary as JSON to this file' },
+      pcap: { group: OUTPUT, type: 'string', describe: 'Write the call\'s SIP, RTP and RTCP packets to this pcap (Wireshark, tshark); {callid} = Call-ID' },
       verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
       quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
     })

@@ -1,0 +1,155 @@
+/**
+ * `pcap`: one call's packets written by the phone itself (no root, no tcpdump). Two taps feed one
+ * PacketCapture: the SIP trace (every message the transports sent or read, with both addresses), kept
+ * when its Call-ID is the call's; and the call's RTP/RTCP socket pair, wrapped so each datagram sent or
+ * received is written once, between the real addresses and ports, at the time it went or came.
+ *
+ * The file opens at the first packet that belongs to the call, so a `{callid}` in its name can be
+ * filled in; messages the phone saw before the call object existed (an incoming INVITE) come from the
+ * phone's short trace history (TraceHistory).
+ */
+import type { Clock } from '../util/clock.js';
+import type { TraceEvent } from '../sip/transport/transport.js';
+import type { RemoteAddress } from '../rtp/receiver.js';
+import type { RtpSendSocket } from '../rtp/sender.js';
+import { PacketCapture, type Endpoint } from '../capture/packet-capture.js';
+import { PcapWriter, fileSink } from '../capture/pcap-writer.js';
+import type { MediaSocket } from './media-types.js';
+
+/** The Call-ID header's value in a SIP message's header section (full or compact name). */
+export function traceCallId(bytes: Buffer): string | undefined {
+  const end = bytes.indexOf('\r\n\r\n');
+  const head = bytes.subarray(0, end < 0 ? bytes.length : end).toString('latin1');
+  const m = /(?:^|\r?\n)(?:call-id|i)[ \t]*:[ \t]*([^\r\n]*)/i.exec(head);
+  return m ? m[1]!.trim() : undefined;
+}
+
+/** `{n}` → call number, `{callid}` → the Call-ID (file-name safe): one file per call (--record, --pcap). */
+export function fileNameFor(template: string, n: number, callId: string): string {
+  return template.replace(/\{n\}/g, String(n)).replace(/\{call-?id\}/gi, callId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
+}
+
+export interface CallCaptureOptions {
+  clock: Clock;
+  /** The file, from the Call-ID (known once the first message is sent or received). */
+  path: (callId: string) => string;
+  /** The call's Call-ID, or '' while it is not known yet. */
+  callId: () => string;
+  /** Our media address, for a socket bound to a wildcard. */
+  mediaAddress: string;
+  /** A write error: the capture stops, the call goes on. */
+  warn?: (line: string) => void;
+}
+
+export class CallCapture {
+  private writer: PcapWriter | undefined;
+  private capture: PacketCapture | undefined;
+  private closed = false;
+  private failed = false;
+
+  constructor(private readonly o: CallCaptureOptions) {}
+
+  /** One SIP message from the trace: written when it is this call's. */
+  sip(e: TraceEvent): void {
+    const id = this.o.callId();
+    if (id === '' || traceCallId(e.bytes) !== id) return;
+    const cap = this.open();
+    if (!cap) return;
+    if (e.protocol === 'udp') {
+      if (e.direction === 'out') cap.udp(e.timestamp, e.local, e.remote, e.bytes);
+      else cap.udp(e.timestamp, e.remote, e.local, e.bytes);
+    } else {
+      // TCP and TLS: the bytes as written and read, on a synthesized TCP connection (TLS as its plaintext).
+      cap.tcpData(e.timestamp, e.local, e.remote, e.direction === 'out' ? 'local' : 'remote', e.bytes);
+    }
+  }
+
+  /** The call's socket pair, with every datagram in and out also written to the capture. */
+  wrapSocket(inner: MediaSocket): MediaSocket {
+    const address = isWildcard(inner.address) ? this.o.mediaAddress : inner.address;
+    const rtp: Endpoint = { address, port: inner.rtpPort };
+    const rtcpPort = (inner as { rtcpPort?: number }).rtcpPort ?? inner.rtpPort + 1;
+    const rtcp: Endpoint = { address, port: rtcpPort };
+    const clock = this.o.clock;
+    let rtpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
+    let rtcpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
+    inner.onRtp((d, from) => {
+      this.udp(clock.wallNow(), { address: from.address, port: from.port }, rtp, d);
+      rtpHandler?.(d, from);
+    });
+    inner.onRtcp((d, from) => {
+      this.udp(clock.wallNow(), { address: from.address, port: from.port }, rtcp, d);
+      rtcpHandler?.(d, from);
+    });
+    const send = inner.rtpSendSocket;
+    const rtpSendSocket: RtpSendSocket = {
+      send: (packet, port, to) => {
+        this.udp(clock.wallNow(), rtp, { address: to, port }, packet);
+        send.send(packet, port, to);
+      },
+      ...(send.leadMs !== undefined ? { leadMs: send.leadMs } : {}),
+      ...(send.sendAt ? {
+        // The engine sends it at its deadline (the pacer's clock, the same injected clock): that instant is its time.
+        sendAt: (packet: Buffer, port: number, to: string, due: number) => {
+          this.udp(clock.wallNow() + Math.max(0, due - clock.now()), rtp, { address: to, port }, packet);
+          send.sendAt!(packet, port, to, due);
+        },
+      } : {}),
+    };
+    const wrapped: MediaSocket = {
+      address: inner.address,
+      rtpPort: inner.rtpPort,
+      rtpSendSocket,
+      onRtp: (h) => { rtpHandler = h; },
+      onRtcp: (h) => { rtcpHandler = h; },
+      close: () => inner.close(),
+    };
+    if (inner.sendRtcp) {
+      wrapped.sendRtcp = (d, to, port) => {
+        this.udp(clock.wallNow(), rtcp, { address: to, port }, d);
+        inner.sendRtcp!(d, to, port);
+      };
+    }
+    return wrapped;
+  }
+
+  /** Writes what is buffered and closes the file. */
+  close(): void {
+    this.closed = true;
+    this.writer?.close();
+    const err = this.writer?.error;
+    if (err && !this.failed) this.o.warn?.(`pcap: ${err.message}`);
+  }
+
+  private udp(wallMs: number, from: Endpoint, to: Endpoint, payload: Buffer): void {
+    // RTP before the Call-ID is known cannot happen (the INVITE goes first); a stray one waits for nothing.
+    if (this.o.callId() === '') return;
+    this.open()?.udp(wallMs, from, to, payload);
+  }
+
+  private open(): PacketCapture | undefined {
+    if (this.closed || this.failed) return undefined;
+    if (this.capture) {
+      if (this.writer?.error) this.fail(this.writer.error);
+      return this.failed ? undefined : this.capture;
+    }
+    const path = this.o.path(this.o.callId());
+    try {
+      this.writer = new PcapWriter(fileSink(path), { clock: this.o.clock });
+    } catch (e) {
+      this.fail(e as Error);
+      return undefined;
+    }
+    this.capture = new PacketCapture(this.writer);
+    return this.capture;
+  }
+
+  private fail(e: Error): void {
+    this.failed = true;
+    this.o.warn?.(`pcap: ${e.message}; the call goes on without a capture`);
+  }
+}
