@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
 import { UmServer } from '../../src/um/server.js';
-import { killAllChildren, type ExitInfo } from '../support/child-process.js';
+import { killAllChildren, pollUntil, type ExitInfo } from '../support/child-process.js';
 import { ROOT, umphone } from '../support/umphone-cli.js';
 import { startSipp, scenarioPath } from '../support/sipp.js';
 import { startBaresip } from '../support/baresip.js';
@@ -140,6 +140,36 @@ describe('umphone call --pcap', () => {
       expectRtpMatches(file, summary, ourRtpPort(file));
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe('umphone listen --pcap', () => {
+  it('a SIPp caller over UDP: one file per call named by {n}, its INVITE included, RTP both ways', async () => {
+    const port = await freeSipPort();
+    const template = join(dir, `in-${port}-{n}.pcap`);
+    const child = umphone(['listen', '--local-ip', '127.0.0.1', '--port', String(port), '--auto-answer', '--no-audio', '--pcap', template]);
+    try {
+      await pollUntil('"listening on" on stdout', () => /listening on/.test(child.stdout()) || child.hasExited(), 30_000);
+      const caller = await startSipp({
+        scenario: scenarioPath('uac-invite-rtp.xml'), transport: 'u1', remote: `127.0.0.1:${port}`, service: '613',
+        files: { 'audio.pcap': audio }, pauseMs: 3000,
+      });
+      expect((await caller.exited).code, caller.describe()).toBe(0);
+      await pollUntil('the call summary', () => /Call 1 summary/.test(child.stdout()), 10_000);
+      child.proc.kill('SIGINT');
+      expect((await child.exited).code).toBe(0);
+      const file = template.replace('{n}', '1');
+      const flow = sipFlow(file);
+      expect(flow.map((m) => m.what).filter((w) => !/^1\d\d /.test(w))).toEqual(['INVITE', '200 INVITE', 'ACK', 'BYE', '200 BYE']);
+      expect(flow[0]!.dst).toBe(port);
+      expect(flow.every((m) => m.proto === 'udp')).toBe(true);
+      const ours = Number(tsharkFields(file, ['sdp.media.port'], { filter: 'sip.Status-Code == 200 && sdp' })[0]![0]);
+      const streams = tsharkRtpStreams(file);
+      expect(streams.find((s) => s.srcPort === ours)?.packets ?? 0, JSON.stringify(streams)).toBeGreaterThan(50);
+      expect(streams.find((s) => s.dstPort === ours)?.packets ?? 0, JSON.stringify(streams)).toBeGreaterThan(50);
+    } finally {
+      await child.kill();
     }
   });
 });

@@ -46,6 +46,7 @@ export interface ListenArgv {
   'auto-answer'?: string | number;
   record?: string;
   'record-both'?: boolean;
+  pcap?: string;
   play?: string;
   loop?: boolean;
   codec?: string;
@@ -98,6 +99,7 @@ function builder(y: Argv): Argv<ListenArgv> {
     ...SOUND_OPTIONS,
     dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
+    pcap: { group: OUTPUT, type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
     verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
     quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
   }).epilog([
@@ -176,6 +178,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
     if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
     if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
+    if (a.pcap !== undefined && a.pcap.trim() === '') throw new UsageError('--pcap needs a file name');
     if (a.play !== undefined) play = await loadWavForPlayback(a.play);
     advertise = advertisedAddress(a.advertise);
     localIp = await listenAddress(a['local-ip'], allow, a.allow);
@@ -218,6 +221,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
       ...(play ? { play, loop: a.loop ?? false } : {}),
     }),
     atAnswer: (call) => sound.take(call),
+    ...(a.pcap !== undefined ? { pcap: a.pcap } : {}),
   });
   const ringing: IncomingCall[] = [];
   const numbers = new Map<IncomingCall, number>();

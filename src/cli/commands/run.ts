@@ -13,6 +13,7 @@ import { Phone } from '../../phone/phone.js';
 import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
+import type { CallOptions } from '../../phone/call.js';
 import { loadScript } from '../../script/parse.js';
 import { runScript } from '../../script/runner.js';
 import { jsonReport } from '../../script/report-json.js';
@@ -32,6 +33,7 @@ interface RunArgv {
   transport: 'tcp' | 'udp';
   user?: string;
   password?: string;
+  pcap?: string;
   quiet?: boolean;
 }
 
@@ -61,6 +63,7 @@ function builder(y: Argv): Argv<RunArgv> {
       transport: { choices: ['tcp', 'udp'] as const, default: 'tcp' as const, describe: 'Transport when a target names none' },
       user: { type: 'string', describe: 'Digest user name (401/407 challenges)' },
       password: { type: 'string', describe: 'Digest password' },
+      pcap: { type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
       quiet: { alias: 'q', type: 'boolean', describe: 'Print only failures and the result line' },
     })
     .epilog(EPILOG) as unknown as Argv<RunArgv>;
@@ -130,12 +133,19 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   });
   reportRtpRealtime(transports.media, ctx.io);
   const needsListener = script.iterations.some((i) => i.listen);
-  const listener = needsListener ? new Listener(phone) : undefined;
+  const pcap = argv.pcap;
+  const listener = needsListener ? new Listener(phone, pcap !== undefined ? { pcap } : {}) : undefined;
+  // One file per call: {n} counts the script's calls, the phone fills in {callid}.
+  let placed = 0;
+  const dialer = {
+    dial: (target: string, options: CallOptions) =>
+      phone.dial(target, pcap !== undefined ? { ...options, pcap: pcap.replace(/\{n\}/g, String(++placed)) } : options),
+  };
   if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
   const quiet = argv.quiet ?? false;
   try {
     const result = await runScript(script, {
-      phone,
+      phone: dialer,
       clock,
       log: (line) => {
         if (!quiet || line.includes('✗')) ctx.io.out(`${line}\n`);
