@@ -53,6 +53,7 @@ function expectRtpMatches(file: string, summary: Summary, ourRtpPort: number): v
   expect(received, JSON.stringify(streams)).toBeDefined();
   expect(summary.rtp.sent.packets).toBeGreaterThan(20);
   expect(summary.rtp.received.packets).toBeGreaterThan(20);
+  console.info(`cli-pcap: sent ${sent!.packets} in the file / ${summary.rtp.sent.packets} in the summary, received ${received!.packets} / ${summary.rtp.received.packets}`);
   expect(Math.abs(sent!.packets - summary.rtp.sent.packets)).toBeLessThanOrEqual(RTP_TOLERANCE);
   expect(Math.abs(received!.packets - summary.rtp.received.packets)).toBeLessThanOrEqual(RTP_TOLERANCE);
 }
