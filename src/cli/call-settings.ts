@@ -57,6 +57,19 @@ export interface CallArgv {
   inputDevice?: string | number;
   verbose?: boolean;
   quiet?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsInsecure?: boolean;
+}
+
+/** TLS files (PEM) as paths; run-call.ts reads them. */
+export interface TlsSettings {
+  caPath?: string;
+  certPath?: string;
+  keyPath?: string;
+  /** Accept any server certificate (one warning line says so). */
+  insecure: boolean;
 }
 
 /** Sound card use: auto = when stdout is a terminal and a device opens; off = --no-audio; on = --audio. */
@@ -65,7 +78,8 @@ export type AudioChoice = 'auto' | 'on' | 'off';
 export interface CallSettings {
   target: string;
   targetHost: string;
-  transport: 'tcp' | 'udp';
+  transport: 'tcp' | 'udp' | 'tls';
+  tls: TlsSettings;
   localIp?: string;
   localPort?: number;
   credentials?: { username: string; password: string };
@@ -117,10 +131,31 @@ function writablePath(option: string, path: string | undefined): string | undefi
   return path;
 }
 
+/** A file we will read: it must exist. */
+function readablePath(option: string, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (path.trim() === '') throw new UsageError(`--${option} needs a file name`);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`--${option} ${path}: no such file`);
+  return path;
+}
+
+function tlsSettings(a: CallArgv): TlsSettings {
+  if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (a.tlsInsecure && a.tlsCa !== undefined) throw new UsageError('--tls-insecure and --tls-ca exclude each other');
+  const t: TlsSettings = { insecure: a.tlsInsecure ?? false };
+  const ca = readablePath('tls-ca', a.tlsCa);
+  const cert = readablePath('tls-cert', a.tlsCert);
+  const key = readablePath('tls-key', a.tlsKey);
+  if (ca !== undefined) t.caPath = ca;
+  if (cert !== undefined) t.certPath = cert;
+  if (key !== undefined) t.keyPath = key;
+  return t;
+}
+
 /** Validate and convert the `call` command line. Throws UsageError with one sentence. */
 export function callSettingsFromArgv(a: CallArgv): CallSettings {
   const transport = a.transport ?? 'tcp';
-  if (transport !== 'tcp' && transport !== 'udp') throw new UsageError(`--transport must be tcp or udp (got ${transport})`);
+  if (transport !== 'tcp' && transport !== 'udp' && transport !== 'tls') throw new UsageError(`--transport must be tcp, udp or tls (got ${transport})`);
   const uri = targetOption(String(a.target ?? ''), transport);
 
   const localPort = finite('local-port', a.localPort, (n) => integer(n) && n >= 0 && n <= 65535, 'a port number 0-65535');
@@ -190,6 +225,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     target: String(a.target),
     targetHost: uri.params.get('maddr') ?? uri.host,
     transport,
+    tls: tlsSettings(a),
     call,
     audio: a.audio === undefined ? 'auto' : a.audio ? 'on' : 'off',
     verbose: a.verbose ?? false,

@@ -33,7 +33,7 @@ export function dtmfModeOption(text: string | undefined): DtmfModeRequest {
 }
 
 /** The call target as a SIP URI (sip:, sips: or shorthand), with the transport when it names none. */
-export function targetOption(text: string, transport?: 'tcp' | 'udp'): SipUri {
+export function targetOption(text: string, transport?: 'tcp' | 'udp' | 'tls'): SipUri {
   return asUsage(() => parseTarget(text, transport));
 }
 

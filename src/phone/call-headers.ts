@@ -22,7 +22,7 @@ export class CallAddressError extends UmphoneError {
  * gateway here), `680@10.0.0.5:5060`, or a bare `host[:port]`. A transport given on the command line is
  * added when the URI names none.
  */
-export function parseTarget(input: string, transport?: 'tcp' | 'udp'): SipUri {
+export function parseTarget(input: string, transport?: 'tcp' | 'udp' | 'tls'): SipUri {
   const text = input.trim();
   if (text.length === 0) throw new CallAddressError('the call target is empty: give a SIP URI such as sip:680@um.example.com');
   let uri: SipUri;

@@ -10,6 +10,7 @@ import type { UserAgent } from '../sip/dialog/user-agent.js';
 import { formatUri, getContentType, nameAddr, type SipResponse, type SipUri } from '../sip/message/index.js';
 import { OutgoingInvite, type InviteOutcome } from '../sip/dialog/outgoing-invite.js';
 import type { TargetAttempt } from '../sip/dialog/target-set.js';
+import type { TransportProtocol } from '../sip/transport/transport.js';
 import { LocalSdpSession, negotiate, type NegotiatedAudio } from '../sdp/index.js';
 import { CallActions } from './call-actions.js';
 import type { CallCoreContext } from './call-core.js';
@@ -44,7 +45,7 @@ export interface CallOptions extends CallMediaOptions {
 export interface CallContext extends CallCoreContext {
   ua: UserAgent;
   /** Transport for targets that name none. */
-  protocol: 'tcp' | 'udp';
+  protocol: TransportProtocol;
 }
 
 export class Call extends CallActions {
@@ -52,7 +53,7 @@ export class Call extends CallActions {
   readonly target: string;
   private readonly uri: SipUri;
   private readonly ua: UserAgent;
-  private readonly protocol: 'tcp' | 'udp';
+  private readonly protocol: TransportProtocol;
   private invite: OutgoingInvite | undefined;
   private offer: Buffer | undefined;
   private attempts: TargetAttempt[] = [];

@@ -6,6 +6,8 @@
 import type { SessionEndReason } from '../sip/dialog/invite-session.js';
 import type { InviteOutcome } from '../sip/dialog/outgoing-invite.js';
 import { RedirectError } from '../sip/dialog/target-set.js';
+import { TransportError } from '../sip/transport/transport.js';
+import { tlsFailureOf, type TlsFailure } from '../sip/transport/tls-failure.js';
 
 /** Who did it: our side or the far end. */
 export type EndedBy = 'local' | 'remote';
@@ -23,8 +25,8 @@ export type CallEndReason =
   | { kind: 'no-codec'; by: EndedBy; status?: number; message: string }
   /** A SIP timer ran out: 'B' (no final response to the INVITE), 'session' (RFC 4028 session timer). */
   | { kind: 'timeout'; timer: 'B' | 'session'; message: string }
-  /** The SIP transport failed (connection refused or reset). */
-  | { kind: 'transport'; message: string }
+  /** The SIP transport failed (connection refused or reset, a TLS certificate or handshake failure: `tls`). */
+  | { kind: 'transport'; message: string; tls?: TlsFailure }
   /** No RTP arrived for `after` milliseconds while answered: we sent BYE. */
   | { kind: 'media-timeout'; after: number }
   /** Anything else that ended it (the dialog was abandoned, a media socket could not be opened). */
@@ -112,9 +114,17 @@ export function endOfUnanswered(outcome: Exclude<InviteOutcome, { kind: 'answere
   const message = outcome.error ? outcome.error.message : statusText(outcome.status, outcome.reason);
   if (outcome.error instanceof RedirectError) return { kind: 'redirect', problem: outcome.error.kind, status: outcome.status, message };
   if (!outcome.response && outcome.status === 408) return { kind: 'timeout', timer: 'B', message };
-  if (!outcome.response && outcome.status === 503) return { kind: 'transport', message };
+  if (!outcome.response && outcome.status === 503) return transportEnd(outcome.error, message);
   if (outcome.status === 488 || outcome.status === 606) return { kind: 'no-codec', by: 'remote', status: outcome.status, message };
   return { kind: 'rejected', by: 'remote', status: outcome.status, reason: outcome.reason };
+}
+
+/** A transport end; a TLS failure is named in one sentence: "TLS to 10.0.0.5:5061: the server's certificate has expired". */
+function transportEnd(error: unknown, message: string): CallEndReason {
+  const tls = tlsFailureOf(error);
+  if (!tls) return { kind: 'transport', message };
+  const where = error instanceof TransportError ? ` to ${error.target.address}:${error.target.port}` : '';
+  return { kind: 'transport', message: `TLS${where}: ${tls.text}`, tls };
 }
 
 function statusText(status: number, reason: string): string {

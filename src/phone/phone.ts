@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
 import { LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
-import type { MessageSource, TraceEvent } from '../sip/transport/transport.js';
+import type { MessageSource, TraceEvent, TransportProtocol } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import type { Pacer } from '../rtp/pacer.js';
 import type { RtpEngineMode } from '../rtp/rtp-transport.js';
@@ -43,7 +43,7 @@ export interface PhoneOptions {
   /** SIP port (TCP and UDP). Default 0: any free port. */
   localPort?: number;
   /** Default transport for targets without transport=. Default tcp (Exchange UM speaks TCP). */
-  transport?: 'tcp' | 'udp';
+  transport?: TransportProtocol;
   /** RTP port range. Default 16384-32767. */
   rtpPortRange?: { min: number; max: number };
   /** The User-Agent header. Default "umphone/<version>". */
@@ -100,7 +100,7 @@ export class Phone {
   readonly #endpoint: SipEndpoint;
   readonly #addresses: LocalAddresses;
   readonly #transports: PhoneTransports;
-  readonly #transport: 'tcp' | 'udp';
+  readonly #transport: TransportProtocol;
   readonly #portRange: { min: number; max: number } | undefined;
   readonly #calls = new Set<Call>();
   readonly #captures = new Set<CallCapture>();

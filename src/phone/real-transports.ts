@@ -5,6 +5,7 @@
  */
 import { RealClock, type Clock } from '../util/clock.js';
 import { TcpTransport } from '../sip/transport/tcp.js';
+import { TlsTransport } from '../sip/transport/tls.js';
 import { UdpTransport } from '../sip/transport/udp.js';
 import { isWildcard, LocalAddresses, localAddressFor } from '../sip/transport/local-address.js';
 import type { SipTransport } from '../sip/transport/transport.js';
@@ -44,6 +45,17 @@ export interface RealTransportOptions {
   rtpEngine?: RtpEngineMode;
   /** SCHED_FIFO priority for the native RTP I/O thread (see `RtpTransport.realtimeRefused`). */
   rtpRealtimePriority?: number;
+  /** Also open SIP over TLS (on any free port) with these certificates (tls.ts). */
+  tls?: RealTlsOptions;
+}
+
+/** PEM texts for TLS: trusted CAs (default Node's roots), our certificate and key (mutual TLS). */
+export interface RealTlsOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /** False: accept any server certificate (--tls-insecure). */
+  rejectUnauthorized?: boolean;
 }
 
 /** The transports a Phone takes, with the RTP engine's own face (its mode, a refused priority). */
@@ -62,6 +74,7 @@ export async function openRealTransports(o: RealTransportOptions): Promise<RealT
   });
   const sip = await openSipTransports(clock, o.localIp, o.localPort ?? 0, addresses);
   try {
+    if (o.tls) sip.push(await TlsTransport.listen({ clock, address: o.localIp, port: 0, ...o.tls }));
     const media = await createRtpTransport({
       clock,
       ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),

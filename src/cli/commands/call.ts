@@ -12,6 +12,7 @@ import { MEDIA_GROUP, SOUND_OPTIONS } from '../sound-card.js';
 
 const SIP = 'SIP';
 const DTMF = 'DTMF';
+const TLS = 'TLS';
 const MEDIA = MEDIA_GROUP;
 const OUTPUT = 'Output';
 
@@ -28,6 +29,8 @@ const EXAMPLES = [
   '    umphone call sip:680@um.example.com --from 111 --dtmf-sequence "#,,1234#" --duration 30',
   '  Call through a PBX over UDP with digest credentials:',
   '    umphone call sip:200@pbx.example.com:5060 --transport udp --user 111 --password secret',
+  '  Call Exchange UM over mutual TLS (its 302 to the worker\'s TLS port is followed):',
+  '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key',
 ].join('\n');
 
 function builder(y: Argv): Argv<CallArgv> {
@@ -38,7 +41,11 @@ function builder(y: Argv): Argv<CallArgv> {
     })
     .options({
       ...REALTIME_OPTIONS,
-      transport: { group: SIP, choices: ['tcp', 'udp'] as const, default: 'tcp', describe: 'Transport when the URI names none' },
+      transport: { group: SIP, choices: ['tcp', 'udp', 'tls'] as const, default: 'tcp', describe: 'Transport when the URI names none (sips: URIs always use TLS, port 5061)' },
+      'tls-ca': { group: TLS, type: 'string', describe: 'PEM file of the CA(s) to trust for the server certificate (default: the system roots)' },
+      'tls-cert': { group: TLS, type: 'string', describe: 'PEM client certificate for mutual TLS (with --tls-key)' },
+      'tls-key': { group: TLS, type: 'string', describe: 'PEM private key of --tls-cert' },
+      'tls-insecure': { group: TLS, type: 'boolean', describe: 'Do not verify the server certificate (prints a warning)' },
       from: { group: SIP, type: 'string', describe: 'Our number / user part (From, Contact)' },
       name: { group: SIP, type: 'string', describe: 'Display name in From' },
       to: { group: SIP, type: 'string', describe: 'To URI or user part (default: the target)' },

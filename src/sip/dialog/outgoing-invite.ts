@@ -12,7 +12,8 @@ import {
   createRequest, formatNameAddr, getCSeq, getContacts, getTo, randomCallId, randomTag,
   type Contact, type NameAddr, type SipRequest, type SipResponse, type SipUri,
 } from '../message/index.js';
-import type { TransportProtocol } from '../transport/transport.js';
+import type { TransportError, TransportProtocol } from '../transport/transport.js';
+import { normalizeAddress } from '../transport/via-processing.js';
 import type { Target } from '../transaction/endpoint.js';
 import type { ClientTransaction } from '../transaction/layer.js';
 import { Dialog } from './dialog.js';
@@ -62,6 +63,7 @@ export class OutgoingInvite {
   private settle!: (o: InviteOutcome) => void;
   private settled = false;
   readonly outcome: Promise<InviteOutcome>;
+  private stopConnectionErrors: (() => void) | undefined;
   private lastFailure: { status: number; reason: string; response?: SipResponse; error?: UmphoneError } | undefined;
 
   constructor(private readonly opts: OutgoingInviteOptions) {
@@ -73,6 +75,7 @@ export class OutgoingInvite {
 
   /** Send the first INVITE; `outcome` resolves with the result. */
   start(): Promise<InviteOutcome> {
+    this.stopConnectionErrors = this.opts.ua.endpoint.onTransportError((e) => this.onConnectionError(e));
     this.tryNext();
     return this.outcome;
   }
@@ -138,14 +141,25 @@ export class OutgoingInvite {
     state.tx = this.opts.ua.endpoint.request(req, target, {
       onResponse: (res) => this.onResponse(state, res),
       onTimeout: () => this.onNoAnswer(state, 408, 'Request Timeout (no response: Timer B)'),
-      onTransportError: (e) => this.onNoAnswer(state, 503, `Service Unavailable (transport: ${e.message})`),
+      onTransportError: (e) => this.onNoAnswer(state, 503, `Service Unavailable (transport: ${e.message})`, e),
     });
   }
 
-  private onNoAnswer(state: NonNullable<OutgoingInvite['current']>, status: number, reason: string): void {
+  /**
+   * The connection to the current target failed after the send succeeded (TLS 1.3 servers send
+   * "certificate required" after the client's handshake is done; a reset): no response will come.
+   */
+  private onConnectionError(e: TransportError): void {
+    const state = this.current;
+    if (!state || state.provisional || state.target.protocol !== e.protocol) return;
+    if (e.target.port !== state.target.port || normalizeAddress(e.target.address) !== normalizeAddress(state.target.address)) return;
+    this.onNoAnswer(state, 503, `Service Unavailable (transport: ${e.message})`, e);
+  }
+
+  private onNoAnswer(state: NonNullable<OutgoingInvite['current']>, status: number, reason: string, error?: TransportError): void {
     if (this.current !== state || this.settled) return;
     this.targets.record(status, reason);
-    this.lastFailure = { status, reason };
+    this.lastFailure = { status, reason, ...(error ? { error } : {}) };
     this.tryNext();
   }
 
@@ -250,6 +264,7 @@ export class OutgoingInvite {
   private finish(o: InviteOutcome): void {
     if (this.settled) return;
     this.settled = true;
+    this.stopConnectionErrors?.();
     this.settle(o);
   }
 }

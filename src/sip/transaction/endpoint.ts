@@ -127,8 +127,13 @@ export class SipEndpoint {
   onTrace(handler: (e: TraceEvent) => void): void {
     this.traceHandlers.push(handler);
   }
-  onTransportError(handler: (e: TransportError) => void): void {
+  /** Connection failures not tied to a send (a reset, a TLS alert after the handshake); returns a remover. */
+  onTransportError(handler: (e: TransportError) => void): () => void {
     this.transportErrorHandlers.push(handler);
+    return () => {
+      const i = this.transportErrorHandlers.indexOf(handler);
+      if (i >= 0) this.transportErrorHandlers.splice(i, 1);
+    };
   }
 
   /**

@@ -11,9 +11,12 @@ import tls from 'node:tls';
 import { StreamTransport, type StreamTransportOptions } from './stream-transport.js';
 
 export interface TlsTransportOptions extends StreamTransportOptions {
-  /** PEM certificate chain and private key the server side presents (and the client side, for mutual TLS). */
-  cert: string | Buffer;
-  key: string | Buffer;
+  /**
+   * PEM certificate chain and private key the server side presents (and the client side, for mutual
+   * TLS). Without them the transport is for outgoing connections only: incoming handshakes fail.
+   */
+  cert?: string | Buffer;
+  key?: string | Buffer;
   /** PEM CA certificates trusted for peers (default: Node's bundled roots). */
   ca?: string | Buffer | Array<string | Buffer>;
   /** Verify peers' certificates (default true). */
