@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo use, when they are missing.
-# Real peers (SIPp, baresip), audio tools (sox, espeak-ng, multimon-ng), capture (tshark, tcpdump),
+# Real peers (SIPp, baresip, Kamailio with TLS), audio tools (sox, espeak-ng, multimon-ng), capture (tshark, tcpdump),
 # the virtual sound card (pulseaudio + ALSA's pulse plugin) and libasound2 for naudiodon's PortAudio.
 set -euo pipefail
 need=()
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
 have_cmd sipp        || need+=(sip-tester)
 have_cmd baresip     || need+=(baresip)
+have_cmd kamailio    || need+=(kamailio)
+have_cmd openssl     || need+=(openssl)
+# Kamailio's TLS module: the TLS redirector of the TLS interop tests.
+[ -e /usr/lib/x86_64-linux-gnu/kamailio/modules/tls.so ] || need+=(kamailio-tls-modules)
 have_cmd sox         || need+=(sox libsox-fmt-all)
 have_cmd espeak-ng   || need+=(espeak-ng)
 have_cmd multimon-ng || need+=(multimon-ng)
@@ -23,4 +27,4 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-echo "setup-system: ok (sipp $(sipp -v 2>/dev/null | grep -o 'v[0-9.]*' | head -1), baresip, sox, espeak-ng, multimon-ng, tshark, pulseaudio)"
+echo "setup-system: ok (sipp $(sipp -v 2>/dev/null | grep -o 'v[0-9.]*' | head -1), baresip, kamailio, sox, espeak-ng, multimon-ng, tshark, pulseaudio)"

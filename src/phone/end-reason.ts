@@ -111,7 +111,8 @@ export function endOfSession(reason: SessionEndReason): CallEndReason {
  */
 export function endOfUnanswered(outcome: Exclude<InviteOutcome, { kind: 'answered' }>): CallEndReason {
   if (outcome.kind === 'cancelled') return { kind: 'cancelled', by: 'local' };
-  const message = outcome.error ? outcome.error.message : statusText(outcome.status, outcome.reason);
+  // A transport error's own words are in the 503's reason already ("Service Unavailable (transport: ...)").
+  const message = outcome.error && !(outcome.error instanceof TransportError) ? outcome.error.message : statusText(outcome.status, outcome.reason);
   if (outcome.error instanceof RedirectError) return { kind: 'redirect', problem: outcome.error.kind, status: outcome.status, message };
   if (!outcome.response && outcome.status === 408) return { kind: 'timeout', timer: 'B', message };
   if (!outcome.response && outcome.status === 503) return transportEnd(outcome.error, message);

@@ -71,6 +71,14 @@ describe('callSettingsFromArgv', () => {
     expect(call).toThrow(message);
   });
 
+  it('takes --transport tls and the TLS files (verified by default)', () => {
+    expect(callSettingsFromArgv(base).tls).toEqual({ insecure: false });
+    const s = callSettingsFromArgv({ ...base, transport: 'tls', tlsCa: 'package.json', tlsCert: 'package.json', tlsKey: 'tsconfig.json' });
+    expect(s.transport).toBe('tls');
+    expect(s.tls).toEqual({ insecure: false, caPath: 'package.json', certPath: 'package.json', keyPath: 'tsconfig.json' });
+    expect(callSettingsFromArgv({ ...base, tlsInsecure: true }).tls.insecure).toBe(true);
+  });
+
   it('takes the host to route to from maddr when the target has one', () => {
     expect(callSettingsFromArgv({ target: 'sip:680@um.example.com;maddr=10.0.0.5' }).targetHost).toBe('10.0.0.5');
   });
@@ -79,7 +87,7 @@ describe('callSettingsFromArgv', () => {
     [{ target: 'tel:+15551234' }, 'bad call target "tel:+15551234": umphone calls sip: or sips: URIs (no gateway for tel:)'],
     [{ target: 'http://example.com' }, /no gateway for http:/],
     [{ target: '' }, /the call target is empty/],
-    [{ transport: 'sctp' }, '--transport must be tcp or udp (got sctp)'],
+    [{ transport: 'sctp' }, '--transport must be tcp, udp or tls (got sctp)'],
     [{ codec: 'g729' }, 'unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
     [{ codec: ' , ' }, 'no codec given: umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
     [{ duration: -1 }, '--duration must be a number of seconds > 0 (got -1)'],
@@ -101,6 +109,9 @@ describe('callSettingsFromArgv', () => {
     [{ record: '/nonexistent-dir/x.wav' }, '--record /nonexistent-dir/x.wav: the folder /nonexistent-dir does not exist'],
     [{ json: '/nonexistent-dir/x.json' }, /--json .*does not exist/],
     [{ diversion: [''] }, '--diversion needs a number or SIP URI'],
+    [{ tlsCert: 'package.json' }, '--tls-cert and --tls-key go together'],
+    [{ tlsCa: '/nonexistent-dir/ca.pem' }, '--tls-ca /nonexistent-dir/ca.pem: no such file'],
+    [{ tlsInsecure: true, tlsCa: 'package.json' }, '--tls-insecure and --tls-ca exclude each other'],
   ] as Array<[Partial<CallArgv>, string | RegExp]>)('%j is a usage error', (over, message) => {
     const call = () => callSettingsFromArgv({ ...base, ...over });
     expect(call).toThrow(UsageError);

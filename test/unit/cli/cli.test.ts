@@ -9,7 +9,7 @@ describe('runCli', () => {
     [[], 'umphone: give a command, e.g. umphone call sip:680@um.example.com (see umphone --help)\n'],
     [['dial'], /^umphone: Unknown argument: dial/],
     [['call'], 'umphone: Not enough non-option arguments: got 0, need at least 1\n'],
-    [['call', 'sip:a@b', '--transport', 'sctp'], 'umphone: Invalid values: Argument: transport, Given: "sctp", Choices: "tcp", "udp"\n'],
+    [['call', 'sip:a@b', '--transport', 'sctp'], 'umphone: Invalid values: Argument: transport, Given: "sctp", Choices: "tcp", "udp", "tls"\n'],
     [['call', 'sip:a@b', '--codec', 'g729'], 'umphone: unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)\n'],
     [['call', 'sip:a@b', '--nope'], 'umphone: Unknown argument: nope\n'],
     [['call', 'sip:a@b', '--duration', 'abc'], 'umphone: --duration must be a number of seconds > 0 (got abc)\n'],
