@@ -139,7 +139,8 @@ function readablePath(option: string, path: string | undefined): string | undefi
   return path;
 }
 
-function tlsSettings(a: CallArgv): TlsSettings {
+/** --tls-* checked: cert and key together, no CA with --tls-insecure, the files exist. */
+export function tlsSettings(a: Pick<CallArgv, 'tlsCa' | 'tlsCert' | 'tlsKey' | 'tlsInsecure'>): TlsSettings {
   if ((a.tlsCert === undefined) !== (a.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (a.tlsInsecure && a.tlsCa !== undefined) throw new UsageError('--tls-insecure and --tls-ca exclude each other');
   const t: TlsSettings = { insecure: a.tlsInsecure ?? false };

@@ -12,17 +12,18 @@
  * up leaves at once: recordings stay valid because the WAV writer patches its header as it goes.
  */
 import { reportRtpRealtime } from './realtime.js';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
 import { openRealTransports, type RealTlsOptions, type RealTransports } from '../phone/real-transports.js';
+import { readTlsFiles, TLS_INSECURE_WARNING } from './tls-options.js';
 import type { Call } from '../phone/call.js';
 import { callInternals } from '../phone/call-core.js';
 import type { CallSummary } from '../phone/call-types.js';
 import { describeEnd } from '../phone/end-reason.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../media/wav/reader.js';
 import type { OpenedAudio } from '../media/device/open.js';
-import type { CallSettings, TlsSettings } from './call-settings.js';
+import type { CallSettings } from './call-settings.js';
 import type { CliIo } from './context.js';
 import { oneLine } from './context.js';
 import { ConsoleView } from './console-view.js';
@@ -70,7 +71,7 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
   } catch (e) {
     return fail(ExitCode.usage, (e as Error).message);
   }
-  if (s.tls.insecure) view.error('umphone: warning: --tls-insecure: the server certificate is not verified');
+  if (s.tls.insecure) view.error(TLS_INSECURE_WARNING);
 
   const audio = await openSoundCard(s, io, clock, (line) => view.error(line));
 
@@ -271,19 +272,3 @@ class CallRun {
   }
 }
 
-/** The PEM files of --tls-ca/--tls-cert/--tls-key, read (a 302 may lead to TLS, so it is always opened). */
-function readTlsFiles(t: TlsSettings): RealTlsOptions {
-  const read = (option: string, path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (e) {
-      throw new Error(`--${option} ${path}: ${(e as Error).message}`);
-    }
-  };
-  return {
-    rejectUnauthorized: !t.insecure,
-    ...(t.caPath !== undefined ? { ca: read('tls-ca', t.caPath) } : {}),
-    ...(t.certPath !== undefined ? { cert: read('tls-cert', t.certPath) } : {}),
-    ...(t.keyPath !== undefined ? { key: read('tls-key', t.keyPath) } : {}),
-  };
-}

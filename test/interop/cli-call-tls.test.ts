@@ -5,7 +5,7 @@
  * throwaway PKI made with openssl (test/support/tls-certs.ts). Each certificate failure ends the call
  * with exit code 8, one line naming the cause, and the cause in the --json summary.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
@@ -116,6 +116,35 @@ describe('umphone call over TLS', () => {
       expect(stderrLines(r)).toEqual(['umphone: warning: --tls-insecure: the server certificate is not verified']);
     } finally {
       await b.stop();
+    }
+  });
+
+  it('umphone run: a script call: to a sips: front follows its 302 over mutual TLS', async () => {
+    const worker = await baresipWithCert(pki.server);
+    const front = await startKamailioRedirector({
+      cert: pki.server.cert, key: pki.server.key, ca: pki.ca, requireClientCert: true,
+      contact: `<sip:uas@127.0.0.1:${worker.sipPort + 1};transport=tls>`,
+    });
+    const script = join(pki.dir, 'tls-script.yaml');
+    writeFileSync(script, [
+      'name: tls-call',
+      'call:',
+      `  target: "sips:680@127.0.0.1:${front.port}"`,
+      '  from: "111"',
+      'steps:',
+      '  - expect: { sip: [302, 200] }',
+      '  - wait_for: speech',
+      '    timeout: 5s',
+      '  - hangup',
+      '',
+    ].join('\n'));
+    try {
+      const r = await umphone(['run', script, '--tls-ca', pki.ca, '--tls-cert', pki.client.cert, '--tls-key', pki.client.key]).exited;
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^PASSED: 3\/3 steps passed/m);
+    } finally {
+      await front.stop();
+      await worker.stop();
     }
   });
 });

@@ -8,11 +8,11 @@ import { callSettingsFromArgv, DIVERSION_REASONS, type CallArgv } from '../call-
 import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { runCall } from '../run-call.js';
+import { TLS_OPTIONS } from '../tls-options.js';
 import { MEDIA_GROUP, SOUND_OPTIONS } from '../sound-card.js';
 
 const SIP = 'SIP';
 const DTMF = 'DTMF';
-const TLS = 'TLS';
 const MEDIA = MEDIA_GROUP;
 const OUTPUT = 'Output';
 
@@ -42,10 +42,7 @@ function builder(y: Argv): Argv<CallArgv> {
     .options({
       ...REALTIME_OPTIONS,
       transport: { group: SIP, choices: ['tcp', 'udp', 'tls'] as const, default: 'tcp', describe: 'Transport when the URI names none (sips: URIs always use TLS, port 5061)' },
-      'tls-ca': { group: TLS, type: 'string', describe: 'PEM file of the CA(s) to trust for the server certificate (default: the system roots)' },
-      'tls-cert': { group: TLS, type: 'string', describe: 'PEM client certificate for mutual TLS (with --tls-key)' },
-      'tls-key': { group: TLS, type: 'string', describe: 'PEM private key of --tls-cert' },
-      'tls-insecure': { group: TLS, type: 'boolean', describe: 'Do not verify the server certificate (prints a warning)' },
+      ...TLS_OPTIONS,
       from: { group: SIP, type: 'string', describe: 'Our number / user part (From, Contact)' },
       name: { group: SIP, type: 'string', describe: 'Display name in From' },
       to: { group: SIP, type: 'string', describe: 'To URI or user part (default: the target)' },

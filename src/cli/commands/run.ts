@@ -10,7 +10,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
-import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
+import { openRealTransports, type RealTlsOptions, type RealTransports } from '../../phone/real-transports.js';
+import { tlsSettings } from '../call-settings.js';
+import { readTlsFiles, TLS_INSECURE_WARNING, TLS_OPTIONS } from '../tls-options.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
 import type { CallOptions } from '../../phone/call.js';
@@ -30,7 +32,11 @@ interface RunArgv {
   out?: string;
   'local-ip'?: string;
   'local-port'?: number;
-  transport: 'tcp' | 'udp';
+  transport: 'tcp' | 'udp' | 'tls';
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsInsecure?: boolean;
   user?: string;
   password?: string;
   pcap?: string;
@@ -60,7 +66,8 @@ function builder(y: Argv): Argv<RunArgv> {
       out: { type: 'string', describe: 'Folder for the recordings (default: the working directory)' },
       'local-ip': { type: 'string', describe: 'Address to bind and advertise (default: the one routing to the first target)' },
       'local-port': { type: 'number', describe: 'SIP port to listen on (default: any free port; listen: scripts want a fixed one)' },
-      transport: { choices: ['tcp', 'udp'] as const, default: 'tcp' as const, describe: 'Transport when a target names none' },
+      transport: { choices: ['tcp', 'udp', 'tls'] as const, default: 'tcp' as const, describe: 'Transport when a target names none (sips: targets always use TLS)' },
+      ...TLS_OPTIONS,
       user: { type: 'string', describe: 'Digest user name (401/407 challenges)' },
       password: { type: 'string', describe: 'Digest password' },
       pcap: { type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
@@ -107,6 +114,14 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     }
     throw e;
   }
+  let tls: RealTlsOptions;
+  try {
+    tls = readTlsFiles(tlsSettings(argv));
+  } catch (e) {
+    ctx.io.err(`umphone: ${(e as Error).message}\n`);
+    return RunExit.badScript;
+  }
+  if (argv.tlsInsecure) ctx.io.err(`${TLS_INSECURE_WARNING}\n`);
   const clock = new RealClock();
   let localIp = argv['local-ip'];
   const first = script.iterations[0]?.call?.target;
@@ -120,7 +135,7 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   let transports: RealTransports;
   try {
     transports = await openRealTransports({
-      localIp: localIp ?? '127.0.0.1', clock, ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}), ...rtp,
+      localIp: localIp ?? '127.0.0.1', clock, ...(argv['local-port'] !== undefined ? { localPort: argv['local-port'] } : {}), ...rtp, tls,
     });
   } catch (e) {
     ctx.io.err(`umphone: cannot open the SIP transports: ${(e as Error).message}\n`);
