@@ -1,6 +1,7 @@
 /**
- * RTP pacing benchmark: our shared pacer (src/rtp/pacer.ts + sender.ts, precise wake on the main thread)
- * against SIPp 3.6.1's pcap replay, measured the same way in the same run.
+ * RTP pacing benchmark: our RTP engines (src/rtp/rtp-transport.ts: the native I/O thread, and the main
+ * thread's pacer with its precise wake) against SIPp 3.6.1's pcap replay, measured the same way in the
+ * same run. What the figures were and what they taught: docs/measurements/rtp-pacing.md.
  *
  * For each point N (1, 200, 500, 1000 concurrent calls): N RTP streams of 172-byte PCMU packets every
  * 20 ms for BENCH_SECONDS (default 10; BENCH_QUICK=1: 1, 200 and 1000 calls, 4 s), RTP both ways:
@@ -16,13 +17,15 @@
  * At 1 call a C floor runs too (support/rtp-floor-sender.c: a bare sleep-and-spin loop, same chrt, same
  * capture; BENCH_NO_FLOOR=1 leaves it out): the machine's own noise at that moment, to read ours against.
  * Steal is the CPU time the hypervisor took from this VM during the point (/proc/stat, ms per second,
- * all vCPUs): at 1 call the p99 is the 15th worst of 1500 gaps in 30 s, and 3–9 ms/s of steal (measured
- * here) delays a few packets by 0.3–2.5 ms, our I/O thread and SIPp alike — read the 1-call figures with it.
+ * all vCPUs): at 1 call the p99 is the 15th worst of 1500 gaps in 30 s, so a few packets delayed by a
+ * preempted vCPU decide it, ours and SIPp's alike — read the 1-call figures with it.
  *
  * Settings (environment): BENCH_CALLS=1,200 (the points), BENCH_SECONDS, BENCH_QUICK=1,
- * BENCH_ENGINES=main,worker,native, BENCH_PEER=node (Node echo peers instead of the C one), BENCH_NO_SIPP=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main
- * thread SCHED_FIFO 20 as with --realtime, SIPp under chrt -f 20), BENCH_ENGINE_SETTINGS='{"maxBlockMs":25}'
- * (the worker engine's EngineSettings).
+ * BENCH_ENGINES=native,main, BENCH_PEER=node (Node echo peers instead of the C one), BENCH_NO_SIPP=1,
+ * BENCH_NO_FLOOR=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main thread SCHED_FIFO 20 as
+ * with --realtime, SIPp under chrt -f 20), BENCH_LEAD_MS=10 (the native engine's lookahead; 10 is what
+ * a call with a live microphone uses), BENCH_ENGINE_SETTINGS='{"hedgePairs":0}' (the native thread's
+ * NativeIoSettings).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
@@ -43,8 +46,8 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
-type Who = 'umphone main' | 'umphone worker' | 'umphone native' | 'SIPp' | 'C floor';
-const ENGINES = ['main', 'worker', 'native'] as const;
+type Who = 'umphone main' | 'umphone native' | 'SIPp' | 'C floor';
+const ENGINES = ['native', 'main'] as const;
 
 interface Row {
   who: Who;
@@ -395,9 +398,12 @@ export async function run(): Promise<void> {
   const rows: Row[] = [];
   console.log(
     `RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways` +
-      (process.env.BENCH_CHRT === '1' ? ', SIPp under chrt -f 20, our main thread SCHED_FIFO 20 (as --realtime)' : ''),
+      (process.env.BENCH_CHRT === '1' ? ', SIPp under chrt -f 20, our main thread SCHED_FIFO 20 (as --realtime)' : '') +
+      (process.env.BENCH_LEAD_MS ? `, native lead ${process.env.BENCH_LEAD_MS} ms` : ''),
   );
   const engines = (process.env.BENCH_ENGINES ?? ENGINES.join(',')).split(',') as (typeof ENGINES)[number][];
+  const unknown = engines.filter((e) => !ENGINES.includes(e));
+  if (unknown.length > 0) throw new Error(`BENCH_ENGINES: no engine ${unknown.join(', ')} (there are ${ENGINES.join(', ')})`);
   try {
     for (const calls of points) {
       for (const engine of engines) {

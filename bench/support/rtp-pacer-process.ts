@@ -3,13 +3,13 @@
  * on the process's one Pacer, each on its own RTP socket that also receives what the peer sends back
  * (symmetric RTP), built exactly as the phone builds them (src/rtp/rtp-transport.ts):
  *   - engine 'main': Pacer with the precise wake + sockets on the main thread;
- *   - engine 'worker': the RTP I/O engine (sockets and send timing in a worker thread, payloads produced
- *     40 ms ahead on the main thread);
- *   - engine 'native': the same engine with its C++ I/O thread (raised to SCHED_FIFO too with BENCH_REALTIME).
+ *   - engine 'native': the RTP I/O engine, sockets and send timing in its C++ I/O thread (raised to
+ *     SCHED_FIFO too with BENCH_REALTIME), payloads produced BENCH_LEAD_MS (default 40) ahead on the main
+ *     thread.
  * It runs in a process of its own so its CPU (all threads) and memory are its own, and so the benchmark
  * can start it under `chrt` like SIPp.
  *
- * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|worker|native]. Prints one JSON
+ * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|native]. Prints one JSON
  * line when done.
  */
 import { RealClock } from '../../src/util/clock.js';
@@ -19,7 +19,7 @@ import { createRtpTransport, type RtpEngineMode } from '../../src/rtp/rtp-transp
 
 const seconds = Number(process.argv[2]);
 const peerPorts = String(process.argv[3]).split(',').map(Number);
-const mode = (process.argv[4] ?? 'worker') as RtpEngineMode;
+const mode = (process.argv[4] ?? 'native') as RtpEngineMode;
 
 if (process.env.BENCH_REALTIME) {
   const refused = await requestRealtime(Number(process.env.BENCH_REALTIME));
@@ -27,7 +27,8 @@ if (process.env.BENCH_REALTIME) {
 }
 const clock = new RealClock();
 const settings = process.env.BENCH_ENGINE_SETTINGS ? JSON.parse(process.env.BENCH_ENGINE_SETTINGS) : undefined;
-const transport = await createRtpTransport({ clock, mode, ...(settings ? { settings } : {}) });
+const leadMs = process.env.BENCH_LEAD_MS ? Number(process.env.BENCH_LEAD_MS) : undefined;
+const transport = await createRtpTransport({ clock, mode, ...(settings ? { settings } : {}), ...(leadMs !== undefined ? { leadMs } : {}) });
 if (process.env.BENCH_REALTIME && transport.engine && mode === 'native') {
   const refused = transport.engine.realtime(Number(process.env.BENCH_REALTIME));
   if (refused) process.stderr.write(`rtp-pacer-process: native thread realtime refused: ${refused}\n`);
@@ -59,7 +60,7 @@ clock.setTimeout(() => {
     void (async () => {
       const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
       const missed = senders.reduce((a, s) => a + s.ticksMissed, 0);
-      const engine = transport.engine ? await transport.engine.stats() : undefined;
+      const engine = transport.engine?.stats();
       await Promise.all(sockets.map((s) => s.close()));
       await transport.close();
       process.stdout.write(

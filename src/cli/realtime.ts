@@ -1,18 +1,16 @@
 /**
- * `--realtime`: real-time scheduling for the thread that paces RTP (the process's main thread, and the
- * native engine's I/O thread with `--rtp-engine native`); `--rtp-engine`: which engine that is.
+ * `--realtime`: real-time scheduling for the threads that pace RTP (the process's main thread, and the
+ * native engine's I/O threads); `--rtp-engine`: which engine paces (native where it is built, else main).
  *
  * Why. On a busy or virtualised machine a thread that wakes up for its next packet sometimes waits a
- * scheduler slice (1–7 ms measured on the 2-vCPU CI VM, a kernel with `preempt=none`) for a CPU: that
- * is what sets the pacing p99, not the pacer. Under SCHED_FIFO the wake-up preempts ordinary work at
- * once (bench/rtp-pacing.bench.ts, 1 call: p99 ≈ 0.3 ms instead of 1.5–3.6 ms). Audio software does the
- * same (PulseAudio and JACK through rtkit or an `rtprio` limit).
+ * scheduler slice for a CPU: that is what sets the pacing p99, not the pacer. Under SCHED_FIFO the
+ * wake-up preempts ordinary work at once (figures: docs/measurements/rtp-pacing.md). Audio software does
+ * the same (PulseAudio and JACK through rtkit or an `rtprio` limit).
  *
  * How. `chrt -f -p PRIO PID` (util-linux) changes the thread whose id is PID: the main thread only. V8's
  * helper threads (GC, compiler) stay at normal priority, which matters: with the whole process at one
- * FIFO priority a helper thread running on our CPU could not be preempted by the pacer (measured: p99
- * 0.4–1.9 ms whole-process, 0.27–0.34 ms main thread only). libuv's thread pool is started first, so
- * its threads do not inherit the policy either.
+ * FIFO priority a helper thread running on our CPU could not be preempted by the pacer. libuv's thread
+ * pool is started first, so its threads do not inherit the policy either.
  *
  * Safety. The main thread blocks (epoll, futex) between packets; the kernel's RT throttling keeps 5 %
  * of every CPU for normal tasks in any case, and only one thread is raised.
@@ -24,7 +22,7 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { UsageError, type CliIo } from './context.js';
 import { nativeRtpIoUnavailable } from '../rtp/io-native.js';
-import { rtpEngineMode, type RtpEngineMode } from '../rtp/rtp-transport.js';
+import { parseRtpEngineMode, rtpEngineMode, type RtpEngineMode } from '../rtp/rtp-transport.js';
 
 export const REALTIME_GROUP = 'Real-time pacing';
 
@@ -45,7 +43,7 @@ export const REALTIME_OPTIONS = {
     group: REALTIME_GROUP,
     type: 'string',
     describe:
-      'Who paces and carries RTP: main (the main thread; default, or UMPHONE_RTP_ENGINE), worker (a JavaScript worker thread) or native (a C++ I/O thread: hundreds of calls in one process; with --realtime it is raised too)',
+      'Who paces and carries RTP: native (a C++ I/O thread; the default where it is built; with --realtime it is raised too) or main (the main thread); or UMPHONE_RTP_ENGINE',
   },
 } as const;
 
@@ -57,36 +55,48 @@ export interface RealtimeArgv {
 
 /** What Phone.create / UmServer.start take from these options. */
 export interface RtpEngineChoice {
+  /** Absent: the default (native where the addon is built, else main: rtp-transport.ts). */
   rtpEngine?: RtpEngineMode;
   rtpRealtimePriority?: number;
 }
 
 /**
- * --rtp-engine (else UMPHONE_RTP_ENGINE, else main), checked: a bad name, or 'native' where the addon
- * was not built, is a usage error (one line, exit code 2), and so is a bad --realtime-priority, with
- * --realtime or without. With --realtime and 'native', the engine gets the main thread's priority (its
- * I/O threads run one above it, see RtpIoEngine.realtime).
+ * --rtp-engine (else UMPHONE_RTP_ENGINE, else the default), checked: a bad name, or 'native' asked for
+ * where the addon was not built, is a usage error (one line, exit code 2), and so is a bad
+ * --realtime-priority, with --realtime or without. With --realtime, an engine that may be native gets
+ * the main thread's priority (its I/O threads run one above it, see RtpIoEngine.realtime).
  */
 export function rtpEngineChoice(argv: RealtimeArgv, env: Record<string, string | undefined> = process.env): RtpEngineChoice {
   const priority = realtimePriority(argv['realtime-priority'] ?? 20);
-  let mode: RtpEngineMode;
+  const option = argv['rtp-engine'];
+  let mode: RtpEngineMode | undefined;
   try {
-    mode = rtpEngineMode(argv['rtp-engine'] !== undefined ? { UMPHONE_RTP_ENGINE: argv['rtp-engine'] || 'main' } : env);
+    mode = option !== undefined ? parseRtpEngineMode(option) : rtpEngineMode(env);
   } catch (e) {
-    throw new UsageError(argv['rtp-engine'] !== undefined ? `--rtp-engine must be main, worker or native, got ${argv['rtp-engine']}` : (e as Error).message);
+    throw new UsageError(option !== undefined ? `--rtp-engine must be main or native, got ${option}` : (e as Error).message);
   }
   if (mode === 'native') {
     const why = nativeRtpIoUnavailable();
     if (why) throw new UsageError(`--rtp-engine native: ${why}`);
   }
   return {
-    rtpEngine: mode,
-    ...(argv.realtime && mode === 'native' ? { rtpRealtimePriority: priority } : {}),
+    ...(mode ? { rtpEngine: mode } : {}),
+    ...(argv.realtime && mode !== 'main' ? { rtpRealtimePriority: priority } : {}),
   };
 }
 
-/** One line on stderr when the native I/O thread could not be raised (the call goes on). */
-export function reportRtpRealtime(rtp: { realtimeRefused?: string | undefined }, io: CliIo): void {
+let fallbackTold = false;
+
+/**
+ * One line on stderr for what the RTP engine could not do as asked, and the call goes on: the native
+ * engine not built here (said once per process: the main thread paces instead), or an I/O thread that
+ * could not be raised under --realtime.
+ */
+export function reportRtpRealtime(rtp: { realtimeRefused?: string | undefined; fallback?: string | undefined }, io: CliIo): void {
+  if (rtp.fallback && !fallbackTold) {
+    fallbackTold = true;
+    io.err(`umphone: RTP is paced on the main thread: ${rtp.fallback}\n`);
+  }
   if (rtp.realtimeRefused) io.err(`umphone: --realtime: the RTP I/O thread: ${rtp.realtimeRefused}; it runs at normal priority\n`);
 }
 

@@ -16,6 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { RealClock, type TimerHandle } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
 import { openRealTransports, type RealTlsOptions, type RealTransports } from '../phone/real-transports.js';
+import { LIVE_INPUT_LEAD_MS } from '../rtp/rtp-transport.js';
 import { readTlsFiles, TLS_INSECURE_WARNING } from './tls-options.js';
 import type { Call } from '../phone/call.js';
 import { callInternals } from '../phone/call-core.js';
@@ -77,7 +78,15 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
 
   let transports: RealTransports;
   try {
-    transports = await openRealTransports({ localIp, ...(s.localPort !== undefined ? { localPort: s.localPort } : {}), clock, ...s.rtp, tls });
+    transports = await openRealTransports({
+      localIp,
+      ...(s.localPort !== undefined ? { localPort: s.localPort } : {}),
+      clock,
+      ...s.rtp,
+      // The sound card's microphone is live: its frames go out with a short lookahead, not the bulk default.
+      ...(audio ? { rtpLeadMs: LIVE_INPUT_LEAD_MS } : {}),
+      tls,
+    });
   } catch (e) {
     await audio?.close();
     return fail(ExitCode.transport, `cannot listen on ${localIp}${s.localPort !== undefined ? `:${s.localPort}` : ''}: ${(e as Error).message}`);

@@ -55,10 +55,12 @@ export interface PhoneOptions {
   /** Diagnostics from the SIP stack. */
   log?: (line: string) => void;
   /**
-   * How RTP is paced and carried: 'main' (default, or UMPHONE_RTP_ENGINE), 'worker' or 'native' (the
-   * C++ I/O thread: hundreds of calls in one process).
+   * How RTP is paced and carried (rtp-transport.ts): 'native' (the C++ I/O thread; the default where it
+   * is built, else `rtp.fallback` says why not) or 'main'; UMPHONE_RTP_ENGINE when not given.
    */
   rtpEngine?: RtpEngineMode;
+  /** How far ahead the native engine produces payloads (ms; default 40): LIVE_INPUT_LEAD_MS for a microphone. */
+  rtpLeadMs?: number;
   /** SCHED_FIFO priority for the native RTP I/O thread. */
   rtpRealtimePriority?: number;
 }
@@ -123,7 +125,7 @@ export class Phone {
   }
 
   /** A phone over transports already open (the phone closes them with `close()`). */
-  constructor(transports: PhoneTransports, options: Omit<PhoneOptions, 'advertise' | 'localPort' | 'rtpEngine' | 'rtpRealtimePriority'> = {}) {
+  constructor(transports: PhoneTransports, options: Omit<PhoneOptions, 'advertise' | 'localPort' | 'rtpEngine' | 'rtpLeadMs' | 'rtpRealtimePriority'> = {}) {
     const clock = transports.clock;
     this.localIp = options.localIp ?? '127.0.0.1';
     this.#transports = transports;
@@ -155,6 +157,7 @@ export class Phone {
       ...(options.advertise !== undefined ? { advertise: options.advertise } : {}),
       ...(options.localPort !== undefined ? { localPort: options.localPort } : {}),
       ...(options.rtpEngine ? { rtpEngine: options.rtpEngine } : {}),
+      ...(options.rtpLeadMs !== undefined ? { rtpLeadMs: options.rtpLeadMs } : {}),
       ...(options.rtpRealtimePriority !== undefined ? { rtpRealtimePriority: options.rtpRealtimePriority } : {}),
     });
     return new Phone(transports, { ...options, localIp });

@@ -41,8 +41,10 @@ export interface RealTransportOptions {
   localPort?: number;
   /** Default a RealClock. */
   clock?: Clock;
-  /** How RTP is paced and carried (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
+  /** How RTP is paced and carried (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else native where it is built. */
   rtpEngine?: RtpEngineMode;
+  /** The native engine's lookahead (ms; default 40): LIVE_INPUT_LEAD_MS for a live microphone. */
+  rtpLeadMs?: number;
   /** SCHED_FIFO priority for the native RTP I/O thread (see `RtpTransport.realtimeRefused`). */
   rtpRealtimePriority?: number;
   /** Also open SIP over TLS (on any free port) with these certificates (tls.ts). */
@@ -78,6 +80,7 @@ export async function openRealTransports(o: RealTransportOptions): Promise<RealT
     const media = await createRtpTransport({
       clock,
       ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),
+      ...(o.rtpLeadMs !== undefined ? { leadMs: o.rtpLeadMs } : {}),
       ...(o.rtpRealtimePriority !== undefined ? { realtimePriority: o.rtpRealtimePriority } : {}),
     });
     return { clock, sip, media, addresses };

@@ -1,16 +1,17 @@
 /**
- * Datagram batches between the main thread and the RTP I/O worker (rtp-io-engine.ts).
+ * Datagram batches between the main thread and the native RTP I/O thread (io-engine.ts; the C++ side
+ * is native/batch-format.cc).
  *
- * At 1000 calls the phone sends and receives 50 000 RTP packets a second; one `postMessage` per packet
- * would cost more than the sending itself. So datagrams travel in batches: many records packed into one
- * ArrayBuffer that is transferred (not copied) with one message — one batch per pass of the main
- * thread's pacer one way, one every couple of milliseconds of received packets the other way.
+ * At 1000 calls the phone sends and receives 50 000 RTP packets a second; one call into the addon per
+ * packet would cost more than the sending itself. So datagrams travel in batches: many records packed
+ * into one ArrayBuffer — one batch per pass of the main thread's pacer one way, one every couple of
+ * milliseconds of received packets the other way.
  *
  * A record is a 20-octet header and the datagram:
  *   0  u32  socket id (the engine's number for an RTP/RTCP socket pair)
  *   4  u16  remote port
  *   6  u16  remote address id (see below)
- *   8  f64  deadline on the worker's clock (ms), NaN = at once; unused for received datagrams
+ *   8  f64  deadline on the I/O thread's clock (ms), NaN = at once; unused for received datagrams
  *   16 u16  datagram length
  *   18 u8   channel: 0 RTP, 1 RTCP, 255 = defines address id as the UTF-8 text that follows
  *   19 u8   (zero)
@@ -30,7 +31,7 @@ export interface BatchRecord {
   channel: Channel;
   address: string;
   port: number;
-  /** Deadline on the worker's clock (ms), NaN = at once. */
+  /** Deadline on the I/O thread's clock (ms), NaN = at once. */
   due: number;
   /** A view into the batch's buffer (never reused: it may be kept). */
   datagram: Buffer;

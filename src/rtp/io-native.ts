@@ -1,31 +1,93 @@
 /**
- * The native RTP I/O thread (native/rtp_io.cc) behind the worker's face: it takes the requests of
- * io-protocol.ts and answers with its events, so io-engine.ts drives it exactly as it drives the
- * JavaScript worker (io-worker.ts). Only the sockets and the send timing move to C++; the main thread
- * still builds every packet and handles everything received.
+ * The native RTP I/O thread (native/, a C++ addon), typed: it binds RTP/RTCP socket pairs, takes
+ * batches of packets with their deadlines (io-batch.ts) and sends each one at its deadline, and hands
+ * back what the sockets receive in batches. io-engine.ts builds the RTP engine on it; this file only
+ * speaks to the addon.
  *
- * The addon is built by `npm install` (scripts/build-native.mjs, node-gyp). When it is missing, the
- * engine is simply not available: `nativeRtpIoAvailable()` says why, and the phone keeps the other
- * engines.
+ * The addon is built by `npm install` (scripts/build-native.mjs, node-gyp). Where it is missing the
+ * thread is not available: `nativeRtpIoUnavailable()` says why in one line, and the phone paces RTP on
+ * its main thread instead (rtp-transport.ts).
  */
-import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { bindFromRange } from './socket.js';
-import type { EngineRequest, EngineSettings, OpenRequest, WorkerEvent } from './io-protocol.js';
 
-/** The addon's functions (see rtp_io.cc). */
+/** Tuning of the thread, fixed when it starts. */
+export interface NativeIoSettings {
+  /** Received datagrams wait at most this long before going to JavaScript in one batch (ms). */
+  flushMs: number;
+  /** With few streams, the thread wakes this long before a deadline and spins to it (ms). */
+  spinMs: number;
+  /** While the thread carries 1 to this many socket pairs, a second thread races it for every packet (the hedge); 0: off. */
+  hedgePairs: number;
+  /** The hedge thread's spin before a deadline (ms). */
+  hedgeSpinMs: number;
+  /** SO_RCVBUF / SO_SNDBUF of each socket (bytes). */
+  recvBufferSize: number;
+  sendBufferSize: number;
+}
+
+/** The thread's counters since it started. */
+export interface NativeIoStats {
+  /** Packets sent at (or after) their deadline. */
+  delivered: number;
+  /** Packets sent more than 1 ms after their deadline (the thread's clock). */
+  late: number;
+  maxLateMs: number;
+  /** Packets that reached the thread after their deadline (produced late by the main thread). */
+  arrivedLate: number;
+  /** Datagrams received by the thread's sockets. */
+  received: number;
+  /** Packets waiting for their deadline. */
+  queued: number;
+  /** Socket pairs open. */
+  sockets: number;
+  /** Packets the hedge thread sent (it reached their deadline first). */
+  hedged: number;
+}
+
+export interface OpenPairRequest {
+  address: string;
+  /** An exact port (0: any, RTCP then on any port too); else one from portRange. */
+  port: number | undefined;
+  portRange: { min: number; max: number };
+  attempts: number;
+  rtcpMux: boolean;
+  /** Uniform [0, 1): where in the range to start looking. */
+  random: number;
+}
+
+export interface OpenedPair {
+  /** The thread's number for the pair (in batches and events). */
+  id: number;
+  rtpPort: number;
+  /** The RTCP port (the RTP port when multiplexed). */
+  rtcpPort: number;
+}
+
+export interface NativeIoHandlers {
+  /** A batch of received datagrams (io-batch.ts), in arrival order. */
+  received(batch: ArrayBuffer): void;
+  /** A send error of pair `id`, once per pair and kind of error. */
+  error(id: number, error: NodeJS.ErrnoException): void;
+}
+
+/** What native/binding.cc exports. */
 interface RtpIoAddon {
-  create(settings: Partial<EngineSettings>, onEvent: (kind: string, a: unknown, b?: string, c?: string) => void): object;
+  IoThread: new (settings: NativeIoSettings, onEvent: AddonEventHandler) => AddonIoThread;
+  /** CLOCK_MONOTONIC in ms: the clock of the deadlines. */
   now(): number;
-  bind(handle: object, address: string, port: number, rtcpMux: boolean): [number, number, number];
-  send(handle: object, batch: ArrayBuffer): void;
-  close(handle: object, id: number): void;
-  stats(handle: object): { delivered: number; late: number; maxLateMs: number; arrivedLate: number; received: number; queued: number; sockets: number; hedged: number };
-  realtime(handle: object, priority: number): number;
-  ref(handle: object, on: boolean): void;
-  stop(handle: object): void;
+}
+type AddonEventHandler = (kind: 'recv' | 'closed' | 'error', payload: ArrayBuffer | number, message?: string, code?: string) => void;
+interface AddonIoThread {
+  bind(address: string, port: number, rtcpMux: boolean): [id: number, rtpPort: number, rtcpPort: number];
+  send(batch: ArrayBuffer): void;
+  close(id: number): void;
+  stats(): NativeIoStats;
+  realtime(priority: number): number;
+  ref(on: boolean): void;
+  stop(): void;
 }
 
 /** Where node-gyp puts the addon; the same path from src/rtp (tsx) and dist/rtp (compiled). */
@@ -47,107 +109,106 @@ function load(): RtpIoAddon | Error {
   return loaded;
 }
 
-/** undefined when the native engine can run here, else why not (one line). */
+/** undefined when the native thread can run here, else why not (one line). */
 export function nativeRtpIoUnavailable(): string | undefined {
   const a = load();
   return a instanceof Error ? a.message : undefined;
 }
 
-/** The thread, with the surface of a `Worker` that io-engine.ts uses. */
-export class NativeIoThread extends EventEmitter {
-  private readonly addon: RtpIoAddon;
-  private readonly handle: object;
+export class NativeIoThread {
   private stopped = false;
-  /** Pair id → the close request waiting for the thread to have closed its sockets. */
-  private readonly closing = new Map<number, number>();
+  /** Pairs open, and closes waiting for the thread to have closed the sockets: both keep Node running. */
+  private readonly open = new Set<number>();
+  private readonly closing = new Map<number, () => void>();
+  /** A threadsafe function starts out keeping Node running. */
+  private refed = true;
 
-  constructor(settings: EngineSettings) {
-    super();
-    const a = load();
-    if (a instanceof Error) throw a;
-    this.addon = a;
-    this.handle = a.create(settings, (kind, x, message, code) => {
-      if (kind === 'recv') this.emitEvent({ t: 'recv', batch: x as ArrayBuffer });
-      else if (kind === 'closed') this.closedPair(x as number);
-      else if (kind === 'error') this.emitEvent({ t: 'error', socket: x as number, message: message ?? '', code: code ?? '' });
+  private constructor(
+    private readonly addon: RtpIoAddon,
+    private readonly thread: AddonIoThread,
+  ) {}
+
+  /** Starts a thread; throws when the addon is not available (see nativeRtpIoUnavailable). */
+  static start(settings: NativeIoSettings, handlers: NativeIoHandlers): NativeIoThread {
+    const addon = load();
+    if (addon instanceof Error) throw addon;
+    let self: NativeIoThread | undefined;
+    const thread = new addon.IoThread(settings, (kind, payload, message, code) => {
+      if (kind === 'recv') handlers.received(payload as ArrayBuffer);
+      else if (kind === 'closed') self?.closed(payload as number);
+      else handlers.error(payload as number, Object.assign(new Error(message ?? ''), { code: code ?? '' }));
     });
-    queueMicrotask(() => this.emitEvent({ t: 'ready' }));
+    self = new NativeIoThread(addon, thread);
+    self.updateRef();
+    return self;
   }
 
-  /** SCHED_FIFO at `priority` for the I/O thread alone; 0 or the errno of the refusal. */
-  realtime(priority: number): number {
-    return this.stopped ? 22 : this.addon.realtime(this.handle, priority);
+  /** The thread's clock (ms). */
+  now(): number {
+    return this.addon.now();
   }
 
-  postMessage(m: EngineRequest): void {
-    if (this.stopped) return;
-    switch (m.t) {
-      case 'send':
-        this.addon.send(this.handle, m.batch);
-        break;
-      case 'sync':
-        this.later({ t: 'sync', id: m.id, workerNow: this.addon.now() });
-        break;
-      case 'open':
-        void this.open(m).then((e) => this.emitEvent(e));
-        break;
-      case 'close':
-        this.closing.set(m.socket, m.req);
-        this.addon.close(this.handle, m.socket);
-        break;
-      case 'stats': {
-        const s = this.addon.stats(this.handle);
-        this.later({ t: 'stats', req: m.req, stats: s });
-        break;
-      }
-      case 'shutdown':
-        this.stopped = true;
-        this.addon.stop(this.handle); // flushes what was received, closes the sockets, joins the thread
-        for (const socket of [...this.closing.keys()]) this.closedPair(socket);
-        // The last received batch is already queued for this thread: 'down' after it.
-        setImmediate(() => this.emitEvent({ t: 'down' }));
-        break;
-    }
-  }
-
-  ref(): void {
-    if (!this.stopped) this.addon.ref(this.handle, true);
-  }
-
-  unref(): void {
-    if (!this.stopped) this.addon.ref(this.handle, false);
-  }
-
-  async terminate(): Promise<number> {
-    if (!this.stopped) this.postMessage({ t: 'shutdown' });
-    return 0;
-  }
-
-  /** RTP on an even port, RTCP on the next (RFC 3550 §11), from a range with retries: as socket.ts does. */
-  private async open(r: OpenRequest): Promise<WorkerEvent> {
-    const bind = (p: number): WorkerEvent => {
-      const [socket, rtpPort, rtcpPort] = this.addon.bind(this.handle, r.address, p, r.rtcpMux);
-      return { t: 'opened', req: r.req, socket, rtpPort, rtcpPort };
+  /** Binds RTP on an even port and RTCP on the next (RFC 3550 §11), from a range with retries as socket.ts does. */
+  async openPair(r: OpenPairRequest): Promise<OpenedPair> {
+    if (this.stopped) throw new Error('The native RTP I/O thread has stopped.');
+    const bind = (port: number): OpenedPair => {
+      const [id, rtpPort, rtcpPort] = this.thread.bind(r.address, port, r.rtcpMux);
+      return { id, rtpPort, rtcpPort };
     };
-    try {
-      return r.port !== undefined ? bind(r.port) : await bindFromRange(r.portRange, r.attempts, r.random, r.address, bind);
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      return { t: 'failed', req: r.req, message: err.message, code: err.code ?? '' };
-    }
+    const pair = r.port !== undefined ? bind(r.port) : await bindFromRange(r.portRange, r.attempts, r.random, r.address, bind);
+    this.open.add(pair.id);
+    this.updateRef();
+    return pair;
   }
 
-  private closedPair(socket: number): void {
-    const req = this.closing.get(socket);
-    this.closing.delete(socket);
-    if (req !== undefined) this.emitEvent({ t: 'closed', req });
+  /** Packets for the thread (io-batch.ts); each leaves at its deadline, or at once when it has none. */
+  send(batch: ArrayBuffer): void {
+    if (!this.stopped) this.thread.send(batch);
   }
 
-  private later(m: WorkerEvent): void {
-    queueMicrotask(() => this.emitEvent(m));
+  /** Closes a pair after everything sent before; resolves when its ports are free. */
+  closePair(id: number): Promise<void> {
+    if (this.stopped || !this.open.delete(id)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.closing.set(id, resolve);
+      this.thread.close(id);
+      this.updateRef();
+    });
   }
 
-  private emitEvent(m: WorkerEvent): void {
-    this.emit('message', m);
+  stats(): NativeIoStats {
+    return this.thread.stats();
+  }
+
+  /** SCHED_FIFO at `priority` for the I/O thread and its hedge thread alone: 0 or the errno of the refusal. */
+  realtime(priority: number): number {
+    return this.stopped ? 22 : this.thread.realtime(priority);
+  }
+
+  /**
+   * Flushes what was received, closes every socket and joins the thread. Resolves once the last batch
+   * received has been handed to `received` (it is already queued for this thread).
+   */
+  stop(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.stopped = true;
+    this.thread.stop();
+    for (const resolve of this.closing.values()) resolve();
+    this.closing.clear();
+    this.open.clear();
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
+  private closed(id: number): void {
+    this.closing.get(id)?.();
+    this.closing.delete(id);
+    this.updateRef();
+  }
+
+  private updateRef(): void {
+    const want = this.open.size > 0 || this.closing.size > 0;
+    if (want === this.refed || this.stopped) return;
+    this.refed = want;
+    this.thread.ref(want);
   }
 }

@@ -1,10 +1,10 @@
 /**
- * An RTP/RTCP socket pair that lives in the RTP I/O worker (io-engine.ts), seen from the main thread
+ * An RTP/RTCP socket pair that lives in the native I/O thread (io-engine.ts), seen from the main thread
  * with the same surface as RtpSocketPair (socket.ts), so a MediaSession takes either.
  *
  * Its `rtpSendSocket` has `sendAt` and `leadMs`: an RtpSender on it asks the pacer to tick `leadMs`
- * ahead and passes each packet's deadline, which the worker keeps. `send`/`sendRtcp` (RTCP, anything
- * without a deadline) go out as soon as the worker reads them.
+ * ahead and passes each packet's deadline, which the thread keeps. `send`/`sendRtcp` (RTCP, anything
+ * without a deadline) go out as soon as the thread reads them.
  */
 import { RtpPairEvents } from './socket.js';
 import type { RemoteAddress } from './receiver.js';
@@ -64,7 +64,7 @@ export class EngineSocketPair extends RtpPairEvents {
     if (!this.closed) this.rtcpHandler?.(datagram, from);
   }
 
-  /** Socket errors after bind, and the worker's failure (onError); the pair stays usable if the worker lives. */
+  /** A send error reported by the thread (onError); the pair stays usable. */
   deliverError(error: Error): void {
     this.errorHandler?.(error);
   }

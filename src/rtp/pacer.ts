@@ -27,12 +27,9 @@
  *     socket that receives (symmetric RTP, RFC 4961: peers latch on our source port).
  * Under load (`denseStreams`, default 48 streams) the pacer batches: it wakes at the earliest deadline
  * without a spin and sends what falls due in the next `denseAheadMs` (0.3 ms) in the same pass.
- * The worker-thread alternative (io-engine.ts, chosen with rtp-transport.ts): the sockets and the send
- * timing live in a worker; this pacer then only produces payloads `leadMs` ahead of each deadline
- * (PacedStreamOptions.leadMs) and the worker sends each packet at its deadline. Node cannot hand a bound
- * dgram socket to a worker, so the worker also receives and forwards datagrams in batches.
- * Measured (bench/rtp-pacing.bench.ts, tcpdump on lo, RTP echoed back) on this shared 2-vCPU box: see the
- * benchmark's table; the limit here is CPU (Node's dgram send costs 6–13 µs of CPU a packet).
+ * The native engine (io-engine.ts, chosen with rtp-transport.ts): the sockets and the send timing live in
+ * a C++ thread; this pacer then only produces payloads `leadMs` ahead of each deadline
+ * (PacedStreamOptions.leadMs) and the thread sends each packet at its deadline.
  *
  * Overload. A stream more than `maxLateMs` behind (the process stalled: GC, a blocked event loop, a
  * suspended laptop) does not burst every missed packet; the missed ticks are reported to the stream
@@ -105,7 +102,7 @@ export interface PacedStreamOptions {
   start?: number;
   /**
    * Run each tick this long BEFORE its deadline (ms; default 0). For a stream whose packets are handed to
-   * an I/O engine that sends them itself at the deadline (io-engine.ts: a worker or native I/O thread): the tick
+   * an I/O engine that sends them itself at the deadline (io-engine.ts, the native I/O thread): the tick
    * still receives the true deadline as `due`, and the engine holds the packet until then.
    */
   leadMs?: number;

@@ -67,7 +67,7 @@ export interface RtpSource {
 export interface RtpSendSocket {
   send(packet: Buffer, port: number, address: string): void;
   /**
-   * A socket served by an I/O engine that paces itself (rtp-io-engine.ts, a worker thread) takes the
+   * A socket served by an I/O engine that paces itself (io-engine.ts, the native I/O thread) takes the
    * packet ahead of time with its deadline `due` (pacer clock, ms) and sends it at that instant.
    * The sender then asks the pacer to tick `leadMs` before each deadline.
    */
@@ -177,7 +177,7 @@ export class RtpSender implements PacedStream {
     if (this.handle?.running) throw new RtpSenderError(`RTP stream ${this.ssrc} is already running.`);
     this.needMarker = true;
     // With a self-pacing engine the payloads are produced a lookahead ahead: DTMF, playback and mute
-    // changes reach the wire that much later (rtp-io-engine.ts documents the choice of 40 ms).
+    // changes reach the wire that much later (io-engine.ts says why 40 ms by default).
     const leadMs = this.socket.sendAt ? (this.socket.leadMs ?? 0) : 0;
     this.handle = pacer.add(this, { leadMs, ...options, ptimeMs: this.ptimeMs });
     return this.handle;

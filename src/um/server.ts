@@ -39,7 +39,7 @@ export interface UmServerOptions {
   /** The package folder holding audio/ (default: found from this module). */
   root?: string;
   rtpPortRange?: { min: number; max: number };
-  /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else 'main'. */
+  /** The RTP engine of every call (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else native where it is built. */
   rtpEngine?: RtpEngineMode;
   /** SCHED_FIFO priority for the native RTP I/O thread (it runs one above it, see RtpIoEngine.realtime). */
   rtpRealtimePriority?: number;

@@ -47,7 +47,7 @@ describe('umphone --help wraps at word boundaries', () => {
     // The text did get wrapped to that width, not merely printed narrower.
     expect(Math.max(...lines.map((l) => [...l].length))).toBeGreaterThan(width - 15);
     if (argv[0] === 'call') {
-      for (const w of ['needs', 'root,', '--no-audio:', 'UMPHONE_RTP_ENGINE),']) expect(words(r.stdout)).toContain(w);
+      for (const w of ['needs', 'root,', '--no-audio:', 'UMPHONE_RTP_ENGINE']) expect(words(r.stdout)).toContain(w);
     }
   });
 });

@@ -18,6 +18,7 @@ import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, ty
 import { RealClock } from '../../util/clock.js';
 import { Phone } from '../../phone/phone.js';
 import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
+import { LIVE_INPUT_LEAD_MS } from '../../rtp/rtp-transport.js';
 import { Listener, recordPathFor, type ListenerEvent } from '../../phone/listener.js';
 import { AddressFilter, AddressFilterError } from '../../phone/address-filter.js';
 import type { IncomingCall } from '../../phone/incoming-call.js';
@@ -197,7 +198,10 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let transports: RealTransports;
   try {
     // --port 0: let TCP pick and UDP take the same number.
-    transports = await openRealTransports({ localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp });
+    transports = await openRealTransports({
+      localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
+      ...(audio ? { rtpLeadMs: LIVE_INPUT_LEAD_MS } : {}), // the sound card's microphone is live: a short lookahead
+    });
   } catch (e) {
     await audio?.close();
     return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);

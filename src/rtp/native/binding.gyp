@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "umphone_rtp_io",
-      "sources": ["rtp_io.cc"],
-      "cflags_cc": ["-O2", "-std=c++17", "-Wall", "-Wno-missing-field-initializers"],
+      "sources": ["binding.cc", "io-loop.cc", "hedge.cc", "batch-format.cc", "udp.cc"],
+      "cflags_cc": ["-O2", "-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Wno-missing-field-initializers"],
       "cflags_cc!": ["-fno-exceptions"]
     }
   ]

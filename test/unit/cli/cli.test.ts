@@ -20,9 +20,10 @@ describe('runCli', () => {
     [['listen', '--port', '0', '--local-ip', '127.0.0.1', '--codec', 'g729'], 'umphone: unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)\n'],
     [['call', 'sip:a@b', '--realtime', '--realtime-priority', '0'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 0\n'],
     [['listen', '--realtime', '--realtime-priority', '120'], 'umphone: --realtime-priority must be an integer from 1 to 99, got 120\n'],
-    [['call', 'sip:a@b', '--rtp-engine', 'turbo'], 'umphone: --rtp-engine must be main, worker or native, got turbo\n'],
-    [['serve', '--rtp-engine', 'gpu'], 'umphone: --rtp-engine must be main, worker or native, got gpu\n'],
-    [['run', 'x.yaml', '--rtp-engine', 'fpga'], 'umphone: --rtp-engine must be main, worker or native, got fpga\n'],
+    [['call', 'sip:a@b', '--rtp-engine', 'turbo'], 'umphone: --rtp-engine must be main or native, got turbo\n'],
+    [['serve', '--rtp-engine', 'gpu'], 'umphone: --rtp-engine must be main or native, got gpu\n'],
+    [['run', 'x.yaml', '--rtp-engine', 'fpga'], 'umphone: --rtp-engine must be main or native, got fpga\n'],
+    [['call', 'sip:a@b', '--rtp-engine', 'worker'], 'umphone: --rtp-engine must be main or native, got worker\n'],
   ])('%j → exit 2, one line on stderr, nothing on stdout', async (argv, message) => {
     const io = fakeIo();
     expect(await runCli(argv, io)).toBe(2);

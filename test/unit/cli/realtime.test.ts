@@ -65,20 +65,24 @@ describe('--realtime', () => {
 });
 
 describe('--rtp-engine', () => {
-  it('takes the option, else UMPHONE_RTP_ENGINE, else main', () => {
-    expect(rtpEngineChoice({}, {})).toEqual({ rtpEngine: 'main' });
-    expect(rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'worker' })).toEqual({ rtpEngine: 'worker' });
-    expect(rtpEngineChoice({ 'rtp-engine': 'Native' }, { UMPHONE_RTP_ENGINE: 'worker' })).toEqual({ rtpEngine: 'native' });
+  it('takes the option, else UMPHONE_RTP_ENGINE, else leaves it to the default (native where built)', () => {
+    expect(rtpEngineChoice({}, {})).toEqual({});
+    expect(rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'main' })).toEqual({ rtpEngine: 'main' });
+    expect(rtpEngineChoice({ 'rtp-engine': 'Native' }, { UMPHONE_RTP_ENGINE: 'main' })).toEqual({ rtpEngine: 'native' });
+    expect(rtpEngineChoice({ 'rtp-engine': '' }, { UMPHONE_RTP_ENGINE: 'main' })).toEqual({});
   });
 
-  it('refuses a bad name with a usage error (exit code 2), naming the option or the variable', () => {
+  it('refuses a bad name with a usage error (exit code 2), naming the option or the variable; worker is gone', () => {
     expect(() => rtpEngineChoice({ 'rtp-engine': 'fast' }, {})).toThrow(UsageError);
-    expect(() => rtpEngineChoice({ 'rtp-engine': 'fast' }, {})).toThrow(/--rtp-engine must be main, worker or native, got fast/);
+    expect(() => rtpEngineChoice({ 'rtp-engine': 'fast' }, {})).toThrow(/^--rtp-engine must be main or native, got fast$/);
+    expect(() => rtpEngineChoice({ 'rtp-engine': 'worker' }, {})).toThrow(/^--rtp-engine must be main or native, got worker$/);
+    expect(() => rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'worker' })).toThrow(UsageError);
     expect(() => rtpEngineChoice({}, { UMPHONE_RTP_ENGINE: 'fast' })).toThrow(/UMPHONE_RTP_ENGINE/);
   });
 
-  it('with --realtime and native, gives the engine the main thread\'s priority; not for the other engines', () => {
+  it('with --realtime, gives an engine that may be native the main thread\'s priority; not the main engine', () => {
     expect(rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 33 }, {})).toEqual({ rtpEngine: 'native', rtpRealtimePriority: 33 });
+    expect(rtpEngineChoice({ realtime: true }, {})).toEqual({ rtpRealtimePriority: 20 });
     expect(rtpEngineChoice({ 'rtp-engine': 'main', realtime: true }, {})).toEqual({ rtpEngine: 'main' });
     expect(() => rtpEngineChoice({ 'rtp-engine': 'native', realtime: true, 'realtime-priority': 0 }, {})).toThrow(UsageError);
   });
@@ -86,7 +90,16 @@ describe('--rtp-engine', () => {
   it('refuses a bad --realtime-priority without --realtime too (one line, exit code 2)', () => {
     expect(() => rtpEngineChoice({ 'realtime-priority': 0 }, {})).toThrow(/--realtime-priority must be an integer from 1 to 99, got 0/);
     expect(() => rtpEngineChoice({ 'realtime-priority': 100 }, {})).toThrow(UsageError);
-    expect(rtpEngineChoice({ 'realtime-priority': 99 }, {})).toEqual({ rtpEngine: 'main' });
+    expect(rtpEngineChoice({ 'realtime-priority': 99 }, {})).toEqual({});
+  });
+
+  it('says once per process, in one line, that the main thread paces where the native engine is not built', () => {
+    const first = io();
+    reportRtpRealtime({ fallback: 'the native RTP I/O addon is not built (x is missing)' }, first);
+    expect(first.stderr).toBe('umphone: RTP is paced on the main thread: the native RTP I/O addon is not built (x is missing)\n');
+    const again = io();
+    reportRtpRealtime({ fallback: 'the native RTP I/O addon is not built (x is missing)' }, again);
+    expect(again.stderr).toBe('');
   });
 
   it('reports a refused I/O thread in one line, and nothing when it was raised', () => {

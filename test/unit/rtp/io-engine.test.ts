@@ -1,7 +1,7 @@
 /**
- * The RTP I/O engine with each of its real I/O threads (the JavaScript worker and the native C++ thread),
- * on 127.0.0.1 with ports chosen by the system. No timing is asserted (that is
- * bench/rtp-pacing.bench.ts): order, delivery both ways, RTCP, multiplexing, errors, close.
+ * The RTP I/O engine on its real native I/O thread, on 127.0.0.1 with ports chosen by the system. No
+ * timing is asserted (that is bench/rtp-pacing.bench.ts): order, delivery both ways, RTCP, multiplexing,
+ * errors, close.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as dgram from 'node:dgram';
@@ -10,11 +10,11 @@ import { RealClock } from '../../../src/util/clock.js';
 import { RtpIoEngine } from '../../../src/rtp/io-engine.js';
 import { nativeRtpIoUnavailable } from '../../../src/rtp/io-native.js';
 import { RtpSocketError } from '../../../src/rtp/socket.js';
-import { rtpEngineMode, RtpEngineModeError } from '../../../src/rtp/rtp-transport.js';
+import { defaultRtpEngine, parseRtpEngineMode, rtpEngineMode, RtpEngineModeError } from '../../../src/rtp/rtp-transport.js';
 
 const clock = new RealClock();
 
-describe.each(['worker', 'native'] as const)('RtpIoEngine, %s thread', (thread) => {
+describe('RtpIoEngine', () => {
   let engine: RtpIoEngine;
   let peer: dgram.Socket;
   let peerPort: number;
@@ -32,8 +32,8 @@ describe.each(['worker', 'native'] as const)('RtpIoEngine, %s thread', (thread) 
   }
 
   beforeAll(async () => {
-    if (thread === 'native') expect(nativeRtpIoUnavailable()).toBeUndefined(); // npm install builds it
-    engine = await RtpIoEngine.start({ clock, leadMs: 40, thread });
+    expect(nativeRtpIoUnavailable()).toBeUndefined(); // npm install builds it
+    engine = await RtpIoEngine.start({ clock, leadMs: 40 });
     peer = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 23 });
     peer.on('message', (m, r) => {
       atPeer.push({ data: m.toString(), port: r.port });
@@ -93,7 +93,7 @@ describe.each(['worker', 'native'] as const)('RtpIoEngine, %s thread', (thread) 
       });
       expect(got.filter((g) => g.startsWith('rtp:'))).toEqual([0, 1, 2, 3, 4].map((i) => `rtp:p${i}:${peerPort}`));
       expect(got).toContain(`rtcp:r:${peerPort}`);
-      const stats = await engine.stats();
+      const stats = engine.stats();
       expect(stats.received).toBeGreaterThanOrEqual(6);
       await pair.close();
     });
@@ -187,7 +187,7 @@ describe.each(['worker', 'native'] as const)('RtpIoEngine, %s thread', (thread) 
 
 // The native thread's hedge (rtp_io.cc): a second thread races the I/O thread for every packet while the
 // engine carries few pairs. What can go wrong is a packet sent twice, lost, or sent after its pair closed.
-describe('RtpIoEngine, native thread, the hedge', () => {
+describe('RtpIoEngine, the hedge', () => {
   const twoCpus = availableParallelism() >= 2;
   let peer: dgram.Socket;
   let peerPort: number;
@@ -204,18 +204,18 @@ describe('RtpIoEngine, native thread, the hedge', () => {
   async function run(engine: RtpIoEngine, pairs: number, count: number, stepMs: number) {
     atPeer.length = 0;
     const open = await Promise.all(Array.from({ length: pairs }, () => engine.open({ address: '127.0.0.1', port: 0, rtcpMux: true })));
-    const before = await engine.stats();
+    const before = engine.stats();
     const t = clock.now() + 5;
     for (let i = 0; i < count; i++) open[i % pairs]!.rtpSendSocket.sendAt!(Buffer.from(`h${i}`), peerPort, '127.0.0.1', t + i * stepMs);
     await vi.waitFor(() => expect(atPeer.length).toBeGreaterThanOrEqual(count), { timeout: 10_000, interval: 20 });
     await new Promise((r) => setTimeout(r, 50)); // a duplicate would arrive within this
-    const after = await engine.stats();
+    const after = engine.stats();
     await Promise.all(open.map((p) => p.close()));
     return { open, delivered: after.delivered - before.delivered, hedged: after.hedged - before.hedged };
   }
 
   it('sends every packet exactly once, in order, whichever thread reaches it first (and the hedge wins some)', async () => {
-    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40 });
     try {
       const { open, delivered, hedged } = await run(engine, 2, 300, 1);
       expect(atPeer.length).toBe(300);
@@ -232,8 +232,8 @@ describe('RtpIoEngine, native thread, the hedge', () => {
   });
 
   it('stays out of it above hedgePairs pairs and when hedgePairs is 0, and comes back below', async () => {
-    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
-    const off = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native', settings: { hedgePairs: 0 } });
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40 });
+    const off = await RtpIoEngine.start({ clock, leadMs: 40, settings: { hedgePairs: 0 } });
     try {
       const many = await run(engine, 5, 200, 1); // the default is 4 pairs
       expect(atPeer.length).toBe(200);
@@ -253,7 +253,7 @@ describe('RtpIoEngine, native thread, the hedge', () => {
   });
 
   it('sends nothing for a pair once it has closed, and goes on for the others', async () => {
-    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40 });
     try {
       atPeer.length = 0;
       const [a, b] = await Promise.all([0, 1].map(() => engine.open({ address: '127.0.0.1', port: 0, rtcpMux: true })));
@@ -279,7 +279,7 @@ describe('RtpIoEngine, native thread, the hedge', () => {
   });
 
   it("reports a send error once, whichever thread's send failed", async () => {
-    const engine = await RtpIoEngine.start({ clock, leadMs: 40, thread: 'native' });
+    const engine = await RtpIoEngine.start({ clock, leadMs: 40 });
     try {
       const pair = await engine.open({ address: '127.0.0.1', port: 0 });
       const errors: Error[] = [];
@@ -299,11 +299,20 @@ describe('RtpIoEngine, native thread, the hedge', () => {
 });
 
 describe('rtpEngineMode', () => {
-  it('reads UMPHONE_RTP_ENGINE', () => {
-    expect(rtpEngineMode({})).toBe('main');
+  it('reads UMPHONE_RTP_ENGINE: unset or empty leaves the choice to the default', () => {
+    expect(rtpEngineMode({})).toBeUndefined();
+    expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: ' ' })).toBeUndefined();
     expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: 'Main' })).toBe('main');
-    expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: 'worker' })).toBe('worker');
     expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: ' native ' })).toBe('native');
     expect(() => rtpEngineMode({ UMPHONE_RTP_ENGINE: 'fast' })).toThrow(RtpEngineModeError);
+  });
+
+  it('knows no worker engine any more', () => {
+    expect(() => parseRtpEngineMode('worker')).toThrow('UMPHONE_RTP_ENGINE must be "main" or "native", got "worker".');
+  });
+
+  it('defaults to the native engine where the addon loads, else to main with the reason', () => {
+    expect(defaultRtpEngine()).toEqual({ mode: 'native' }); // npm install builds it
+    expect(defaultRtpEngine('the addon is not built')).toEqual({ mode: 'main', fallback: 'the addon is not built' });
   });
 });

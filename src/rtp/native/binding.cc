@@ -1,0 +1,314 @@
+// The addon's JavaScript face (N-API): `new IoThread(settings, onEvent)` with bind, send, close, stats,
+// realtime, ref and stop, and `now()`, the clock of every deadline. io-native.ts types it.
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <string.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "io-loop.h"
+
+namespace rtpio {
+namespace {
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, nullptr, "rtp_io: N-API call failed: " #call); \
+      return nullptr;                                                      \
+    }                                                                      \
+  } while (0)
+
+napi_value Undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+void ThrowErrno(napi_env env, int err, const std::string& what) {
+  const char* code = *ErrnoCode(err) ? ErrnoCode(err) : "ERR_SOCKET";
+  std::string msg = what + ": " + strerror(err);
+  napi_value m, c, e;
+  napi_create_string_utf8(env, msg.c_str(), msg.size(), &m);
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &c);
+  napi_create_error(env, c, m, &e);
+  napi_set_named_property(env, e, "code", c);
+  napi_throw(env, e);
+}
+
+double NumberProp(napi_env env, napi_value obj, const char* name, double fallback) {
+  napi_value v;
+  bool has = false;
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return fallback;
+  napi_get_named_property(env, obj, name, &v);
+  double d;
+  return napi_get_value_double(env, v, &d) == napi_ok && std::isfinite(d) ? d : fallback;
+}
+
+// One I/O thread, and the threadsafe function that carries its events to `onEvent` on JavaScript's thread.
+class IoThread final : public EventSink {
+ public:
+  static napi_value DefineClass(napi_env env);
+
+  explicit IoThread(const Settings& settings) : loop_(settings, *this) {}
+
+  void Post(std::unique_ptr<Event> e) override {
+    if (napi_call_threadsafe_function(tsfn_, e.get(), napi_tsfn_nonblocking) == napi_ok) e.release();
+  }
+
+ private:
+  // `this` of a method call, its arguments (those not given are undefined) and the object behind it.
+  template <size_t N>
+  static IoThread* Self(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+    size_t argc = N;
+    napi_value that;
+    void* self = nullptr;
+    if (napi_get_cb_info(env, info, &argc, argv, &that, nullptr) != napi_ok || napi_unwrap(env, that, &self) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "rtp_io: not an IoThread");
+      return nullptr;
+    }
+    return static_cast<IoThread*>(self);
+  }
+
+  // Joins the thread (flushing what was received); with `env`, also lets go of the threadsafe function.
+  void StopThread(napi_env env) {
+    if (stopped_) return;
+    stopped_ = true;
+    loop_.Stop();
+    if (env) {
+      napi_remove_env_cleanup_hook(env, Cleanup, this);
+      napi_release_threadsafe_function(tsfn_, napi_tsfn_release);
+    }
+  }
+
+  // The environment is going away (a worker or the process ends) with the thread still running.
+  static void Cleanup(void* arg) { static_cast<IoThread*>(arg)->StopThread(nullptr); }
+
+  // Garbage-collected: never leave the thread running.
+  static void Finalize(napi_env env, void* data, void*) {
+    std::unique_ptr<IoThread> self(static_cast<IoThread*>(data));
+    self->StopThread(env);
+  }
+
+  static void CallJs(napi_env env, napi_value fn, void*, void* data) {
+    std::unique_ptr<Event> e(static_cast<Event*>(data));
+    if (env == nullptr || fn == nullptr) return;
+    napi_value argv[4], global;
+    napi_get_global(env, &global);
+    size_t argc = 2;
+    if (e->kind == Event::kRecv) {
+      void* mem;
+      napi_create_string_utf8(env, "recv", NAPI_AUTO_LENGTH, &argv[0]);
+      napi_create_arraybuffer(env, e->bytes.size(), &mem, &argv[1]);
+      memcpy(mem, e->bytes.data(), e->bytes.size());
+    } else if (e->kind == Event::kClosed) {
+      napi_create_string_utf8(env, "closed", NAPI_AUTO_LENGTH, &argv[0]);
+      napi_create_uint32(env, e->pair, &argv[1]);
+    } else {
+      napi_create_string_utf8(env, "error", NAPI_AUTO_LENGTH, &argv[0]);
+      napi_create_uint32(env, e->pair, &argv[1]);
+      napi_create_string_utf8(env, e->message.c_str(), e->message.size(), &argv[2]);
+      napi_create_string_utf8(env, e->code.c_str(), e->code.size(), &argv[3]);
+      argc = 4;
+    }
+    napi_call_function(env, global, fn, argc, argv, nullptr);
+  }
+
+  // new IoThread(settings, onEvent)
+  static napi_value New(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2], that;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, &that, nullptr));
+    Settings s;
+    s.flushMs = NumberProp(env, argv[0], "flushMs", s.flushMs);
+    s.spinMs = NumberProp(env, argv[0], "spinMs", s.spinMs);
+    s.hedgePairs = NumberProp(env, argv[0], "hedgePairs", s.hedgePairs);
+    s.hedgeSpinMs = NumberProp(env, argv[0], "hedgeSpinMs", s.hedgeSpinMs);
+    s.recvBufferSize = int(NumberProp(env, argv[0], "recvBufferSize", s.recvBufferSize));
+    s.sendBufferSize = int(NumberProp(env, argv[0], "sendBufferSize", s.sendBufferSize));
+    auto self = std::make_unique<IoThread>(s);
+    napi_value name;
+    napi_create_string_utf8(env, "umphone-rtp-io", NAPI_AUTO_LENGTH, &name);
+    CHECK(napi_create_threadsafe_function(env, argv[1], nullptr, name, 0, 1, nullptr, nullptr, nullptr, CallJs, &self->tsfn_));
+    if (int err = self->loop_.Start()) {
+      napi_release_threadsafe_function(self->tsfn_, napi_tsfn_release);
+      ThrowErrno(env, err, "rtp_io: epoll/eventfd/timerfd");
+      return nullptr;
+    }
+    napi_add_env_cleanup_hook(env, Cleanup, self.get());
+    if (napi_wrap(env, that, self.get(), Finalize, nullptr, nullptr) != napi_ok) {
+      self->StopThread(env);
+      napi_throw_error(env, nullptr, "rtp_io: cannot wrap the I/O thread");
+      return nullptr;
+    }
+    self.release();  // owned by the JavaScript object from here on (Finalize)
+    return that;
+  }
+
+  // bind(address, port, rtcpMux) -> [id, rtpPort, rtcpPort]; throws with .code (EADDRINUSE...)
+  static napi_value Bind(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    IoThread* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    if (self->stopped_) {
+      napi_throw_error(env, nullptr, "rtp_io: the I/O thread has stopped");
+      return nullptr;
+    }
+    char addr[256];
+    size_t alen;
+    int32_t port;
+    bool mux;
+    CHECK(napi_get_value_string_utf8(env, argv[0], addr, sizeof addr, &alen));
+    CHECK(napi_get_value_int32(env, argv[1], &port));
+    CHECK(napi_get_value_bool(env, argv[2], &mux));
+    std::string address(addr, alen);
+    const Settings& s = self->loop_.settings();
+    Fd rtp, rtcp;
+    int rtpPort = 0, rtcpPort = 0;
+    if (int err = BindUdp(address, port, s.recvBufferSize, s.sendBufferSize, &rtp, &rtpPort)) {
+      ThrowErrno(env, err, "bind " + address + ":" + std::to_string(port));
+      return nullptr;
+    }
+    if (mux) {
+      rtcpPort = rtpPort;
+    } else {
+      int want = port == 0 ? 0 : port + 1;
+      if (int err = BindUdp(address, want, s.recvBufferSize, s.sendBufferSize, &rtcp, &rtcpPort)) {
+        ThrowErrno(env, err, "bind " + address + ":" + std::to_string(want));
+        return nullptr;
+      }
+    }
+    uint32_t id = self->loop_.Add(std::move(rtp), std::move(rtcp));
+    napi_value out, v;
+    napi_create_array_with_length(env, 3, &out);
+    uint32_t values[3] = {id, uint32_t(rtpPort), uint32_t(rtcpPort)};
+    for (uint32_t i = 0; i < 3; i++) {
+      napi_create_uint32(env, values[i], &v);
+      napi_set_element(env, out, i, v);
+    }
+    return out;
+  }
+
+  // send(arrayBuffer): a batch in the io-batch.ts format
+  static napi_value Send(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self || self->stopped_) return Undefined(env);
+    void* data;
+    size_t len;
+    CHECK(napi_get_arraybuffer_info(env, argv[0], &data, &len));
+    auto* bytes = static_cast<uint8_t*>(data);
+    self->loop_.Send(std::vector<uint8_t>(bytes, bytes + len));
+    return Undefined(env);
+  }
+
+  // close(id): the pair's sockets close on the I/O thread after everything sent before; then the event
+  // "closed" with the id
+  static napi_value Close(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self || self->stopped_) return Undefined(env);
+    uint32_t id;
+    CHECK(napi_get_value_uint32(env, argv[0], &id));
+    self->loop_.Close(id);
+    return Undefined(env);
+  }
+
+  static napi_value GetStats(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    const Stats& st = self->loop_.stats();
+    napi_value out, v;
+    napi_create_object(env, &out);
+    auto set = [&](const char* name, double x) {
+      napi_create_double(env, x, &v);
+      napi_set_named_property(env, out, name, v);
+    };
+    set("delivered", double(st.delivered.load()));
+    set("late", double(st.late.load()));
+    set("maxLateMs", st.maxLateMs.load());
+    set("arrivedLate", double(st.arrivedLate.load()));
+    set("received", double(st.received.load()));
+    set("queued", double(st.queued.load()));
+    set("sockets", double(st.sockets.load()));
+    set("hedged", double(st.hedged.load()));
+    return out;
+  }
+
+  // realtime(priority) -> 0 or an errno: SCHED_FIFO for the I/O thread (and the hedge thread) alone
+  static napi_value Realtime(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    int32_t priority;
+    CHECK(napi_get_value_int32(env, argv[0], &priority));
+    napi_value v;
+    napi_create_int32(env, self->stopped_ ? EINVAL : self->loop_.Realtime(priority), &v);
+    return v;
+  }
+
+  // ref(on): whether the thread's events keep Node's event loop alive
+  static napi_value Ref(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self || self->stopped_) return Undefined(env);
+    bool on;
+    CHECK(napi_get_value_bool(env, argv[0], &on));
+    if (on) napi_ref_threadsafe_function(env, self->tsfn_);
+    else napi_unref_threadsafe_function(env, self->tsfn_);
+    return Undefined(env);
+  }
+
+  // stop(): flushes what was received, closes every socket, joins the thread
+  static napi_value Stop(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (self) self->StopThread(env);
+    return self ? Undefined(env) : nullptr;
+  }
+
+  IoLoop loop_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  bool stopped_ = false;
+};
+
+napi_value IoThread::DefineClass(napi_env env) {
+  napi_property_descriptor methods[] = {
+      {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stats", nullptr, GetStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"realtime", nullptr, Realtime, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_value cls;
+  if (napi_define_class(env, "IoThread", NAPI_AUTO_LENGTH, New, nullptr, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return nullptr;
+  return cls;
+}
+
+napi_value Now(napi_env env, napi_callback_info) {
+  napi_value v;
+  napi_create_double(env, MonoMs(), &v);
+  return v;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_value cls = IoThread::DefineClass(env);
+  if (!cls) return nullptr;
+  napi_property_descriptor props[] = {
+      {"IoThread", nullptr, nullptr, nullptr, nullptr, cls, napi_default, nullptr},
+      {"now", nullptr, Now, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+}  // namespace rtpio
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, rtpio::Init)

@@ -1,0 +1,22 @@
+// One call's RTP/RTCP sockets as the I/O thread holds them.
+#pragma once
+
+#include <cstdint>
+#include <unordered_set>
+
+#include "batch-format.h"
+#include "fd.h"
+
+namespace rtpio {
+
+struct SocketPair {
+  uint32_t id;
+  Fd rtp;
+  Fd rtcp;  // invalid: RTCP multiplexed on the RTP socket (RFC 5761)
+  std::unordered_set<int> reported;  // errno values already reported: one report each, never a flood
+
+  // The socket a packet leaves from: RTCP from the RTCP socket unless it is multiplexed.
+  int SocketFor(uint8_t channel) const { return channel == kChannelRtcp && rtcp.valid() ? rtcp.get() : rtp.get(); }
+};
+
+}  // namespace rtpio
