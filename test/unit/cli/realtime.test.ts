@@ -142,7 +142,7 @@ describe('--rtp-engine', () => {
     });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { refused?: string; idle: number; hedging: number; after: number; fifoIsNew: boolean; priorities: number[] };
     expect(r.refused).toBeUndefined();
-    // the I/O thread, and its hedge thread while it carries 1 to 4 pairs where the process may use two CPUs (rtp_io.cc)
+    // the I/O thread, and its hedge thread while it carries 1 to 4 pairs where the process may use two CPUs (native/hedge.h)
     const threads = availableParallelism() >= 2 ? 2 : 1;
     expect(r).toEqual({ idle: 1, hedging: threads, after: 1, fifoIsNew: true, priorities: Array(threads).fill(10) });
   });

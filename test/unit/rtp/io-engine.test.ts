@@ -185,7 +185,7 @@ describe('RtpIoEngine', () => {
   });
 });
 
-// The native thread's hedge (rtp_io.cc): a second thread races the I/O thread for every packet while the
+// The native thread's hedge (native/hedge.h): a second thread races the I/O thread for every packet while the
 // engine carries few pairs. What can go wrong is a packet sent twice, lost, or sent after its pair closed.
 describe('RtpIoEngine, the hedge', () => {
   const twoCpus = availableParallelism() >= 2;
