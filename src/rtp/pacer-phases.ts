@@ -1,9 +1,8 @@
 /**
  * Send phases for new RTP streams. A phone chooses when within each ptime it sends; if every call of a
  * 1000-call run sent at the same instant, the 1000 sendmsg calls of one burst would take milliseconds
- * and the last packet of the burst would leave late every time (measured on this machine: p99 2–4.7 ms
- * "in step" whatever the scheduler, against 0.4–0.6 ms with phases spread; see
- * shared/recipes/rtp-pacing.md). So the pacer spreads streams over the ptime.
+ * and the last packet of the burst would leave late every time, whatever the scheduler
+ * (docs/measurements/rtp-pacing.md). So the pacer spreads streams over the ptime.
  *
  * The ptime is cut into `slots` equal slots (a power of two). A new stream takes the least occupied
  * slot; among equally occupied slots it takes the first in bit-reversed order (0, 1/2, 1/4, 3/4, 1/8...),

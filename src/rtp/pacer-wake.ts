@@ -10,17 +10,15 @@
  *   3. ONE `Atomics.wait` on a private SharedArrayBuffer sleeps until a short guard before `at` with
  *      microsecond resolution and no CPU (a futex with a timeout; Node allows it on the main thread);
  *      it blocks the thread at most `maxBlockMs`, after which the event loop gets another turn;
- *   4. the last stretch is a busy spin on the clock: a futex wakes 50–150 µs late here (the kernel's
- *      timer slack plus the wake-up itself; p99 0.16 ms measured on this VM). The spin is as long as
- *      the futex's usual lateness, learned as it goes (at most `guardMs`).
- * Why so few wake-ups: on a shared 2-vCPU machine a woken thread sometimes waits 1–7 ms for its CPU
- * (measured for timers and futexes alike, and for a C sender with one clock_nanosleep a packet: p99
- * 0.45–1.9 ms), and every wake-up is one more chance to meet that. The old chain (timer, 1 ms timer, two
- * 1 ms waits) woke 3–4 times a packet. What removes the delay is real-time scheduling of this thread
- * (`--realtime`, src/cli/realtime.ts).
- * The callback never fires before `at` (the pacer sends only what is due: a wake 5 µs early used to cost
- * it one more event-loop turn, measured 0.2–0.5 ms). `toleranceMs` only decides when a sleep is still
- * worth taking.
+ *   4. the last stretch is a busy spin on the clock: a futex wakes up a little late (the kernel's timer
+ *      slack plus the wake-up itself). The spin is as long as the futex's usual lateness, learned as it
+ *      goes (at most `guardMs`).
+ * Why so few wake-ups: on a shared virtual machine a woken thread sometimes waits milliseconds for its
+ * CPU, timers and futexes alike, and every wake-up is one more chance to meet that. What removes the
+ * delay is real-time scheduling of this thread (`--realtime`, src/cli/realtime.ts).
+ * The callback never fires before `at`: the pacer sends only what is due, and a wake a few microseconds
+ * early would cost it one more event-loop turn. `toleranceMs` only decides when a sleep is still worth
+ * taking.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { WakeScheduler } from './pacer.js';
@@ -34,8 +32,8 @@ export interface PreciseWakeOptions {
   /**
    * The longest busy spin before the deadline (ms). Default 0.25. The spin actually used is learned:
    * about the futex's usual late wake-up (a running average of what it overshot, outliers clipped),
-   * between `minGuardMs` and this. A spin is not free: each clock read allocates, and a 0.25 ms spin a
-   * packet doubled the young-generation GCs (each 0.3–1 ms on this thread) at one call.
+   * between `minGuardMs` and this. A spin is not free: each clock read allocates, so a long spin a packet
+   * means more young-generation collections on this thread.
    */
   guardMs?: number;
   /** The shortest spin kept however punctual the futex is (ms). Default 0.02. */

@@ -12,10 +12,10 @@
  *
  * Staggered phases (pacer-phases.ts): a new stream is started at a phase of the ptime grid chosen to
  * spread streams evenly, as a phone chooses its own send phase. Streams "in step" make bursts, and the
- * burst length — not the timer — then bounds the precision (rtp-pacing recipe: p99 2–4.7 ms in step).
+ * burst length — not the timer — then bounds the precision.
  *
  * Waking precisely (the design choice). Node timers have a 1 ms granularity, which caps plain-timer
- * pacing at ~1 ms p99 on this machine. The pacer core is pure and takes a `WakeScheduler`:
+ * pacing at about 1 ms p99. The pacer core is pure and takes a `WakeScheduler`:
  *   - `clockWake(clock)` (default): the clock's setTimeout; exact with ManualClock in unit tests.
  *   - `preciseWake(...)` (pacer-wake.ts, the production choice): one coarse clock timer ~2 ms before the
  *     deadline, one pass through the event loop (`setImmediate`) so received RTP, SIP and RTCP are still
@@ -76,9 +76,9 @@ export interface PacerOptions {
    * Batching under load. From `denseStreams` streams on (default 48), the pacer wakes at the earliest
    * deadline without a busy spin and a pass also sends what falls due within the next `denseAheadMs`
    * (default 0.3): at most one wake-up (and one event-loop turn) per denseAheadMs whatever the stream
-   * count, and the CPU a spin would burn is left to the sockets (each send costs 6–15 µs of kernel time
-   * here) and to the other processes of a 2-core machine. A packet then leaves up to denseAheadMs early
-   * (plus the futex's ~0.1 ms late wake) instead of within ±0.05 ms. Infinity: never batch.
+   * count, and the CPU a spin would burn is left to the sockets (each send costs microseconds of kernel
+   * time) and to the other processes of a small machine. A packet then leaves up to denseAheadMs early
+   * (plus the futex's late wake) instead of within tens of microseconds. Infinity: never batch.
    */
   denseStreams?: number;
   denseAheadMs?: number;
@@ -202,8 +202,8 @@ export class Pacer {
       phase = this.phases.allocate(ptimeMs);
       // The first instant ≥ now + 1 ms (time to set the stream up) + the lead on this phase of the shared
       // grid: tick 0 is then produced `leadMs` ahead like every other tick. Without the lead here, tick 0
-      // of every stream was already late when produced; 1000 streams started together on a cold main
-      // thread left the I/O thread 10 000 packets "reached it late" in the first 220 ms (measured).
+      // of every stream would already be late when produced, and a thousand streams started together on a
+      // cold main thread would reach the I/O thread late for their first fraction of a second.
       const base = this.epoch + phase.offsetMs;
       const earliest = this.clock.now() + 1 + leadMs;
       start = base + Math.ceil((earliest - base) / ptimeMs) * ptimeMs;

@@ -39,7 +39,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
 /**
  * dgram resolves every destination through dns.lookup, which answers even an IP literal on the next
  * tick: each RTP packet would leave after the pacer's pass instead of at its deadline, and cost an
- * extra closure and tick (~1.3 µs of CPU a packet, measured). SDP gives IP literals: answer those at
+ * extra closure and tick. SDP gives IP literals: answer those at
  * once; a host name (legal in c=, rare) still goes through the resolver.
  */
 export function literalFirstLookup(hostname: string, options: LookupOneOptions | number, callback: LookupCallback): void {
