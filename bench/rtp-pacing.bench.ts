@@ -25,7 +25,8 @@
  * BENCH_NO_FLOOR=1, BENCH_KEEP=1 (keep the captures), BENCH_CHRT=1 (our main thread SCHED_FIFO 20 as
  * with --realtime, SIPp under chrt -f 20), BENCH_LEAD_MS=10 (the native engine's lookahead; 10 is what
  * a call with a live microphone uses), BENCH_ENGINE_SETTINGS='{"hedgePairs":0}' (the native thread's
- * NativeIoSettings).
+ * NativeIoSettings), BENCH_STAMP=1 (also print how long a packet takes from its source's poll to the
+ * wire: what a microphone's frame sees).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,7 +36,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startCapture, type CaptureResult } from './support/capture.js';
-import { readUdpPcap } from './support/pcap.js';
+import { readUdpPcap, type UdpRecord } from './support/pcap.js';
 import { PacingAnalyzer, type PacingFigures } from './support/pacing-stats.js';
 import {
   SIPP_SSRC,
@@ -200,9 +201,11 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   const peerPorts = new Set(peer.ports);
   const analyzer = new PacingAnalyzer((r) => peerPorts.has(r.dstPort));
   let echoOnWire = 0;
+  const pollToWire = new PollToWire();
   readUdpPcap(cap.path, (r) => {
     analyzer.add(r);
     if (peerPorts.has(r.srcPort)) echoOnWire++;
+    else if (peerPorts.has(r.dstPort)) pollToWire.add(r);
   });
   if (!process.env.BENCH_KEEP) rmSync(cap.path, { force: true });
   const pacing = analyzer.figures();
@@ -219,13 +222,36 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
       (res.engine
         ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}` +
           (res.engine.hedged ? `, ${res.engine.hedged} sent by the hedge thread` : '')
-        : ''),
+        : '') +
+      pollToWire.detail(),
     cpuPercent: (res.cpuMs / res.wallMs) * 100,
     rssMb: res.rss / 2 ** 20,
     capture: cap,
     load,
     stealMsPerS,
   };
+}
+
+/**
+ * BENCH_STAMP=1: how long each packet took from its source's poll (the instant stamped in its payload by
+ * rtp-pacer-process.ts, as a microphone's frame is read) to the wire, the first second left out.
+ */
+class PollToWire {
+  private readonly delays: number[] = [];
+  private firstUs: number | undefined;
+
+  add(r: UdpRecord): void {
+    if (process.env.BENCH_STAMP !== '1' || r.payload.length < 20) return;
+    this.firstUs ??= r.timeUs;
+    if (r.timeUs - this.firstUs >= 1e6) this.delays.push(r.timeUs / 1000 - r.payload.readDoubleLE(12));
+  }
+
+  detail(): string {
+    if (this.delays.length === 0) return '';
+    const d = this.delays.sort((a, b) => a - b);
+    const q = (p: number): number => d[Math.min(d.length - 1, Math.floor(p * d.length))]!;
+    return `; poll → wire p50 ${f(q(0.5), 2)} p99 ${f(q(0.99), 2)} max ${f(d[d.length - 1]!, 2)} ms`;
+  }
 }
 
 async function freeUdpPorts(count: number, step: number): Promise<number> {

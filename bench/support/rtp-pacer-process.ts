@@ -8,6 +8,8 @@
  *     thread.
  * It runs in a process of its own so its CPU (all threads) and memory are its own, and so the benchmark
  * can start it under `chrt` like SIPp.
+ * BENCH_STAMP=1: each payload starts with the wall-clock instant (f64 ms) its source was polled, as a
+ * microphone's frame is read, so the bench can tell how long a frame takes from poll to the wire.
  *
  * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|native]. Prints one JSON
  * line when done.
@@ -37,13 +39,20 @@ const sockets = await Promise.all(peerPorts.map(() => transport.openSocketPair({
 let received = 0;
 for (const s of sockets) s.onRtp(() => received++);
 const payload = Buffer.alloc(160, 0xff);
+const stamp = process.env.BENCH_STAMP === '1';
+const poll = (): { payload: Buffer; payloadType: number } => {
+  if (!stamp) return { payload, payloadType: 0 };
+  const stamped = Buffer.from(payload);
+  stamped.writeDoubleLE(clock.wallNow(), 0);
+  return { payload: stamped, payloadType: 0 };
+};
 const senders = sockets.map(
   (s, i) =>
     new RtpSender({
       clock,
       socket: s.rtpSendSocket,
       remote: { address: '127.0.0.1', port: peerPorts[i]! },
-      source: { poll: () => ({ payload, payloadType: 0 }) },
+      source: { poll },
     }),
 );
 const cpu0 = process.cpuUsage();
