@@ -10,7 +10,6 @@ import { RealClock } from '../../../src/util/clock.js';
 import { RtpIoEngine } from '../../../src/rtp/io-engine.js';
 import { nativeRtpIoUnavailable } from '../../../src/rtp/io-native.js';
 import { RtpSocketError } from '../../../src/rtp/socket.js';
-import { defaultRtpEngine, parseRtpEngineMode, rtpEngineMode, RtpEngineModeError } from '../../../src/rtp/rtp-transport.js';
 
 const clock = new RealClock();
 
@@ -295,24 +294,5 @@ describe('RtpIoEngine, the hedge', () => {
     } finally {
       await engine.close();
     }
-  });
-});
-
-describe('rtpEngineMode', () => {
-  it('reads UMPHONE_RTP_ENGINE: unset or empty leaves the choice to the default', () => {
-    expect(rtpEngineMode({})).toBeUndefined();
-    expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: ' ' })).toBeUndefined();
-    expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: 'Main' })).toBe('main');
-    expect(rtpEngineMode({ UMPHONE_RTP_ENGINE: ' native ' })).toBe('native');
-    expect(() => rtpEngineMode({ UMPHONE_RTP_ENGINE: 'fast' })).toThrow(RtpEngineModeError);
-  });
-
-  it('knows no worker engine any more', () => {
-    expect(() => parseRtpEngineMode('worker')).toThrow('UMPHONE_RTP_ENGINE must be "main" or "native", got "worker".');
-  });
-
-  it('defaults to the native engine where the addon loads, else to main with the reason', () => {
-    expect(defaultRtpEngine()).toEqual({ mode: 'native' }); // npm install builds it
-    expect(defaultRtpEngine('the addon is not built')).toEqual({ mode: 'main', fallback: 'the addon is not built' });
   });
 });
