@@ -31,7 +31,7 @@ export const REALTIME_OPTIONS = {
   realtime: {
     group: REALTIME_GROUP,
     type: 'boolean',
-    describe: 'Pace RTP under real-time scheduling (SCHED_FIFO for the main thread; needs root, CAP_SYS_NICE or an rtprio limit)',
+    describe: 'Pace RTP under real-time scheduling (SCHED_FIFO for the main thread and the native I/O threads; needs root, CAP_SYS_NICE or an rtprio limit)',
   },
   'realtime-priority': {
     group: REALTIME_GROUP,
