@@ -53,8 +53,9 @@ afterAll(async () => {
 describe('npm pack', () => {
   it('packs the compiled CLI, the prompts and the native sources, and no TypeScript source', () => {
     const paths = packed.files.map((f) => f.path);
-    for (const p of ['bin/umphone.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/rtp/io-worker.js',
-      'audio/message.wav', 'audio/prompts/enter-extension.wav', 'scripts/build-native.mjs', 'src/rtp/native/rtp_io.cc', 'src/rtp/native/binding.gyp']) {
+    for (const p of ['bin/umphone.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/rtp/io-native.js',
+      'audio/message.wav', 'audio/prompts/enter-extension.wav', 'scripts/build-native.mjs', 'src/rtp/native/io-loop.cc',
+      'src/rtp/native/io-loop.h', 'src/rtp/native/binding.cc', 'src/rtp/native/binding.gyp']) {
       expect(paths).toContain(p);
     }
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
