@@ -56,7 +56,7 @@ export interface PhoneOptions {
   log?: (line: string) => void;
   /**
    * How RTP is paced and carried (rtp-transport.ts): 'native' (the C++ I/O thread; the default where it
-   * is built, else `rtp.fallback` says why not) or 'main'; UMPHONE_RTP_ENGINE when not given.
+   * is built, else the RTP transport's `fallback` says why not) or 'main'; UMPHONE_RTP_ENGINE when not given.
    */
   rtpEngine?: RtpEngineMode;
   /** How far ahead the native engine produces payloads (ms; default 40): LIVE_INPUT_LEAD_MS for a microphone. */
