@@ -1,7 +1,7 @@
 /**
  * Pacing figures from a capture: streams are told apart by (source port, destination port, SSRC); for each
  * stream the gap between consecutive packets is compared with the ptime, and |gap − ptime| is pooled over
- * all streams (the figure of shared/recipes/rtp-pacing.md). A sequence number jump of k counts k − 1
+ * all streams (the figure of docs/measurements/rtp-pacing.md). A sequence number jump of k counts k − 1
  * packets lost, and that gap is left out of the pool (it is not a pacing error but a loss).
  */
 import type { UdpRecord } from './pcap.js';
