@@ -1,6 +1,6 @@
 /**
  * Issue 5, end to end: the sound card in a REAL call, on a virtual sound card (a private PulseAudio with
- * null sinks `spk` and `mic`, reached by naudiodon's PortAudio; ../shared/recipes/virtual-sound-card.md).
+ * null sinks `spk` and `mic`, reached by naudiodon's PortAudio; docs/peers.md).
  *
  * (1) baresip auto-answers and plays audio/test-tones.wav (400/800/1200/1600 Hz, 300 ms each, looped);
  *     the phone plays what it receives to the default output (spk); a capture of spk.monitor holds the

@@ -1,6 +1,6 @@
 /**
  * The sound card for real, on a virtual one: a private PulseAudio with null sinks `spk` and `mic`,
- * reached by naudiodon's PortAudio through ALSA's pulse plugin (../shared/recipes/virtual-sound-card.md).
+ * reached by naudiodon's PortAudio through ALSA's pulse plugin (docs/peers.md).
  *
  * (1) A tone sequence written as 20 ms frames to our AudioOutput comes out of spk.monitor (parec):
  *     the same tones, in order, each frequency within 1 %.

@@ -4,7 +4,7 @@
  * microphone (aufile), recording each call as WAVs (sndfile) and driven as a caller through ctrl_tcp
  * (netstring-framed JSON commands: dial, sndcode, hangup).
  *
- * Traps (see /work/shared/recipes/peers.md):
+ * Traps (more in docs/peers.md):
  * - auto-answer needs the menu module and answermode=auto on the account line;
  * - `net_interface lo` fails in this sandbox: net_interface 127.0.0.1, dns_server 127.0.0.1:53;
  * - no sound card: aufile as the source and no player module; sndfile writes `...-dec.wav` (received)

@@ -4,7 +4,7 @@
  * Writing: SIPp's `play_pcap_audio` replays the UDP payloads of a pcap (classic libpcap format, Ethernet
  * link type, IPv4/UDP), paced by the packets' timestamps, keeping the RTP header as written (sequence,
  * timestamp, SSRC) and rewriting only addresses and ports. So the RTP we put here is exactly what the
- * stack under test receives. SIPp's own `play_dtmf` is broken in 3.6.1 (see peers.md), hence
+ * stack under test receives. SIPp's own `play_dtmf` is broken in 3.6.1 (docs/peers.md), hence
  * writeRfc4733Pcap with correct RFC 4733 events.
  *
  * Reading: readPcap() handles tcpdump's captures: microsecond (0xa1b2c3d4) and nanosecond (0xa1b23c4d)

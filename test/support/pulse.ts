@@ -1,7 +1,7 @@
 /**
  * A private PulseAudio daemon per test file: two null sinks at 8 kHz mono, `spk` (what the phone plays;
  * record `spk.monitor`) and `mic` (feed it; the phone's default source is `mic.monitor`).
- * Recipe: /work/shared/recipes/virtual-sound-card.md.
+ * Why it is built this way: docs/peers.md (a virtual sound card).
  *
  * Traps:
  * - norewinds=1 on the null sinks, or an idle sink's monitor delivers its first data 1-2 s late and cuts

@@ -3,7 +3,7 @@
  * ports of its own, with a message log (-trace_msg) that sippMessages() parses so a test can check what
  * our stack sent.
  *
- * Traps (see /work/shared/recipes/peers.md):
+ * Traps (more in docs/peers.md):
  * - every instance binds media ports (-mp, -mp+2) and a UDP control port (-cp, default 8888 on all
  *   addresses): we always pass distinct -mp / -cp and -ci 127.0.0.1;
  * - `-t tn` (a socket per call, needed when a scenario changes destination) refuses to start without

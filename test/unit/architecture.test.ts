@@ -1,5 +1,5 @@
 /**
- * The layering of ../shared/ARCHITECTURE.md, enforced: each folder imports only the layers below it,
+ * The layering of docs/architecture.md, enforced: each folder imports only the layers below it,
  * sockets live in the transports and rtp/socket, real time only in util/clock.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';

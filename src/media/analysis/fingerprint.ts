@@ -28,7 +28,7 @@ export const FP_FRAME = 80;
  * Floor of the log-mel bands below the loudest band, and the trim level below the loudest frame
  * (dB). G.711 keeps about 38 dB of SNR at best and A-law much less for quiet speech; 25 dB keeps the
  * spectral shape of the voiced parts and drops what coding noise and packet loss disturb. Chosen
- * with scripts/prompt-accuracy.ts (floors of 25/30/35/40 dB compared).
+ * with scripts/prompt-accuracy.ts (docs/measurements/speech-and-prompts.md).
  */
 const FLOOR_DB = 25;
 const TRIM_DB = 25;
@@ -210,9 +210,8 @@ export function fingerprint(pcm: Int16Array): Fingerprint {
 /**
  * Triangular smoothing over ±2 hops (weights 1 2 3 2 1): a heard prompt is rarely on the reference's
  * 10 ms grid, and a 5 ms offset changes each frame's spectrum at transitions; smoothing makes the
- * features vary slowly enough that the offset stops mattering. Measured with prompt-accuracy: the
- * ratio of the closest other-prompt distance to the farthest same-prompt distance goes from 2.7
- * (none) to 3.3 (±2), and falls again with wider smoothing (3.1 at ±3, 2.5 at ±6).
+ * features vary slowly enough that the offset stops mattering. ±2 separated prompts best of the
+ * widths tried (docs/measurements/speech-and-prompts.md).
  */
 function smoothInTime(ceps: Float32Array, m: number): void {
   const src = ceps.slice();
@@ -236,7 +235,7 @@ function smoothInTime(ceps: Float32Array, m: number): void {
 function concealMissing(ceps: Float32Array, missing: boolean[], m: number): void {
   // Only the hops that are entirely zero: the windows that merely overlap a lost packet still carry
   // most of their spectrum, and interpolating them too was measured to cost more than it saves
-  // (lowest same-prompt score 0.50 when ±2 neighbours are interpolated, 0.63 with none of them).
+  // (docs/measurements/speech-and-prompts.md).
   const bad = missing;
   const lostShare = missing.filter(Boolean).length / Math.max(1, m);
   if (lostShare === 0 || lostShare > 0.2) return; // mostly silence is not "loss": compare it as is

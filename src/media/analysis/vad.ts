@@ -19,12 +19,9 @@
  * someone talks for the whole window without a pause. A stream that starts in the middle of speech
  * is only detected once the window has seen a quieter frame. Pure, frame-driven: no timers.
  *
- * Defaults come from scripts/vad-calibrate.ts over the 18 prompts in audio/ (speech peaks at
- * -11 dBFS) with G.711, comfort noise and white noise at several levels: a 6 dB margin keeps every
- * boundary within ±41 ms down to -50 dBFS of noise with no false alarm (4 dB lets comfort noise at
- * -50 dBov hold speech open for 500 ms; 9 dB cuts quiet word edges, up to -143 ms); the -55 dBFS
- * absolute minimum keeps the edges of quiet (-21 dBFS peak) speech; a 2 s floor window does not
- * climb onto long sentences (1 s does: offsets up to -123 ms).
+ * The defaults are the ones scripts/vad-calibrate.ts found to keep boundaries tight under G.711 and
+ * line noise without letting noise hold speech open; the figures and the alternatives tried are in
+ * docs/measurements/speech-and-prompts.md.
  */
 import { FRAME_MS, levelDbfs, SILENCE_DB } from './energy.js';
 

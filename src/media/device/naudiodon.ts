@@ -43,8 +43,8 @@ export interface NaudiodonOptions {
   clock: Clock;
   loader?: NaudiodonLoader;
   converter?: RateConverterFactory;
-  /** Size of each chunk handed to the output device (ms, default 5: measured 36-49 ms median write→monitor
-   *  on PulseAudio against 53-71 ms with 10). Smaller means less delay and more wake-ups. */
+  /** Size of each chunk handed to the output device (ms, default 5). Smaller means less delay and more
+   *  wake-ups (docs/measurements/sound-card.md). */
   chunkMs?: number;
   /** A stream that moves no audio for this long has failed (ms). */
   stallMs?: number;

@@ -1,10 +1,11 @@
 /**
  * A virtual sound card for tests and the latency script: a private PulseAudio daemon with two null
  * sinks, `spk` (what the phone plays: record spk.monitor) and `mic` (what the microphone hears: feed it;
- * the default source is mic.monitor). Facts from ../shared/recipes/virtual-sound-card.md: norewinds=1
- * or an idle monitor starts 1-2 s late; PULSE_SERVER must be set before PortAudio initializes.
+ * the default source is mic.monitor). Facts from docs/peers.md: norewinds=1 or an idle monitor starts
+ * 1-2 s late; PULSE_SERVER must be set before PortAudio initializes.
  *
- * Private to the sound-card tests until test/support/pulse.ts exists.
+ * Used by test/interop/sound-card.test.ts and scripts/latency-sound-card.ts; test/support/pulse.ts
+ * does the same job for the other interop tests.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
