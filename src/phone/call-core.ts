@@ -22,6 +22,7 @@ import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
+import { CallQualityTracker } from './call-quality.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
 
 /** The legal moves; anything else is a bug and throws. */
@@ -93,6 +94,8 @@ export abstract class CallCore {
   private ear: CallListener | undefined;
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
   private byeSettled: Promise<void> | undefined;
+  /** The quality model (call-quality.ts): on for every call, O(1) per packet. */
+  protected readonly quality: CallQualityTracker;
 
   static {
     internals = (c) => ({
@@ -108,6 +111,7 @@ export abstract class CallCore {
   protected constructor(protected readonly ctx: CallCoreContext, initial: CallState, protected options: CallMediaOptions) {
     this.#state = initial;
     this.startedAt = ctx.clock.now();
+    this.quality = new CallQualityTracker(ctx.clock, this.startedAt);
     this.ended = new Promise((r) => { this.resolveEnded = r; });
     this.answered = new Promise((res, rej) => { this.resolveAnswered = res; this.rejectAnswered = rej; });
     this.answered.catch(() => undefined);
@@ -151,6 +155,7 @@ export abstract class CallCore {
       s.endedBy = describeEnd(this.end);
     }
     if (this.media) Object.assign(s, mediaSummary(this.media));
+    s.quality = this.quality.summary();
     return s;
   }
 
@@ -187,7 +192,9 @@ export abstract class CallCore {
       onDigit: (digit) => this.emit({ type: 'digit', digit }),
       warn: (message) => this.emit({ type: 'warning', message }),
       sendInfo: (body, contentType) => void this.session?.send('INFO', { body, contentType }),
+      quality: this.quality,
     });
+    this.quality.mediaStarted(negotiated.codec.name);
     if (this.earOptions.fromStart) this.listener();
   }
 
@@ -240,6 +247,7 @@ export abstract class CallCore {
     this.endedAt = this.ctx.clock.now();
     this.stopRtpWatch();
     this.media?.stop();
+    this.quality.end(this.endedAt);
     void this.socket?.close();
     this.emit({ type: 'ended', end });
     const s = this.summary();
