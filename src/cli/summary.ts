@@ -6,6 +6,7 @@
  */
 import type { CallSummary, RedirectHop } from '../phone/call-types.js';
 import type { DtmfDigitEvent } from '../media/dtmf/index.js';
+import type { CallQuality } from '../phone/call-quality.js';
 
 const LABEL_WIDTH = 13;
 
@@ -91,8 +92,45 @@ export function formatSummary(s: CallSummary, options: SummaryFormatOptions = {}
       `${r.packets} packets, lost ${r.lost} (${r.lossPercent.toFixed(2)} %), jitter ${r.jitterMs.toFixed(2)} ms${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
     ));
   }
+  if (s.quality) lines.push(...formatQuality(s.quality, s.rtp !== undefined).map(([l, v]) => row(l, v)));
   lines.push(row('DTMF sent', formatDigits(s.dtmf.sent)));
   lines.push(row('DTMF recv', formatDigits(s.dtmf.received)));
   lines.push(row('Recordings', s.recordings.length > 0 ? s.recordings.join(', ') : 'none'));
   return `${lines.join('\n')}\n`;
+}
+
+const ms = (x: number): string => (x < 1000 ? `${x.toFixed(x < 10 ? 2 : 1)} ms` : formatSeconds(x));
+
+/**
+ * The quality block (docs/quality.md): MOS and R with the codec's E-model values, loss with its bursts
+ * and late discards, jitter, RTT, how the peer hears us, post-dial delay, one-way audio. Rows are
+ * [label, value]; the media rows only when media ran.
+ */
+export function formatQuality(q: CallQuality, media: boolean): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  const r = q.received;
+  if (media) {
+    const codec = `${q.codec.name}, Ie ${q.codec.Ie}, Bpl ${q.codec.Bpl}${q.codec.plc ? '' : ', no PLC'}`;
+    rows.push(['MOS', q.mos === undefined ? `not measured (no RTP received)` : `${q.mos.toFixed(2)} (R ${q.r!.toFixed(1)}; E-model G.107, ${codec})`]);
+    const runs = r.lossRuns;
+    const bursts = runs.lossRuns > 0 ? `; ${runs.lossRuns} run${runs.lossRuns === 1 ? '' : 's'}, longest ${runs.maxLossRun}, burst ratio ${runs.burstR.toFixed(2)}` : '';
+    rows.push(['Loss', `${r.lossPercent.toFixed(2)} % (${r.lost} lost, ${r.late} late of ${r.expected}${bursts})`]);
+    rows.push(['Jitter', `${ms(r.jitterMs)} (max ${ms(r.maxJitterMs)})`]);
+    rows.push(['RTT', r.rttMs === undefined ? 'not measured (no RTCP round trip from the peer)' : `${ms(r.rttMs)} (max ${ms(r.maxRttMs ?? r.rttMs)}), one-way delay est. ${ms(r.oneWayDelayMs)}`]);
+    if (q.sent) rows.push(['Peer hears', `loss ${q.sent.lossPercent.toFixed(2)} %, jitter ${ms(q.sent.jitterMs)} (its RTCP)`]);
+  }
+  const p = q.postDialDelay;
+  if (p.invites > 0) {
+    const parts = [
+      p.toRingingMs !== undefined ? `18x after ${formatSeconds(p.toRingingMs)}` : 'no 18x',
+      p.toAnswerMs !== undefined ? `200 after ${formatSeconds(p.toAnswerMs)}` : p.finalStatus !== undefined ? `${p.finalStatus} after ${formatSeconds(p.toFinalMs!)}` : 'no final response',
+    ];
+    const extra = p.invites > 1 ? ` (${p.invites} INVITEs${p.redirects > 0 ? `, ${p.redirects} redirect${p.redirects === 1 ? '' : 's'}` : ''})` : '';
+    rows.push(['Post-dial', `${parts.join(', ')}${extra}`]);
+  }
+  if (media) {
+    const o = q.oneWayAudio;
+    rows.push(['One-way', o.oneWay ? `yes: nothing heard from the ${o.deadSide === 'received' ? 'far end' : 'near end'} for ${formatSeconds(o.deadForMs)} from ${formatSeconds(o.deadFromMs ?? 0)}` : 'no']);
+  }
+  return rows;
 }

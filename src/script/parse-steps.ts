@@ -10,6 +10,8 @@
  *   - pause: 2s
  *   - hangup
  *   - expect: { sip: [302, 200] } | { sip: 486 } | { dtmf: "1" } | { prompt: file.wav } | hangup
+ *   - expect: { mos: ">= 4.0", post_dial_delay: "< 2s", loss: "< 1%", one_way_audio: false }
+ *     (quality thresholds, quality-thresholds.ts; checked at the step, after hangup on the whole call)
  *
  * Options may also sit inside the step's mapping value (`wait_for: { tone: 1000, timeout: 10s }`).
  */
@@ -17,6 +19,7 @@ import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml
 import { parseKey } from '../media/dtmf/index.js';
 import type { ScriptContext } from './script-context.js';
 import type { RecordUntil, Step } from './types.js';
+import { parseQualityExpectations, QUALITY_METRICS } from './quality-thresholds.js';
 
 const STEP_KEYS = ['wait_for', 'record', 'play', 'dtmf', 'pause', 'hangup', 'expect'] as const;
 type StepKey = (typeof STEP_KEYS)[number];
@@ -185,6 +188,9 @@ export class StepReader {
 
   private expect(value: Node | null, opts: Options, line: number, named: (l: string) => string): Step {
     const ctx: ScriptContext = this.ctx;
+    if (isMap(value) && value.items.some((p) => Object.prototype.hasOwnProperty.call(QUALITY_METRICS, ctx.str(p.key, 'expect')))) {
+      return this.expectQuality(value, line, named);
+    }
     const { kind, arg } = this.split(value, opts, 'expect', ['sip', 'dtmf', 'prompt', 'hangup']);
     const timeout = (dflt: number): number => (opts.has('timeout') ? this.duration(opts.get('timeout'), 'timeout') : dflt);
     switch (kind) {
@@ -214,6 +220,25 @@ export class StepReader {
       default:
         return { kind: 'expect_hangup', line, label: named('expect hangup'), timeoutMs: timeout(30_000) };
     }
+  }
+
+  /** `expect: { mos: ">= 4.0", loss: "< 1%" }`: every key a quality metric, every value a threshold. */
+  private expectQuality(value: YAMLMap, line: number, named: (l: string) => string): Step {
+    const ctx: ScriptContext = this.ctx;
+    const entries: Record<string, unknown> = {};
+    for (const p of value.items) {
+      const k = ctx.str(p.key, 'expect');
+      const v = p.value as Node | null;
+      if (!isScalar(v)) ctx.fail((v ?? p.key) as Node, `expect ${k}: write one threshold, e.g. ${k}: "${k === 'one_way_audio' ? 'false' : '>= 4.0'}"`);
+      if (!Object.prototype.hasOwnProperty.call(QUALITY_METRICS, k)) {
+        ctx.fail(p.key as Node, `expect: "${k}" is not a quality metric (${Object.keys(QUALITY_METRICS).join(', ')}); sip, dtmf, prompt and hangup go in their own expect step`);
+      }
+      entries[k] = typeof v.value === 'string' || typeof v.value === 'boolean' ? v.value : String(v.value);
+    }
+    const parsed = parseQualityExpectations(entries);
+    if ('error' in parsed) ctx.fail(value, `expect: ${parsed.error}`);
+    const label = `expect ${parsed.map((t) => `${t.metric} ${t.source}`).join(', ')}`;
+    return { kind: 'expect_quality', line, label: named(label), thresholds: parsed };
   }
 
   private until(node: Node | undefined): { until: RecordUntil; silenceMs?: number; frequencies?: number[]; digits?: string } {

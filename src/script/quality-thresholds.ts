@@ -9,6 +9,7 @@
  * that was not measured (no RTP, no RTCP) fails its threshold and says so.
  */
 import { DurationError, parseDuration } from '../util/duration.js';
+import type { CallQuality } from '../phone/call-quality.js';
 
 type MetricKind = 'score' | 'percent' | 'duration' | 'boolean';
 
@@ -141,4 +142,33 @@ function misleading(actual: number, t: Extract<QualityThreshold, { kind: 'compar
 
 function example(kind: MetricKind): string {
   return kind === 'duration' ? '< 2s' : kind === 'percent' ? '< 1%' : '>= 4.0';
+}
+
+/**
+ * The figure a metric reads from a call's quality (CallSummary.quality), undefined when it was not
+ * measured: no media (no packet expected), no RTCP round trip, no INVITE of ours (an incoming call).
+ * post_dial_delay is RFC 6076's Session Request Delay: to the first 18x, or to the final response when
+ * none came before it.
+ */
+export function qualityFigure(metric: QualityMetric, q: CallQuality | undefined): number | boolean | undefined {
+  if (!q) return undefined;
+  const r = q.received;
+  const media = r.expected > 0;
+  const pdd = q.postDialDelay;
+  switch (metric) {
+    case 'mos': return q.mos;
+    case 'r_factor': return q.r;
+    case 'burst_ratio': return media ? r.lossRuns.burstR : undefined;
+    case 'loss': return media ? r.lossPercent : undefined;
+    case 'jitter': return media ? r.maxJitterMs : undefined;
+    case 'rtt': return r.rttMs;
+    case 'post_dial_delay': return pdd.toRingingMs ?? pdd.toFinalMs;
+    case 'answer_delay': return pdd.toAnswerMs;
+    case 'one_way_audio': return q.perSecond.length > 0 || media ? q.oneWayAudio.oneWay : undefined;
+  }
+}
+
+/** Every threshold applied to a call's quality, in order. */
+export function checkCallQuality(thresholds: readonly QualityThreshold[], q: CallQuality | undefined): ThresholdOutcome[] {
+  return thresholds.map((t) => checkQualityThreshold(t, qualityFigure(t.metric, q)));
 }

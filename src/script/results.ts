@@ -7,6 +7,7 @@
 import type { RedirectHop } from '../phone/call-types.js';
 import type { CallEndReason } from '../phone/end-reason.js';
 import type { StepKind } from './types.js';
+import type { CallQuality } from '../phone/call-quality.js';
 
 export type StepStatus = 'passed' | 'failed' | 'skipped';
 
@@ -52,6 +53,8 @@ export interface CallOutcome {
     sent: { packets: number; bytes: number };
     received: { packets: number; lost: number; lossPercent: number; jitterMs: number; duplicates: number; outOfOrder: number };
   };
+  /** The call's quality figures (CallSummary.quality, docs/quality.md). */
+  quality?: CallQuality;
 }
 
 export interface DigitRecord {

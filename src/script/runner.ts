@@ -18,6 +18,8 @@ import { PromptMismatchError, type PromptOptions, type RecordOptions } from '../
 import type { CallHeader, Iteration, Script, Step } from './types.js';
 import { exitCodeOf, type CallOutcome, type DigitRecord, type IterationResult, type RunResult, type StepResult } from './results.js';
 import { timelineLine, type Mark } from './timeline.js';
+import { checkCallQuality, type QualityThreshold } from './quality-thresholds.js';
+import type { CallQuality } from '../phone/call-quality.js';
 
 /** The call a script drives: placed, or taken with `listen:`. */
 export type ScriptCall = Call | IncomingCall;
@@ -224,6 +226,7 @@ class IterationRun {
   private async step(step: Step, outcome: CallOutcome): Promise<Partial<StepResult>> {
     switch (step.kind) {
       case 'expect_sip': return expectSip(step.statuses, step.chain, outcome, this.call?.summary());
+      case 'expect_quality': return expectQuality(step.thresholds, this.call?.summary().quality);
       case 'wait_speech': return this.need().waitForSpeech({ timeout: step.timeoutMs });
       case 'wait_silence': return this.need().waitForSilence({ duration: step.minMs, timeout: step.timeoutMs });
       case 'wait_tone': return this.need().waitForTone({ frequencies: step.frequencies, duration: step.minDurationMs, timeout: step.timeoutMs });
@@ -296,6 +299,14 @@ function expectSip(statuses: number[], chain: boolean, outcome: CallOutcome, sum
   return { detail: `${final} ${summary?.reason ?? outcome.reason ?? ''}`.trim() };
 }
 
+/** Every threshold against the figures so far; a breach fails the step with the figures that breached. */
+function expectQuality(thresholds: QualityThreshold[], q: CallQuality | undefined): Partial<StepResult> {
+  const outcomes = checkCallQuality(thresholds, q);
+  const bad = outcomes.filter((o) => !o.ok);
+  if (bad.length > 0) throw new StepFailure(bad.map((o) => o.message).join('; '));
+  return { detail: outcomes.map((o) => o.message).join(', ') };
+}
+
 function outcomeOf(s: CallSummary, prev?: CallOutcome): Omit<CallOutcome, 'direction' | 'target'> {
   const o: Omit<CallOutcome, 'direction' | 'target'> = {
     callId: s.callId,
@@ -310,6 +321,7 @@ function outcomeOf(s: CallSummary, prev?: CallOutcome): Omit<CallOutcome, 'direc
   if (s.codec !== undefined) o.codec = s.codec;
   if (s.remoteRtp !== undefined) o.remoteRtp = s.remoteRtp;
   if (s.rtp !== undefined) o.rtp = s.rtp;
+  if (s.quality !== undefined) o.quality = s.quality;
   if (prev?.setupError !== undefined) o.setupError = prev.setupError;
   if (prev?.failureKind !== undefined) o.failureKind = prev.failureKind;
   return o;

@@ -6,6 +6,7 @@ import type { VadOptions } from '../media/analysis/vad.js';
 import type { DtmfModeRequest } from '../media/dtmf/index.js';
 import type { AudioCodecName } from '../sdp/index.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
+import type { QualityThreshold } from './quality-thresholds.js';
 
 export interface StepBase {
   /** Line of the step in the script. */
@@ -32,6 +33,8 @@ export type Step = StepBase & (
   | { kind: 'expect_dtmf'; digits: string; timeoutMs: number }
   | { kind: 'expect_prompt'; file: string; audio: Int16Array; threshold: number | undefined; marginMs: number | undefined; timeoutMs: number }
   | { kind: 'expect_hangup'; timeoutMs: number }
+  /** Quality thresholds, checked against the call's figures at this point (after hangup: the whole call). */
+  | { kind: 'expect_quality'; thresholds: QualityThreshold[] }
 );
 
 export type StepKind = Step['kind'];

@@ -162,6 +162,25 @@ steps:
     expect(s.vad).toEqual({ marginDb: 9, onsetMs: 80, hangoverMs: 500, minSpeechDbfs: -50, floorWindowMs: 3000 });
   });
 
+  it('expect: quality thresholds become one expect_quality step; a bad threshold is a script error on its line', () => {
+    const s = parse(`call: { target: "sip:1@h" }
+steps:
+  - expect: { mos: ">= 4.0", post_dial_delay: "< 2s", loss: "< 1%", jitter: "< 30ms", one_way_audio: false }
+  - hangup
+  - expect: { mos: "> 3.5" }
+    name: whole call
+`);
+    const [first, , last] = s.iterations[0]!.steps;
+    expect(first).toMatchObject({ kind: 'expect_quality', line: 3, label: 'expect mos >= 4.0, post_dial_delay < 2s, loss < 1%, jitter < 30ms, one_way_audio false' });
+    expect(first!.kind === 'expect_quality' && first!.thresholds.map((t) => [t.metric, t.kind === 'compare' ? t.value : t.value])).toEqual([
+      ['mos', 4], ['post_dial_delay', 2000], ['loss', 1], ['jitter', 30], ['one_way_audio', false],
+    ]);
+    expect(last).toMatchObject({ kind: 'expect_quality', label: 'whole call' });
+    expect(errorOf('call: { target: "sip:1@h" }\nsteps:\n  - expect: { mos: "4.0" }\n')).toMatch(/^script\.yaml:3:.*mos: "4\.0" needs a comparison/);
+    expect(errorOf('call: { target: "sip:1@h" }\nsteps:\n  - expect: { loss: "< 1" }\n')).toMatch(/loss: "1" is not a percentage \(write 1%\)/);
+    expect(errorOf('call: { target: "sip:1@h" }\nsteps:\n  - expect: { mos: ">= 4", sip: 200 }\n')).toMatch(/"sip" is not a quality metric.*own expect step/);
+  });
+
   it('every example script parses', () => {
     for (const f of ['record-greeting.yaml', 'leave-message.yaml', 'subscriber-login.yaml', 'auto-attendant.yaml', 'many-mailboxes.yaml']) {
       const s = loadScript(join(root, 'scripts/examples', f));

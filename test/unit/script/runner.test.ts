@@ -62,6 +62,25 @@ steps:
     expect(it0.timeline.map((l) => l.trim().split(/\s+/)[1])).toEqual(['▶', '✓', '✓', '✓', '✓', '✓', '■']);
   });
 
+  it('expect: quality thresholds at a step and after hangup; a breach fails the step with the figure; the JSON carries the quality', async () => {
+    w = phoneWorld({ listener: { autoAnswer: 0, answerOptions: () => ({ play: promptAudio('enter-pin.wav'), loop: true }) } });
+    let n = 0;
+    w.net.setMediaLoss((d) => d.from.address === '192.0.2.2' && d.bytes.length > 100 && ++n % 20 === 0);
+    const r = await run(w, `${CALL}
+steps:
+  - pause: 3s
+  - expect: { one_way_audio: false, post_dial_delay: "< 2s", jitter: "< 30ms" }
+  - hangup
+  - expect: { loss: "< 1%", mos: ">= 4.0" }
+`);
+    const it0 = r.iterations[0]!;
+    expect(it0.steps[1]).toMatchObject({ status: 'passed', detail: expect.stringMatching(/^one_way_audio is false, post_dial_delay [\d.]+ms < 2s, jitter [\d.]+ms < 30ms$/) });
+    expect(it0.steps[3]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^loss [45](\.\d+)?% is not < 1%; mos [\d.]+ is not >= 4\.0$/) });
+    expect(r.exitCode).toBe(RunExit.stepFailed);
+    expect(it0.call.quality!.received.lossPercent).toBeCloseTo(5, 0);
+    expect(it0.call.quality!.perSecond.length).toBeGreaterThanOrEqual(3);
+  });
+
   it('a failing step fails the iteration (exit 1): the rest is skipped and the call hung up', async () => {
     w = phoneWorld({ listener: { autoAnswer: 0 } });
     const r = await run(w, `${CALL}
