@@ -11,6 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { CallOptions } from '../phone/call.js';
 import { parseDtmfSequence } from '../media/dtmf/index.js';
 import { UsageError } from './context.js';
+import { parseQualityExpression, type QualityThreshold } from '../script/quality-thresholds.js';
 import { codecsOption, dtmfModeOption, durationOption, targetOption } from './option-values.js';
 
 /** RFC 5806 §4 / RFC 4458 diversion reasons. */
@@ -52,6 +53,7 @@ export interface CallArgv {
   header?: Array<string>;
   json?: string;
   pcap?: string;
+  expect?: Array<string>;
   audio?: boolean;
   outputDevice?: string | number;
   inputDevice?: string | number;
@@ -96,6 +98,8 @@ export interface CallSettings {
   quiet: boolean;
   /** --rtp-engine and the I/O thread's priority (realtime.ts). */
   rtp?: RtpEngineChoice;
+  /** --expect: quality thresholds checked when the call has ended (a breach: exit 1 with the figure). */
+  expect: QualityThreshold[];
 }
 
 function finite(name: string, v: number | undefined, check: (n: number) => boolean, rule: string): number | undefined {
@@ -222,8 +226,15 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
   const pcap = writablePath('pcap', a.pcap);
   if (pcap !== undefined) call.pcap = pcap;
 
+  const expect = (a.expect ?? []).map((e) => {
+    const t = parseQualityExpression(String(e));
+    if ('error' in t) throw new UsageError(`bad --expect: ${t.error}`);
+    return t;
+  });
+
   const s: CallSettings = {
     target: String(a.target),
+    expect,
     targetHost: uri.params.get('maddr') ?? uri.host,
     transport,
     tls: tlsSettings(a),

@@ -34,6 +34,7 @@ import { ProgressFormatter } from './progress.js';
 import { openSoundCard } from './sound-card.js';
 import { formatStatusLine } from './status-line.js';
 import { formatSummary } from './summary.js';
+import { checkCallQuality } from '../script/quality-thresholds.js';
 import { formatTrace } from './trace.js';
 
 const STATUS_REFRESH_MS = 500;
@@ -166,6 +167,15 @@ class CallRun {
     else if (code !== ExitCode.ok) this.midCallFailure ??= describeEnd(summary.end!);
     else if (this.midCallFailure !== undefined) code = ExitCode.callFailed;
     this.finish(summary);
+    if (code === ExitCode.ok && this.s.expect.length > 0) {
+      const outcomes = checkCallQuality(this.s.expect, summary.quality);
+      for (const o of outcomes) if (o.ok) this.view.line(`✓ ${o.message}`);
+      const bad = outcomes.filter((o) => !o.ok);
+      if (bad.length > 0) {
+        code = ExitCode.callFailed;
+        this.midCallFailure = `quality: ${bad.map((o) => o.message).join('; ')}`;
+      }
+    }
     if (code === ExitCode.interrupted) this.view.error('umphone: interrupted: the call was cancelled before it was answered');
     else if (code !== ExitCode.ok) this.view.error(`umphone: ${oneLine(this.midCallFailure ?? 'the call failed')}`);
     return code;

@@ -50,6 +50,7 @@ export class CallCapture {
   private capture: PacketCapture | undefined;
   private closed = false;
   private failed = false;
+  private opened: string | undefined;
 
   constructor(private readonly o: CallCaptureOptions) {}
 
@@ -117,6 +118,11 @@ export class CallCapture {
     return wrapped;
   }
 
+  /** The file written (once the first packet opened it); undefined before, or when it could not be opened. */
+  get file(): string | undefined {
+    return this.opened;
+  }
+
   /** Writes what is buffered and closes the file. */
   close(): void {
     this.closed = true;
@@ -140,6 +146,7 @@ export class CallCapture {
     const path = this.o.path(this.o.callId());
     try {
       this.writer = new PcapWriter(fileSink(path), { clock: this.o.clock });
+      this.opened = path;
     } catch (e) {
       this.fail(e as Error);
       return undefined;

@@ -60,6 +60,10 @@ export interface CallInternals {
   configureEar(o: { fromStart?: boolean; vad?: VadOptions }): void;
   /** Resolves once the call has ended and our closing BYE, if any, has its response (or failed). */
   readonly settled: Promise<void>;
+  /** A 'warning' event from a layer beside the call (the capture: "pcap: disk full; the call goes on ..."). */
+  warn(message: string): void;
+  /** Where the call's pcap is written (call-capture.ts), for the summary's `pcap`. */
+  captureFile: (() => string | undefined) | undefined;
 }
 
 let internals: (call: CallCore) => CallInternals;
@@ -94,6 +98,7 @@ export abstract class CallCore {
   private ear: CallListener | undefined;
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
   private byeSettled: Promise<void> | undefined;
+  private captureFile: (() => string | undefined) | undefined;
   /** The quality model (call-quality.ts): on for every call, O(1) per packet. */
   protected readonly quality: CallQualityTracker;
 
@@ -105,6 +110,9 @@ export abstract class CallCore {
       get startedEar() { return c.ear; },
       configureEar: (o) => { c.earOptions = { ...c.earOptions, ...o }; },
       get settled() { return c.ended.then(() => c.byeSettled); },
+      warn: (message) => c.emit({ type: 'warning', message }),
+      get captureFile() { return c.captureFile; },
+      set captureFile(f) { c.captureFile = f; },
     });
   }
 
@@ -156,6 +164,8 @@ export abstract class CallCore {
     }
     if (this.media) Object.assign(s, mediaSummary(this.media));
     s.quality = this.quality.summary();
+    const pcap = this.captureFile?.();
+    if (pcap !== undefined) s.pcap = pcap;
     return s;
   }
 

@@ -71,6 +71,8 @@ export interface CallSummary {
   };
   dtmf: { sent: DtmfDigitEvent[]; received: DtmfDigitEvent[] };
   recordings: string[];
+  /** The pcap file written for this call (`pcap` option), once its first packet opened it. */
+  pcap?: string;
   /**
    * The quality model (docs/quality.md): MOS and R of the received stream, loss with its bursts, jitter,
    * RTT, late discards, what the peer's RTCP says of our stream, one row per second, post-dial delay and

@@ -230,7 +230,10 @@ export class Phone {
 
   #captureCall(call: CallCore, path: (callId: string) => string, mediaAddress: string): CallCapture {
     const clock = this.#transports.clock;
-    const capture = new CallCapture({ clock, path, callId: () => call.callId, mediaAddress });
+    const internals = callInternals(call);
+    // A write error (disk full, no permission) is one warning line; the call goes on without the capture.
+    const capture = new CallCapture({ clock, path, callId: () => call.callId, mediaAddress, warn: (line) => internals.warn(line) });
+    internals.captureFile = () => capture.file;
     this.#startTracing();
     if (call.callId !== '') for (const e of this.#traceHistory ?? []) capture.sip(e);
     this.#captures.add(capture);

@@ -78,6 +78,25 @@ export function parseQualityThreshold(metric: string, spec: unknown): QualityThr
   return { metric, kind: 'compare', op, value, unit: kind, source: spec.trim() };
 }
 
+/** Short names the command line takes besides the metric names: `--expect "pdd<2s"`. */
+export const METRIC_ALIASES: Readonly<Record<string, QualityMetric>> = { pdd: 'post_dial_delay', r: 'r_factor', owa: 'one_way_audio' };
+
+/**
+ * One threshold written as an expression, as `umphone call --expect` takes it: "mos>=4.0", "pdd < 2s",
+ * "loss<1%", "one_way_audio=false" (a metric name or alias, a comparison, the value with its unit).
+ */
+export function parseQualityExpression(text: string): QualityThreshold | { error: string } {
+  const m = /^\s*([A-Za-z_-]+)\s*(<=|>=|==|!=|<|>|=)\s*(\S.*?)\s*$/.exec(text);
+  if (!m) return { error: `"${text}" is not a threshold: write metric, comparison, value, e.g. "mos>=4.0", "pdd<2s", "loss<1%"` };
+  const name = m[1]!.toLowerCase().replace(/-/g, '_');
+  const metric = METRIC_ALIASES[name] ?? name;
+  if (isMetric(metric) && QUALITY_METRICS[metric] === 'boolean') {
+    if (m[2] !== '=' && m[2] !== '==') return { error: `${metric}: write ${metric}=true or ${metric}=false` };
+    return parseQualityThreshold(metric, m[3]);
+  }
+  return parseQualityThreshold(metric, `${m[2]} ${m[3]}`);
+}
+
 /** Parses a whole `expect:` map; the first bad entry is the error. */
 export function parseQualityExpectations(expect: Record<string, unknown>): QualityThreshold[] | { error: string } {
   const out: QualityThreshold[] = [];

@@ -5,7 +5,23 @@
  * properties, the timeline as <system-out>. Text is escaped for XML 1.0, and characters XML 1.0 cannot
  * carry at all (control characters) are dropped.
  */
+import { resolve } from 'node:path';
 import type { IterationResult, RunResult, StepResult } from './results.js';
+
+export interface JunitOptions {
+  /** More files to attach to a call's suite (the HTML report of `--report x.html`), absolute or relative paths. */
+  attachments?: (it: IterationResult) => string[];
+}
+
+/**
+ * The files of a call, as `[[ATTACHMENT|/abs/path]]` lines: the convention the Jenkins JUnit Attachments
+ * plugin reads in a suite's or a case's system-out, and GitLab in a case's. Recordings, the pcap, then
+ * the options' extras; absolute, so they resolve wherever the CI job archived them from.
+ */
+export function attachmentsOf(it: IterationResult, opts: JunitOptions = {}): string[] {
+  const files = [...it.recordings.map((r) => r.path), ...(it.call.pcap !== undefined ? [it.call.pcap] : []), ...(opts.attachments?.(it) ?? [])];
+  return [...new Set(files.map((f) => resolve(f)))].map((f) => `[[ATTACHMENT|${f}]]`);
+}
 
 export function xmlEscape(text: string): string {
   return text
@@ -22,14 +38,16 @@ export function xmlEscape(text: string): string {
 const attr = (name: string, value: string | number): string => ` ${name}="${xmlEscape(String(value))}"`;
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
 
-function testcase(it: IterationResult, s: StepResult, classname: string): string {
+function testcase(it: IterationResult, s: StepResult, classname: string, attachments: string[]): string {
   const head = `    <testcase${attr('name', `${s.index}. ${s.label} (line ${s.line})`)}${attr('classname', classname)}${attr('time', secs(s.durationMs))}`;
   if (s.status === 'passed') {
     return s.detail ? `${head}>\n      <system-out>${xmlEscape(s.detail)}</system-out>\n    </testcase>` : `${head}/>`;
   }
   if (s.status === 'skipped') return `${head}>\n      <skipped${attr('message', s.detail ?? 'skipped')}/>\n    </testcase>`;
   void it;
-  return `${head}>\n      <failure${attr('message', s.error ?? 'failed')}${attr('type', s.errorType ?? 'StepFailure')}>${xmlEscape(s.error ?? '')}</failure>\n    </testcase>`;
+  // GitLab shows a case's attachments, and only for failed cases: the evidence goes where it is looked for.
+  const out = attachments.length > 0 ? `\n      <system-out>${xmlEscape(attachments.join('\n'))}</system-out>` : '';
+  return `${head}>\n      <failure${attr('message', s.error ?? 'failed')}${attr('type', s.errorType ?? 'StepFailure')}>${xmlEscape(s.error ?? '')}</failure>${out}\n    </testcase>`;
 }
 
 function properties(it: IterationResult): string {
@@ -43,6 +61,16 @@ function properties(it: IterationResult): string {
   if (c.rtp) {
     props.push(['rtp.sent.packets', c.rtp.sent.packets], ['rtp.received.packets', c.rtp.received.packets], ['rtp.received.lost', c.rtp.received.lost], ['rtp.received.jitterMs', c.rtp.received.jitterMs]);
   }
+  const q = c.quality;
+  if (q) {
+    const fig = (x: number | undefined, digits: number): string => (x === undefined ? 'not measured' : x.toFixed(digits));
+    const pdd = q.postDialDelay;
+    props.push(
+      ['quality.mos', fig(q.mos, 2)], ['quality.r', fig(q.r, 1)], ['quality.lossPercent', fig(q.received.lossPercent, 2)],
+      ['quality.jitterMs', fig(q.received.maxJitterMs, 2)], ['quality.rttMs', fig(q.received.rttMs, 1)],
+      ['quality.postDialDelayMs', fig(pdd.toRingingMs ?? pdd.toFinalMs, 0)], ['quality.oneWayAudio', String(q.oneWayAudio.oneWay)],
+    );
+  }
   props.push(['dtmf.sent', it.dtmf.sent.map((d) => `${d.digit}@${d.atMs}ms/${d.method}`).join(' ')]);
   props.push(['dtmf.received', it.dtmf.received.map((d) => `${d.digit}@${d.atMs}ms/${d.method}`).join(' ')]);
   props.push(['speech', it.speech.map((s) => `${s.startMs}-${s.endMs ?? ''}ms`).join(' ')]);
@@ -51,21 +79,22 @@ function properties(it: IterationResult): string {
   return `    <properties>\n${props.map(([n, v]) => `      <property${attr('name', n)}${attr('value', v)}/>`).join('\n')}\n    </properties>`;
 }
 
-export function junitReport(result: RunResult): string {
+export function junitReport(result: RunResult, opts: JunitOptions = {}): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const all = result.iterations.flatMap((i) => i.steps);
   const setupErrors = result.iterations.filter((i) => i.setupFailed).length;
   out.push(`<testsuites${attr('name', result.name)}${attr('tests', all.length + setupErrors)}${attr('failures', all.filter((s) => s.status === 'failed').length)}${attr('errors', setupErrors)}${attr('skipped', all.filter((s) => s.status === 'skipped').length)}${attr('time', secs(result.durationMs))}${attr('timestamp', result.startedAt)}>`);
   for (const it of result.iterations) {
     const classname = `${result.name}.${it.index}`.replace(/[^A-Za-z0-9_.-]/g, '_');
-    const cases = it.steps.map((s) => testcase(it, s, classname));
+    const attachments = attachmentsOf(it, opts);
+    const cases = it.steps.map((s) => testcase(it, s, classname, attachments));
     if (it.setupFailed) {
       cases.unshift(`    <testcase${attr('name', `0. call ${it.call.target}`)}${attr('classname', classname)} time="0.000">\n      <error${attr('message', it.call.setupError ?? 'the call could not be set up')}${attr('type', it.call.failureKind ?? 'setup')}/>\n    </testcase>`);
     }
     out.push(`  <testsuite${attr('name', it.name)}${attr('tests', cases.length)}${attr('failures', it.steps.filter((s) => s.status === 'failed').length)}${attr('errors', it.setupFailed ? 1 : 0)}${attr('skipped', it.steps.filter((s) => s.status === 'skipped').length)}${attr('time', secs(it.durationMs))}${attr('timestamp', it.startedAt)}>`);
     out.push(properties(it));
     out.push(...cases);
-    out.push(`    <system-out>${xmlEscape(it.timeline.join('\n'))}</system-out>`);
+    out.push(`    <system-out>${xmlEscape([...it.timeline, ...attachments].join('\n'))}</system-out>`);
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');

@@ -53,6 +53,8 @@ export interface CallOutcome {
     sent: { packets: number; bytes: number };
     received: { packets: number; lost: number; lossPercent: number; jitterMs: number; duplicates: number; outOfOrder: number };
   };
+  /** The call's pcap (--pcap), when one was written. */
+  pcap?: string;
   /** The call's quality figures (CallSummary.quality, docs/quality.md). */
   quality?: CallQuality;
 }

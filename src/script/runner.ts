@@ -322,6 +322,7 @@ function outcomeOf(s: CallSummary, prev?: CallOutcome): Omit<CallOutcome, 'direc
   if (s.remoteRtp !== undefined) o.remoteRtp = s.remoteRtp;
   if (s.rtp !== undefined) o.rtp = s.rtp;
   if (s.quality !== undefined) o.quality = s.quality;
+  if (s.pcap !== undefined) o.pcap = s.pcap;
   if (prev?.setupError !== undefined) o.setupError = prev.setupError;
   if (prev?.failureKind !== undefined) o.failureKind = prev.failureKind;
   return o;

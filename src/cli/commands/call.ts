@@ -29,6 +29,8 @@ const EXAMPLES = [
   '    umphone call sip:680@um.example.com --from 111 --dtmf-sequence "#,,1234#" --duration 30',
   '  Call through a PBX over UDP with digest credentials:',
   '    umphone call sip:200@pbx.example.com:5060 --transport udp --user 111 --password secret',
+  '  Fail (exit 1) when the call\'s estimated MOS or post-dial delay is off:',
+  '    umphone call sip:680@um.example.com --duration 10 --expect "mos>=4.0" --expect "pdd<2s"',
   '  Call Exchange UM over mutual TLS (its 302 to the worker\'s TLS port is followed):',
   '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key',
 ].join('\n');
@@ -72,6 +74,7 @@ function builder(y: Argv): Argv<CallArgv> {
       'dtmf-level': { group: DTMF, type: 'number', describe: 'In-band tone level per frequency (dBm0, e.g. -10)' },
       json: { group: OUTPUT, type: 'string', describe: 'Write the call summary as JSON to this file' },
       pcap: { group: OUTPUT, type: 'string', describe: 'Write the call\'s SIP, RTP and RTCP packets to this pcap (Wireshark, tshark); {callid} = Call-ID' },
+      expect: { group: OUTPUT, type: 'string', array: true, describe: 'Quality threshold checked when the call ends, repeatable: "mos>=4.0", "pdd<2s", "loss<1%", "jitter<30ms", "one_way_audio=false"; a breach exits 1 with the figure' },
       verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
       quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
     })

@@ -112,10 +112,25 @@ describe('callSettingsFromArgv', () => {
     [{ tlsCert: 'package.json' }, '--tls-cert and --tls-key go together'],
     [{ tlsCa: '/nonexistent-dir/ca.pem' }, '--tls-ca /nonexistent-dir/ca.pem: no such file'],
     [{ tlsInsecure: true, tlsCa: 'package.json' }, '--tls-insecure and --tls-ca exclude each other'],
+    [{ expect: ['mos'] }, 'bad --expect: "mos" is not a threshold: write metric, comparison, value, e.g. "mos>=4.0", "pdd<2s", "loss<1%"'],
+    [{ expect: ['mos>=4.0', 'pdd<2'] }, /^bad --expect: post_dial_delay: .*2/],
+    [{ expect: ['loss<1'] }, 'bad --expect: loss: "1" is not a percentage (write 1%)'],
+    [{ expect: ['volume>3'] }, /^bad --expect: unknown quality metric "volume"/],
+    [{ expect: ['one_way_audio<1'] }, 'bad --expect: one_way_audio: write one_way_audio=true or one_way_audio=false'],
   ] as Array<[Partial<CallArgv>, string | RegExp]>)('%j is a usage error', (over, message) => {
     const call = () => callSettingsFromArgv({ ...base, ...over });
     expect(call).toThrow(UsageError);
     expect(call).toThrow(message);
+  });
+});
+
+describe('--expect', () => {
+  it('takes metric names and aliases, with or without spaces, repeatable', () => {
+    const s = callSettingsFromArgv({ ...base, expect: ['mos>=4.0', 'pdd < 2s', 'loss<1%', 'jitter<30ms', 'one_way_audio=false', 'r > 80'] });
+    expect(s.expect.map((t) => `${t.metric} ${t.source}`)).toEqual([
+      'mos >= 4.0', 'post_dial_delay < 2s', 'loss < 1%', 'jitter < 30ms', 'one_way_audio false', 'r_factor > 80',
+    ]);
+    expect(callSettingsFromArgv(base).expect).toEqual([]);
   });
 });
 

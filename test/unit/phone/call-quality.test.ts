@@ -3,6 +3,9 @@
  * summary's `quality` field filled from the RTP actually received (a known loss pattern), the peer's
  * RTCP, the INVITE's responses through a 302, and one-way audio when one side's RTP is cut.
  */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redirector } from '../../../src/um/redirector.js';
 import { eModel } from '../../../src/rtp/quality/e-model.js';
@@ -106,6 +109,37 @@ describe('quality on a call (memory network)', () => {
     expect(s.quality!.postDialDelay.finalStatus).toBe(486);
     expect(s.quality!.received.expected).toBe(0);
     expect(s.quality!.perSecond).toEqual([]);
+  });
+});
+
+describe('the capture on a call (memory network)', () => {
+  it.each([
+    ['a folder that does not exist', '/nonexistent-dir/call.pcap', /^pcap: .*ENOENT.*; the call goes on without a capture$/],
+    ['a full disk (/dev/full)', '/dev/full', /^pcap: .*ENOSPC.*; the call goes on without a capture$/],
+  ])('%s: one warning line, the call goes on with its media and quality', async (_what, path, warning) => {
+    w = phoneWorld({ listener: { autoAnswer: 0, answerOptions: () => ({ play: promptAudio('enter-pin.wav'), loop: true }) } });
+    const call = w.caller.dial(w.calleeUri, { pcap: path });
+    const warnings: string[] = [];
+    call.onEvent((e) => { if (e.type === 'warning') warnings.push(e.message); });
+    await w.settle(call.answered);
+    await w.run(3_000);
+    const s = await w.settle(call.hangup());
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(warning);
+    expect(s.end).toEqual({ kind: 'hangup', by: 'local' });
+    expect(s.quality!.received.packets).toBeGreaterThan(100);
+    if (path === '/dev/full') expect(s.pcap).toBe('/dev/full');
+    else expect(s.pcap).toBeUndefined();
+  });
+
+  it('the summary names the pcap written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'umphone-q-'));
+    w = phoneWorld({ listener: { autoAnswer: 0 } });
+    const call = await w.settle(w.caller.call(w.calleeUri, { pcap: join(dir, '{callid}.pcap') }));
+    await w.run(500);
+    const s = await w.settle(call.hangup());
+    expect(s.pcap).toBe(join(dir, `${s.callId.replace(/[^A-Za-z0-9._-]/g, '_')}.pcap`));
+    expect(existsSync(s.pcap!)).toBe(true);
   });
 });
 

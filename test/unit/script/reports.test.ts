@@ -98,6 +98,20 @@ describe('JUnit report', () => {
     expect(xml).not.toMatch(/\u0001/);
   });
 
+  it('attaches the call\'s WAV, pcap and extra files as [[ATTACHMENT|/abs/path]] in the suite\'s and the failed case\'s system-out', () => {
+    const it0 = iteration({ call: { ...iteration().call, pcap: 'out/call-1.pcap' } });
+    const xml = junitReport(run([it0]), { attachments: () => ['/tmp/report.html'] });
+    const { elements } = checkXml(xml);
+    const lines = ['[[ATTACHMENT|/tmp/a&b.wav]]', `[[ATTACHMENT|${process.cwd()}/out/call-1.pcap]]`, '[[ATTACHMENT|/tmp/report.html]]'];
+    const outs = elements.filter((e) => e.name === 'system-out').map((e) => e.text.replace(/&amp;/g, '&').trim());
+    // The passed case keeps its detail only; the failed case and the suite carry the files.
+    expect(outs[0]).toBe('speech after 0.9 s');
+    expect(outs[1]).toBe(lines.join('\n'));
+    expect(outs[outs.length - 1]!.split('\n').slice(-3)).toEqual(lines);
+    // No files, no attachment lines.
+    expect(junitReport(run([iteration({ recordings: [] })]))).not.toMatch(/ATTACHMENT/);
+  });
+
   it('escapes the five XML characters and drops control characters', () => {
     expect(xmlEscape(`a<b>&"c'\u0000\u001b\td`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;\td');
   });
