@@ -26,11 +26,12 @@
  * with --realtime, SIPp under chrt -f 20), BENCH_LEAD_MS=10 (the native engine's lookahead; 10 is what
  * a call with a live microphone uses), BENCH_ENGINE_SETTINGS='{"hedgePairs":0}' (the native thread's
  * NativeIoSettings), BENCH_STAMP=1 (also print how long a packet takes from its source's poll to the
- * wire: what a microphone's frame sees).
+ * wire: what a microphone's frame sees), BENCH_MONITOR=1 (each engine twice, the second time with every
+ * stream's pcap and quality model as a call carries them: docs/measurements/quality.md).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,7 +48,7 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
-type Who = 'umphone main' | 'umphone native' | 'SIPp' | 'C floor';
+type Who = 'umphone main' | 'umphone native' | 'umphone main +pcap+quality' | 'umphone native +pcap+quality' | 'SIPp' | 'C floor';
 const ENGINES = ['native', 'main'] as const;
 
 interface Row {
@@ -162,16 +163,17 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
   return spawn(cmd[0]!, cmd.slice(1), opts);
 }
 
-async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string): Promise<Row> {
+async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor = false): Promise<Row> {
   const load = loadavg()[0]!;
   const steal0: [number, number] = [stealMs(), performance.now()];
   const peer = await startEchoPeer(calls, dir);
-  const capture = await startCapture(join(dir, `ours-${engine}-${calls}.pcap`));
+  const capture = await startCapture(join(dir, `ours-${engine}-${calls}${monitor ? '-monitor' : ''}.pcap`));
+  const monitorDir = monitor ? mkdtempSync(join(dir, 'monitor-')) : undefined;
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
   const child = spawnCmd(
     [process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '' } },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir } : {}) } },
   );
   let out = '';
   child.stdout!.setEncoding('utf8');
@@ -183,6 +185,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   let res: {
     sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number;
     engine?: { late: number; maxLateMs: number; arrivedLate: number; received: number; hedged?: number };
+    monitor?: { streams: number; summaryJsonBytes: number; meanMos: number };
   };
   try {
     res = JSON.parse(out.trim()) as typeof res;
@@ -211,8 +214,15 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   const pacing = analyzer.figures();
   const notOnWire = Math.max(0, res.sent - pacing.packets - pacing.lost);
   const notReceived = Math.max(0, echoOnWire - res.received);
+  let monitorDetail = '';
+  if (monitorDir) {
+    const files = readdirSync(monitorDir);
+    const bytes = files.reduce((a, f) => a + statSync(join(monitorDir, f)).size, 0);
+    monitorDetail = `; monitor: ${files.length} pcaps, ${f(bytes / 2 ** 20, 1)} MiB, quality summary ${res.monitor?.summaryJsonBytes ?? '?'} B per stream, mean MOS ${f(res.monitor?.meanMos ?? 0, 2)}`;
+    rmSync(monitorDir, { recursive: true, force: true });
+  }
   return {
-    who: `umphone ${engine}`,
+    who: `umphone ${engine}${monitor ? ' +pcap+quality' : ''}` as Who,
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
@@ -223,7 +233,8 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
         ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}` +
           (res.engine.hedged ? `, ${res.engine.hedged} sent by the hedge thread` : '')
         : '') +
-      pollToWire.detail(),
+      pollToWire.detail() +
+      monitorDetail,
     cpuPercent: (res.cpuMs / res.wallMs) * 100,
     rssMb: res.rss / 2 ** 20,
     capture: cap,
@@ -433,14 +444,18 @@ export async function run(): Promise<void> {
   try {
     for (const calls of points) {
       for (const engine of engines) {
-        try {
-          const ours = await runOurs(engine, calls, seconds, dir);
-          rows.push(ours);
-          console.log(`  umphone ${engine} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
-        } catch (e) {
-          console.log(`  umphone ${engine} ${calls} calls: FAILED: ${(e as Error).message}`);
+        // BENCH_MONITOR=1: each engine also with what every call now carries (--pcap and the quality model).
+        for (const monitor of process.env.BENCH_MONITOR === '1' ? [false, true] : [false]) {
+          const name = `umphone ${engine}${monitor ? ' +pcap+quality' : ''}`;
+          try {
+            const ours = await runOurs(engine, calls, seconds, dir, monitor);
+            rows.push(ours);
+            console.log(`  ${name} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
+          } catch (e) {
+            console.log(`  ${name} ${calls} calls: FAILED: ${(e as Error).message}`);
+          }
+          await sleep(500);
         }
-        await sleep(500);
       }
       if (calls === 1 && !process.env.BENCH_NO_FLOOR) {
         try {

@@ -11,6 +11,12 @@
  * BENCH_STAMP=1: each payload starts with the wall-clock instant (f64 ms) its source was polled, as a
  * microphone's frame is read, so the bench can tell how long a frame takes from poll to the wire.
  *
+ * BENCH_MONITOR_DIR=folder: what every call of the phone now carries on top, per stream — the call's
+ * capture (src/phone/call-capture.ts: each datagram in and out written to a pcap in that folder, as
+ * `--pcap` does) and the quality model (src/phone/call-quality.ts: each received packet into the stream
+ * statistics, loss runs and one-way audio, each sent frame's energy, as every call does) — so the
+ * benchmark can compare the pacing with and without them in the same run.
+ *
  * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|native]. Prints one JSON
  * line when done.
  */
@@ -18,6 +24,12 @@ import { RealClock } from '../../src/util/clock.js';
 import { requestRealtime } from '../../src/cli/realtime.js';
 import { RtpSender } from '../../src/rtp/sender.js';
 import { createRtpTransport, type RtpEngineMode } from '../../src/rtp/rtp-transport.js';
+import { join } from 'node:path';
+import { parseRtp } from '../../src/rtp/packet.js';
+import { CallCapture } from '../../src/phone/call-capture.js';
+import { CallQualityTracker, g711EnergyDbov } from '../../src/phone/call-quality.js';
+import { codecFor } from '../../src/media/g711.js';
+import type { MediaSocket } from '../../src/phone/media-types.js';
 
 const seconds = Number(process.argv[2]);
 const peerPorts = String(process.argv[3]).split(',').map(Number);
@@ -35,9 +47,31 @@ if (process.env.BENCH_REALTIME && transport.engine && mode === 'native') {
   const refused = transport.engine.realtime(Number(process.env.BENCH_REALTIME));
   if (refused) process.stderr.write(`rtp-pacer-process: native thread realtime refused: ${refused}\n`);
 }
-const sockets = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+const opened = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+const monitorDir = process.env.BENCH_MONITOR_DIR;
+const captures: CallCapture[] = [];
+const trackers: CallQualityTracker[] = [];
+const ulaw = codecFor('PCMU');
+const silence = new Int16Array(160);
 let received = 0;
-for (const s of sockets) s.onRtp(() => received++);
+const sockets: MediaSocket[] = opened.map((inner, i) => {
+  if (!monitorDir) {
+    inner.onRtp(() => received++);
+    return inner;
+  }
+  const capture = new CallCapture({ clock, path: () => join(monitorDir, `stream-${i}.pcap`), callId: () => `bench-${i}`, mediaAddress: '127.0.0.1', warn: (l) => process.stderr.write(`${l}\n`) });
+  const tracker = new CallQualityTracker(clock, clock.now());
+  tracker.mediaStarted('PCMU');
+  captures.push(capture);
+  trackers.push(tracker);
+  const s = capture.wrapSocket(inner as MediaSocket);
+  s.onRtp((d) => {
+    received++;
+    const p = parseRtp(d);
+    tracker.received(p, 'audio', clock.now(), () => g711EnergyDbov(p.payload, (b) => ulaw.decode(b), 'PCMU'));
+  });
+  return s;
+});
 const payload = Buffer.alloc(160, 0xff);
 const stamp = process.env.BENCH_STAMP === '1';
 const poll = (): { payload: Buffer; payloadType: number } => {
@@ -52,7 +86,8 @@ const senders = sockets.map(
       clock,
       socket: s.rtpSendSocket,
       remote: { address: '127.0.0.1', port: peerPorts[i]! },
-      source: { poll },
+      // With the monitor, each frame's energy is measured as the media session does (silence: every frame).
+      source: trackers[i] ? { poll: () => (trackers[i]!.sent(clock.now(), silence), poll()) } : { poll },
     }),
 );
 const cpu0 = process.cpuUsage();
@@ -70,10 +105,16 @@ clock.setTimeout(() => {
       const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
       const missed = senders.reduce((a, s) => a + s.ticksMissed, 0);
       const engine = transport.engine?.stats();
+      const monitor = trackers.length > 0 ? (() => {
+        for (const t of trackers) t.end(clock.now());
+        const q = trackers.map((t) => t.summary());
+        for (const c of captures) c.close();
+        return { streams: q.length, summaryJsonBytes: JSON.stringify(q[0]).length, meanMos: q.reduce((a, x) => a + (x.mos ?? 0), 0) / q.length };
+      })() : undefined;
       await Promise.all(sockets.map((s) => s.close()));
       await transport.close();
       process.stdout.write(
-        JSON.stringify({ sent, missed, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine }) + '\n',
+        JSON.stringify({ sent, missed, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine, monitor }) + '\n',
       );
     })();
   }, 300);

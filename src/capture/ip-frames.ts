@@ -14,6 +14,8 @@ const IPV6_HEADER = 40;
 export const PROTOCOL_TCP = 6;
 export const PROTOCOL_UDP = 17;
 const UDP_HEADER = 8;
+/** The longest transport header written here: TCP with the MSS option. */
+const MAX_TRANSPORT_HEADER = 24;
 
 /** TCP flag bits (RFC 9293 §3.1). */
 export const TCP_FIN = 0x01;
@@ -78,7 +80,10 @@ function ipFrame(ends: FrameEnds, protocol: number, transportLength: number, ipI
   const ipHeader = family === 4 ? IPV4_HEADER : IPV6_HEADER;
   const limit = family === 4 ? 0xffff - IPV4_HEADER : 0xffff;
   if (transportLength > limit) throw new RangeError(`${transportLength} bytes do not fit in one IPv${family} packet`);
-  const frame = Buffer.alloc(ETHERNET_HEADER + ipHeader + transportLength);
+  // Unzeroed (from Node's pool for small frames: this runs for every captured packet) but for the
+  // headers, whose every byte not written below must be zero; the payload is copied over the rest.
+  const frame = Buffer.allocUnsafe(ETHERNET_HEADER + ipHeader + transportLength);
+  frame.fill(0, 0, Math.min(frame.length, ETHERNET_HEADER + ipHeader + MAX_TRANSPORT_HEADER));
   frame.writeUInt16BE(family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, 12);
   const ip = ETHERNET_HEADER;
   if (family === 4) {

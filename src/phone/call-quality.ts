@@ -5,8 +5,8 @@
  * requests and responses, and one-way audio from both directions' packets.
  *
  * It is on for every call, so each packet costs O(1): the RFC 3550 counters, one loss-run step, and the
- * energy of a packet only until its second is known to be heard (a talking stream measures about one
- * packet a second per side). Memory grows by one row per second (see docs/quality.md for the size).
+ * energy of one packet in five only until its second is known to be heard (a talking stream measures
+ * about one packet a second per side, a silent one ten). Memory grows by one row per second (see docs/quality.md for the size).
  */
 import type { Clock } from '../util/clock.js';
 import type { RtpPacket } from '../rtp/packet.js';
@@ -42,6 +42,13 @@ export interface QualityFeed {
   jitterBufferDelay(ms: number): void;
 }
 
+/**
+ * One packet in this many has its energy measured while its second is not yet heard (every 100 ms at
+ * 20 ms packets): speech lasts longer than that, so a second with speech is still found heard, and a
+ * silent stream (umphone listening, a dead gateway leg) costs a fifth.
+ */
+const SAMPLE_EVERY = 5;
+
 export class CallQualityTracker implements QualityFeed {
   private readonly stream: StreamQuality;
   private readonly pdd = new PostDialDelay();
@@ -50,6 +57,8 @@ export class CallQualityTracker implements QualityFeed {
   private codecName = 'PCMU';
   private endMs: number | undefined;
   private lastSentReport: { block: ReportBlock } | undefined;
+  private receivedCount = 0;
+  private sentCount = 0;
 
   constructor(private readonly clock: Clock, private readonly callStartMs: number) {
     // The listener here is umphone itself, which plays a lost frame as silence (no concealment).
@@ -87,12 +96,14 @@ export class CallQualityTracker implements QualityFeed {
     if (verdict === 'duplicate') return;
     if (verdict === 'comfort-noise') return this.owa.packet('received', { atMs, comfortNoise: true });
     if (verdict !== 'audio' || this.owa.heardIn('received', atMs)) return this.owa.packet('received', { atMs });
+    if (this.receivedCount++ % SAMPLE_EVERY !== 0) return this.owa.packet('received', { atMs, energyDbov: -Infinity });
     const e = energy();
     this.owa.packet('received', e === undefined ? { atMs } : { atMs, energyDbov: e });
   }
 
   sent(atMs: number, frame: Int16Array | undefined): void {
     if (!frame || this.owa.heardIn('sent', atMs)) return this.owa.packet('sent', { atMs });
+    if (this.sentCount++ % SAMPLE_EVERY !== 0) return this.owa.packet('sent', { atMs, energyDbov: -Infinity });
     this.owa.packet('sent', { atMs, energyDbov: energyDbov(frame) });
   }
 
@@ -159,6 +170,26 @@ function compactRow(row: SecondRow, callStartMs: number): SecondRow {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Squares of the 256 G.711 code words' linear values, per law: a packet's energy without decoding it. */
+const squares = new Map<string, Float64Array>();
+
+/**
+ * Mean power of a G.711 payload in dB relative to full scale, from the code words directly (a table of
+ * squares: no decoded copy per packet, which a silent stream would pay on every packet).
+ */
+export function g711EnergyDbov(payload: Uint8Array, decode: (b: Uint8Array) => Int16Array, law: string): number {
+  let table = squares.get(law);
+  if (!table) {
+    const linear = decode(Uint8Array.from({ length: 256 }, (_, i) => i));
+    table = Float64Array.from(linear, (x) => x * x);
+    squares.set(law, table);
+  }
+  if (payload.length === 0) return -Infinity;
+  let sum = 0;
+  for (let i = 0; i < payload.length; i++) sum += table[payload[i]!]!;
+  return 10 * Math.log10(sum / payload.length / (32768 * 32768));
 }
 
 /** Mean power of 16-bit samples in dB relative to full scale (−Infinity for digital silence). */

@@ -32,7 +32,7 @@ import type { AudioInput, AudioOutput } from '../media/device/device.js';
 export { MediaError, type DtmfSettings, type FrameListener, type MediaSocket, type Recording } from './media-types.js';
 import type { DtmfSettings, FrameListener, MediaSocket, Recording } from './media-types.js';
 import { DtmfOut } from './media-dtmf.js';
-import { energyDbov, type QualityFeed } from './call-quality.js';
+import { g711EnergyDbov, type QualityFeed } from './call-quality.js';
 
 export const FRAME = 160;
 const FRAME_MS = 20;
@@ -338,7 +338,10 @@ export class MediaSession {
   private qualityReceiver(q: QualityFeed): NonNullable<ConstructorParameters<typeof RtpReceiver>[0]['onAccepted']> {
     return (packet, verdict, atMs) => {
       q.jitterBufferDelay((this.receiver.jitterBuffer.target * 1000) / 8000);
-      q.received(packet, verdict, atMs, () => energyDbov((this.decoders.get(packet.payloadType) ?? this.codec).decode(packet.payload)));
+      q.received(packet, verdict, atMs, () => {
+        const codec = this.decoders.get(packet.payloadType) ?? this.codec;
+        return g711EnergyDbov(packet.payload, (b) => codec.decode(b), codec.name);
+      });
     };
   }
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redirector } from '../../../src/um/redirector.js';
 import { eModel } from '../../../src/rtp/quality/e-model.js';
-import { CallQualityTracker, energyDbov } from '../../../src/phone/call-quality.js';
+import { CallQualityTracker, energyDbov, g711EnergyDbov } from '../../../src/phone/call-quality.js';
+import { codecFor } from '../../../src/media/g711.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { phoneWorld, promptAudio, CALLEE, type PhoneWorld } from '../../support/phone-world.js';
 import type { Datagram } from '../../support/memory-network.js';
@@ -167,5 +168,15 @@ describe('CallQualityTracker', () => {
     expect(energyDbov(new Int16Array(160).fill(-32768))).toBeCloseTo(0, 6);
     expect(energyDbov(new Int16Array(160))).toBe(-Infinity);
     expect(energyDbov(new Int16Array(160).fill(10))).toBeLessThan(-55);
+  });
+
+  it('g711EnergyDbov: the energy of the decoded samples, from the code words (both laws)', () => {
+    const tone = new Int16Array(160).map((_, i) => Math.round(6000 * Math.sin((2 * Math.PI * 1000 * i) / 8000)));
+    for (const law of ['PCMU', 'PCMA'] as const) {
+      const c = codecFor(law);
+      const payload = c.encode(tone);
+      expect(g711EnergyDbov(payload, (b) => c.decode(b), law)).toBeCloseTo(energyDbov(c.decode(payload)), 9);
+      expect(g711EnergyDbov(c.encode(new Int16Array(160)), (b) => c.decode(b), law)).toBeLessThan(-55);
+    }
   });
 });
