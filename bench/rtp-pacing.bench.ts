@@ -27,7 +27,8 @@
  * a call with a live microphone uses), BENCH_ENGINE_SETTINGS='{"hedgePairs":0}' (the native thread's
  * NativeIoSettings), BENCH_STAMP=1 (also print how long a packet takes from its source's poll to the
  * wire: what a microphone's frame sees), BENCH_MONITOR=1 (each engine twice, the second time with every
- * stream's pcap and quality model as a call carries them: docs/measurements/quality.md).
+ * stream's pcap and quality model as a call carries them; BENCH_MONITOR=all: also the quality model
+ * alone: docs/measurements/quality.md).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,7 +49,8 @@ import {
   writeScenarios,
 } from './support/sipp-rtp.js';
 
-type Who = 'umphone main' | 'umphone native' | 'umphone main +pcap+quality' | 'umphone native +pcap+quality' | 'SIPp' | 'C floor';
+type Monitor = 'none' | 'quality' | 'pcap+quality';
+type Who = `umphone ${'main' | 'native'}${'' | ' +quality' | ' +pcap+quality'}` | 'SIPp' | 'C floor';
 const ENGINES = ['native', 'main'] as const;
 
 interface Row {
@@ -163,17 +165,17 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
   return spawn(cmd[0]!, cmd.slice(1), opts);
 }
 
-async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor = false): Promise<Row> {
+async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor: Monitor = 'none'): Promise<Row> {
   const load = loadavg()[0]!;
   const steal0: [number, number] = [stealMs(), performance.now()];
   const peer = await startEchoPeer(calls, dir);
-  const capture = await startCapture(join(dir, `ours-${engine}-${calls}${monitor ? '-monitor' : ''}.pcap`));
-  const monitorDir = monitor ? mkdtempSync(join(dir, 'monitor-')) : undefined;
+  const capture = await startCapture(join(dir, `ours-${engine}-${calls}-${monitor}.pcap`));
+  const monitorDir = monitor !== 'none' ? mkdtempSync(join(dir, 'monitor-')) : undefined;
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
   const child = spawnCmd(
     [process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir } : {}) } },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}) } },
   );
   let out = '';
   child.stdout!.setEncoding('utf8');
@@ -222,7 +224,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     rmSync(monitorDir, { recursive: true, force: true });
   }
   return {
-    who: `umphone ${engine}${monitor ? ' +pcap+quality' : ''}` as Who,
+    who: `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}` as Who,
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
@@ -444,9 +446,11 @@ export async function run(): Promise<void> {
   try {
     for (const calls of points) {
       for (const engine of engines) {
-        // BENCH_MONITOR=1: each engine also with what every call now carries (--pcap and the quality model).
-        for (const monitor of process.env.BENCH_MONITOR === '1' ? [false, true] : [false]) {
-          const name = `umphone ${engine}${monitor ? ' +pcap+quality' : ''}`;
+        // BENCH_MONITOR=1: each engine also with what a call carries (the quality model always, --pcap on
+        // demand); BENCH_MONITOR=all: also with the quality model alone.
+        const variants: Monitor[] = process.env.BENCH_MONITOR === 'all' ? ['none', 'quality', 'pcap+quality'] : process.env.BENCH_MONITOR === '1' ? ['none', 'pcap+quality'] : ['none'];
+        for (const monitor of variants) {
+          const name = `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}`;
           try {
             const ours = await runOurs(engine, calls, seconds, dir, monitor);
             rows.push(ours);

@@ -59,12 +59,16 @@ const sockets: MediaSocket[] = opened.map((inner, i) => {
     inner.onRtp(() => received++);
     return inner;
   }
-  const capture = new CallCapture({ clock, path: () => join(monitorDir, `stream-${i}.pcap`), callId: () => `bench-${i}`, mediaAddress: '127.0.0.1', warn: (l) => process.stderr.write(`${l}\n`) });
   const tracker = new CallQualityTracker(clock, clock.now());
   tracker.mediaStarted('PCMU');
-  captures.push(capture);
   trackers.push(tracker);
-  const s = capture.wrapSocket(inner as MediaSocket);
+  let s = inner as MediaSocket;
+  // BENCH_MONITOR_PCAP=0: the quality model alone, no capture.
+  if (process.env.BENCH_MONITOR_PCAP !== '0') {
+    const capture = new CallCapture({ clock, path: () => join(monitorDir, `stream-${i}.pcap`), callId: () => `bench-${i}`, mediaAddress: '127.0.0.1', warn: (l) => process.stderr.write(`${l}\n`) });
+    captures.push(capture);
+    s = capture.wrapSocket(s);
+  }
   s.onRtp((d) => {
     received++;
     const p = parseRtp(d);
