@@ -3,7 +3,7 @@
  * that plays a 6.7 s prompt, through a lossy relay (test/support/lossy-relay.ts: every n-th RTP packet
  * from SIPp dropped, each other delayed by 0..15 ms). The figures of umphone's --json summary are compared
  * with what the relay dropped and with tshark's `-z rtp,streams` on the pcap umphone wrote of the same
- * call: lost packets within 1, max jitter within 0.5 ms. MOS falls as loss rises, and --expect turns a
+ * call: lost packets within 1, max jitter within 0.5 ms. R and MOS fall as loss rises, and --expect turns a
  * breach into exit 1 with the figure.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -73,7 +73,8 @@ function expectAgrees(run: Run): void {
 }
 
 describe('quality of an impaired stream (SIPp through a lossy relay, checked with tshark)', () => {
-  it('2 % and 10 % loss with 0..15 ms jitter: loss and jitter as tshark reads the pcap; MOS falls as loss rises; --expect fails with the figure', async () => {
+  // Two calls of ~8 s each, with process start-ups: well past the default timeout on a loaded machine.
+  it('2 % and 10 % loss with 0..15 ms jitter: loss and jitter as tshark reads the pcap; MOS falls as loss rises; --expect fails with the figure', { timeout: 120_000 }, async () => {
     const light = await impairedCall('loss-2', 50, ['mos>=1', 'pdd<5s', 'one_way_audio=false']);
     expect(light.code, light.stderr).toBe(0);
     expectAgrees(light);
@@ -82,12 +83,17 @@ describe('quality of an impaired stream (SIPp through a lossy relay, checked wit
     expect(heavy.code).toBe(1);
     expect(heavy.stderr).toMatch(/^umphone: quality: loss \d+(\.\d+)?% is not < 1%$/m);
     const [l, h] = [light.summary.quality!, heavy.summary.quality!];
-    expect(l.received.lossPercent).toBeGreaterThan(1);
-    // Loss here counts the jitter buffer's late discards too (a few packets, more on a loaded machine).
-    expect(l.received.lossPercent).toBeLessThan(5);
-    expect(h.received.lossPercent).toBeGreaterThan(8);
-    expect(h.received.lossPercent).toBeLessThan(15);
-    expect(h.mos!).toBeLessThan(l.mos! - 0.5);
+    // The network's loss is the relay's; lossPercent adds the jitter buffer's late discards, which grow
+    // with the machine's load (3 to 24 packets seen in these calls), so it is only bounded below.
+    const networkLoss = (q: typeof l): number => (q.received.lost / q.received.expected) * 100;
+    expect(networkLoss(l)).toBeGreaterThan(1);
+    expect(networkLoss(l)).toBeLessThan(3);
+    expect(networkLoss(h)).toBeGreaterThan(8);
+    expect(networkLoss(h)).toBeLessThan(12);
+    expect(l.received.lossPercent).toBeGreaterThanOrEqual(networkLoss(l));
+    // MOS falls as loss rises; compared on R, which MOS's floor of 1 would hide on a loaded machine.
+    expect(h.r!).toBeLessThan(l.r!);
+    expect(h.mos!).toBeLessThanOrEqual(l.mos!);
     expect(l.mos!).toBeLessThan(4.2);
     expect(l.oneWayAudio.oneWay).toBe(false);
     expect(l.postDialDelay.toRingingMs).toBeDefined();
