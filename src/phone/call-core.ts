@@ -23,6 +23,7 @@ import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
+import type { CallEvidence } from './call-evidence.js';
 
 /** The legal moves; anything else is a bug and throws. */
 const NEXT: Readonly<Record<CallState, readonly CallState[]>> = {
@@ -41,6 +42,8 @@ export interface CallCoreContext {
   mediaAddress: string;
   /** Opens the RTP/RTCP socket pair of the call. */
   openSocket(): Promise<MediaSocket>;
+  /** Collects the call's evidence for the report (call-evidence.ts), when asked for. */
+  evidence?: CallEvidence;
 }
 
 /** What the phone's own layers (script runner, CLI, UM server) reach that a library user does not. */
@@ -93,6 +96,7 @@ export abstract class CallCore {
   private ear: CallListener | undefined;
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
   private byeSettled: Promise<void> | undefined;
+  private mediaStartedEvidenceMs: number | undefined;
 
   static {
     internals = (c) => ({
@@ -111,6 +115,11 @@ export abstract class CallCore {
     this.ended = new Promise((r) => { this.resolveEnded = r; });
     this.answered = new Promise((res, rej) => { this.resolveAnswered = res; this.rejectAnswered = rej; });
     this.answered.catch(() => undefined);
+  }
+
+  /** The evidence being collected for a report (`evidence: true` in the call's options), else undefined. */
+  get evidence(): CallEvidence | undefined {
+    return this.ctx.evidence;
   }
 
   get state(): CallState {
@@ -164,6 +173,7 @@ export abstract class CallCore {
   }
 
   protected emit(e: CallEvent): void {
+    this.ctx.evidence?.callEvent(e);
     for (const l of [...this.listeners]) l(e);
   }
 
@@ -188,6 +198,11 @@ export abstract class CallCore {
       warn: (message) => this.emit({ type: 'warning', message }),
       sendInfo: (body, contentType) => void this.session?.send('INFO', { body, contentType }),
     });
+    if (this.ctx.evidence) {
+      const evidence = this.ctx.evidence;
+      this.mediaStartedEvidenceMs = evidence.now();
+      this.media.onDigitSent((d) => evidence.dtmf('sent', d));
+    }
     if (this.earOptions.fromStart) this.listener();
   }
 
@@ -240,6 +255,10 @@ export abstract class CallCore {
     this.endedAt = this.ctx.clock.now();
     this.stopRtpWatch();
     this.media?.stop();
+    // What the listener heard goes to the evidence's timeline (listener time starts with the media).
+    if (this.ctx.evidence && this.ear && this.mediaStartedEvidenceMs !== undefined) {
+      this.ctx.evidence.heard(this.mediaStartedEvidenceMs, this.ear.segments, this.ear.heardTones);
+    }
     void this.socket?.close();
     this.emit({ type: 'ended', end });
     const s = this.summary();
