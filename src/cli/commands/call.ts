@@ -29,6 +29,8 @@ const EXAMPLES = [
   '    umphone call sip:680@um.example.com --from 111 --dtmf-sequence "#,,1234#" --duration 30',
   '  Call through a PBX over UDP with digest credentials:',
   '    umphone call sip:200@pbx.example.com:5060 --transport udp --user 111 --password secret',
+  '  Record both sides and write the HTML call report (SIP ladder, timeline, waveform):',
+  '    umphone call sip:680@um.example.com --diversion 613 --duration 20 --report call.html',
   '  Call Exchange UM over mutual TLS (its 302 to the worker\'s TLS port is followed):',
   '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key',
 ].join('\n');
@@ -71,6 +73,7 @@ function builder(y: Argv): Argv<CallArgv> {
       'dtmf-initial-silence': { group: DTMF, type: 'string', describe: 'Silence before the first digit (ms, or 1.5s)' },
       'dtmf-level': { group: DTMF, type: 'number', describe: 'In-band tone level per frequency (dBm0, e.g. -10)' },
       json: { group: OUTPUT, type: 'string', describe: 'Write the call summary as JSON to this file' },
+      report: { group: OUTPUT, type: 'string', describe: 'Write the HTML call report to this file: SIP ladder, timeline, recording, quality (records both sides to FILE.wav unless --record)' },
       pcap: { group: OUTPUT, type: 'string', describe: 'Write the call\'s SIP, RTP and RTCP packets to this pcap (Wireshark, tshark); {callid} = Call-ID' },
       verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
       quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },

@@ -20,7 +20,9 @@ import { loadScript } from '../../script/parse.js';
 import { runScript } from '../../script/runner.js';
 import { jsonReport } from '../../script/report-json.js';
 import { junitReport } from '../../script/report-junit.js';
-import { RunExit } from '../../script/results.js';
+import { RunExit, type RunResult } from '../../script/results.js';
+import type { Call } from '../../phone/call.js';
+import { runReportPage, writeReport } from '../report-file.js';
 import { ScriptError } from '../../script/errors.js';
 import type { Script } from '../../script/types.js';
 import { contextOf, type CliContext } from '../context.js';
@@ -49,6 +51,8 @@ const EPILOG = [
   '    umphone run scripts/examples/record-greeting.yaml',
   '  Log in to a mailbox, with a JUnit report for CI:',
   '    umphone run scripts/examples/subscriber-login.yaml --var ext=613 --var pin=1234 --report junit.xml',
+  '  One HTML page for every call of the script (SIP ladder, timeline, waveform), the failed step marked:',
+  '    umphone run scripts/examples/record-greeting.yaml --report run.html',
   '',
   'The steps and their options: scripts/examples/README.md',
   '',
@@ -61,7 +65,7 @@ function builder(y: Argv): Argv<RunArgv> {
     .positional('file', { describe: 'The script (YAML)', type: 'string', demandOption: true })
     .options({
       ...REALTIME_OPTIONS,
-      report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON (repeatable)' },
+      report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON, *.html = the HTML call report of every call (repeatable)' },
       var: { type: 'string', array: true, describe: 'Set a script variable: --var ext=613 (repeatable; overrides vars:)' },
       out: { type: 'string', describe: 'Folder for the recordings (default: the working directory)' },
       'local-ip': { type: 'string', describe: 'Address to bind and advertise (default: the one routing to the first target)' },
@@ -99,8 +103,8 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     vars[m[1]!] = m[2]!;
   }
   for (const r of argv.report ?? []) {
-    if (!/\.(xml|json)$/i.test(r)) {
-      ctx.io.err(`umphone: --report ${r}: the file name must end in .xml (JUnit) or .json\n`);
+    if (!/\.(xml|json|html?)$/i.test(r)) {
+      ctx.io.err(`umphone: --report ${r}: the file name must end in .xml (JUnit), .json or .html (the call report)\n`);
       return RunExit.badScript;
     }
   }
@@ -152,14 +156,25 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   const listener = needsListener ? new Listener(phone, pcap !== undefined ? { pcap } : {}) : undefined;
   // One file per call: {n} counts the script's calls, the phone fills in {callid}.
   let placed = 0;
+  // A JSON or HTML report carries each call's evidence (its SIP messages, its events), read once the phone is closed.
+  const evidence = (argv.report ?? []).some((r) => !/\.xml$/i.test(r));
+  const calls: Call[] = [];
   const dialer = {
-    dial: (target: string, options: CallOptions) =>
-      phone.dial(target, pcap !== undefined ? { ...options, pcap: pcap.replace(/\{n\}/g, String(++placed)) } : options),
+    dial: (target: string, options: CallOptions) => {
+      const call = phone.dial(target, {
+        ...options,
+        ...(pcap !== undefined ? { pcap: pcap.replace(/\{n\}/g, String(++placed)) } : {}),
+        ...(evidence ? { evidence: true } : {}),
+      });
+      calls.push(call);
+      return call;
+    },
   };
   if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
   const quiet = argv.quiet ?? false;
+  let result: RunResult;
   try {
-    const result = await runScript(script, {
+    result = await runScript(script, {
       phone: dialer,
       clock,
       log: (line) => {
@@ -173,16 +188,30 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     const setup = result.iterations.filter((i) => i.setupFailed).length;
     ctx.io.out(`${result.passed ? 'PASSED' : 'FAILED'}: ${steps.filter((s) => s.status === 'passed').length}/${steps.length} steps passed`
       + `${failed ? `, ${failed} failed` : ''}${setup ? `, ${setup} call(s) not set up` : ''} in ${result.iterations.length} call(s), ${(result.durationMs / 1000).toFixed(1)} s\n`);
-    for (const r of argv.report ?? []) {
-      try {
-        writeFileSync(r, /\.xml$/i.test(r) ? junitReport(result) : jsonReport(result));
-      } catch (e) {
-        ctx.io.err(`umphone: cannot write ${r}: ${(e as Error).message}\n`);
-      }
-    }
-    return result.exitCode;
   } finally {
     await listener?.close();
     await phone.close();
+  }
+  writeReports(ctx, argv.report ?? [], result, calls);
+  return result.exitCode;
+}
+
+/** The reports, written once the phone is closed (the evidence then holds the answers to our BYEs). */
+function writeReports(ctx: CliContext, reports: readonly string[], result: RunResult, calls: readonly Call[]): void {
+  const withEvidence = {
+    ...result,
+    iterations: result.iterations.map((it) => {
+      const ev = calls.find((c) => c.callId !== '' && c.callId === it.call.callId)?.evidence;
+      return ev ? { ...it, evidence: ev.toJSON() } : it;
+    }),
+  };
+  for (const r of reports) {
+    try {
+      if (/\.xml$/i.test(r)) writeFileSync(r, junitReport(result));
+      else if (/\.html?$/i.test(r)) writeReport(r, runReportPage(withEvidence, r));
+      else writeFileSync(r, jsonReport(withEvidence));
+    } catch (e) {
+      ctx.io.err(`umphone: cannot write ${r}: ${(e as Error).message}\n`);
+    }
   }
 }
