@@ -102,7 +102,7 @@ export class CallEvidence {
     }
     const full = e.bytes.toString('utf8');
     const r: SipRecord = {
-      atMs: e.timestamp - this.startWallMs,
+      atMs: round(e.timestamp - this.startWallMs),
       wallMs: e.timestamp,
       direction: e.direction,
       transport: e.protocol.toUpperCase(),
@@ -121,7 +121,7 @@ export class CallEvidence {
       this.droppedEvents++;
       return;
     }
-    this.events.push({ ...e, atMs: e.atMs ?? this.now() });
+    this.events.push({ ...e, atMs: round(e.atMs ?? this.now()), ...(e.endMs !== undefined ? { endMs: round(e.endMs) } : {}) });
   }
 
   /** A call event as a timeline entry (call-core.ts feeds every one). */
@@ -174,4 +174,9 @@ export class CallEvidence {
       droppedEvents: this.droppedEvents,
     };
   }
+}
+
+/** Times to a tenth of a millisecond: finer says nothing and bloats the JSON. */
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }

@@ -1,0 +1,162 @@
+/**
+ * The HTML call report in a real browser: a real call through the built-in UM server's 302 with
+ * `umphone call --report`, then Debian's Chromium (driven by playwright-core; Playwright's own browser
+ * download is not reachable here) opens the page from file:// and checks what a person would: it
+ * loads with no console error, the ladder draws INVITE → 302 → ACK → INVITE → 200 → ACK → BYE → 200
+ * between the right columns, a message opens to its full text, the recording plays, and the figures
+ * on the page are those of the --json summary. `umphone report` then makes the same page from the JSON.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { UmServer } from '../../src/um/server.js';
+import { killAllChildren, type ExitInfo } from '../support/child-process.js';
+import { umphone } from '../support/umphone-cli.js';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
+import { reportPageForCall, type CallSummaryWithEvidence } from '../../src/report/model.js';
+import { renderReport } from '../../src/report/page.js';
+import { hostileCall } from '../support/report-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'umphone-report-'));
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  killAllChildren();
+});
+
+function expectOk(r: ExitInfo): void {
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+}
+
+/** Opens a page and keeps every console error and uncaught exception. */
+async function open(file: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`file://${file}`);
+  return { page, errors };
+}
+
+describe('the HTML call report in Chromium (Debian\'s chromium, installed by scripts/setup-system.sh)', () => {
+  it('a call through the UM server\'s 302: ladder, full text, audio and figures as in the JSON', async () => {
+    const server = await UmServer.start({ port: 0, workerPort: 0, dataDir: mkdtempSync(join(dir, 'um-')) });
+    const html = join(dir, 'call.html');
+    const json = join(dir, 'call.json');
+    let summary: CallSummaryWithEvidence;
+    try {
+      const r = await umphone(['call', `sip:6000@127.0.0.1:${server.port}`, '--from', '111', '--diversion', '613', '--no-audio',
+        '--duration', '3', '--dtmf-sequence', ',1', '--report', html, '--json', json, '-q']).exited;
+      expectOk(r);
+      summary = JSON.parse(readFileSync(json, 'utf8')) as CallSummaryWithEvidence;
+    } finally {
+      await server.close();
+    }
+    const { page, errors } = await open(html);
+
+    // The ladder: the flow without provisionals, each arrow between the columns of its addresses.
+    const rows = await page.$$eval('.msg', (els) => els.map((e) => ({
+      label: e.getAttribute('data-label')!, from: e.getAttribute('data-from')!, to: e.getAttribute('data-to')!,
+      fromCol: Number(e.getAttribute('data-from-col')), toCol: Number(e.getAttribute('data-to-col')),
+    })));
+    const columns = await page.$$eval('.col-head', (els) => els.map((e) => e.getAttribute('data-address')!));
+    const flow = rows.filter((r) => !/^1\d\d$/.test(r.label));
+    expect(flow.map((r) => r.label)).toEqual(['INVITE', '302', 'ACK', 'INVITE', '200', 'ACK', 'BYE', '200']);
+    for (const r of rows) {
+      expect(columns[r.fromCol]).toBe(r.from);
+      expect(columns[r.toCol]).toBe(r.to);
+      expect(r.fromCol).not.toBe(r.toCol);
+    }
+    const front = `127.0.0.1:${server.port}`;
+    const worker = `127.0.0.1:${server.worker.port}`;
+    expect(flow.slice(0, 3).map((r) => [r.from === front ? 'front' : 'us', r.to === front ? 'front' : 'us'])).toEqual([['us', 'front'], ['front', 'us'], ['us', 'front']]);
+    expect(flow.slice(3).map((r) => (r.to === worker ? '→worker' : r.from === worker ? '←worker' : '?'))).toEqual(['→worker', '←worker', '→worker', '→worker', '←worker']);
+    // The page's rows are the evidence's messages, in order, with their addresses.
+    const ev = summary.evidence!;
+    expect(rows.length).toBe(ev.sip.length);
+    ev.sip.forEach((m, i) => expect(rows[i]!.from).toBe(m.direction === 'out' ? m.local : m.remote));
+
+    // A message opens to its full text: the 302 with its Contact.
+    const i302 = rows.findIndex((r) => r.label === '302');
+    const text = page.locator(`#m${i302}`);
+    await expect(text.isVisible()).resolves.toBe(false);
+    await page.locator('.msg').nth(i302).click();
+    await expect(text.isVisible()).resolves.toBe(true);
+    const shown = await text.locator('pre').textContent();
+    expect(shown).toBe(ev.sip[i302]!.text.replace(/\r\n/g, '\n'));
+    expect(shown).toMatch(/^SIP\/2\.0 302 /);
+    expect(shown).toMatch(/Contact: <sip:6000@127\.0\.0\.1:\d+/i);
+
+    // The recording plays in the page (muted: no sound card is needed for the clock to move).
+    const audio = await page.evaluate(`(async () => {
+      const a = document.querySelector('audio');
+      a.muted = true;
+      await a.play();
+      const t0 = a.currentTime;
+      await new Promise((r) => setTimeout(r, 1200));
+      return { t0, t1: a.currentTime, error: a.error ? a.error.code : null, duration: a.duration, embedded: a.getAttribute('data-embedded') };
+    })()`) as { t0: number; t1: number; error: number | null; duration: number; embedded: string };
+    expect(audio.error).toBeNull();
+    expect(audio.embedded).toBe('yes');
+    expect(audio.t1).toBeGreaterThan(audio.t0);
+    expect(audio.duration).toBeGreaterThan(2);
+    const playhead = await page.$eval('.playhead', (l) => Number(l.getAttribute('x1')));
+    expect(playhead).toBeGreaterThan(0);
+
+    // The figures on the page are the JSON's.
+    const fig = async (name: string): Promise<string> => page.$eval(`[data-figure="${name}"]`, (e) => e.getAttribute('data-value')!);
+    expect(Number(await fig('status'))).toBe(summary.status);
+    expect(Number(await fig('duration'))).toBe(summary.durationMs);
+    expect(Number(await fig('answer-time'))).toBe(summary.answeredAtMs);
+    expect(Number(await fig('rtp-sent'))).toBe(summary.rtp!.sent.packets);
+    expect(Number(await fig('rtp-received'))).toBe(summary.rtp!.received.packets);
+    expect(Number(await fig('rtp-lost'))).toBe(summary.rtp!.received.lost);
+    expect(Number(await fig('rtp-jitter'))).toBe(summary.rtp!.received.jitterMs);
+    expect(await fig('dtmf-sent')).toBe('1 (rfc4733)');
+    expect(await page.$eval('[data-figure="rtp-jitter"] .v', (e) => e.textContent)).toBe(`${summary.rtp!.received.jitterMs.toFixed(2)} ms`);
+    if (summary.quality) {
+      expect(Number(await fig('mos'))).toBe(summary.quality.mos);
+      expect(Number(await fig('loss'))).toBe(summary.quality.received?.lossPercent);
+      expect(Number(await fig('jitter'))).toBe(summary.quality.received?.jitterMs);
+      const mosPoints = await page.$$eval('[data-chart="mos"] circle', (cs) => cs.map((c) => Number(c.getAttribute('data-y'))));
+      expect(mosPoints).toEqual((summary.quality.perSecond ?? []).map((s) => s.mos).filter((m) => m !== undefined));
+    }
+    // The timeline has the DTMF we sent.
+    expect(await page.$$eval('.timeline [data-kind="dtmf-sent"]', (g) => g.length)).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+
+    // The same page afterwards from the saved JSON: the same ladder.
+    const again = join(dir, 'again.html');
+    expectOk(await umphone(['report', json, '-o', again]).exited);
+    const second = await open(again);
+    const labels = await second.page.$$eval('.msg', (els) => els.map((e) => `${e.getAttribute('data-label')} ${e.getAttribute('data-from')}>${e.getAttribute('data-to')}`));
+    expect(labels).toEqual(rows.map((r) => `${r.label} ${r.from}>${r.to}`));
+    expect(await second.page.$eval('audio', (a) => a.getAttribute('data-embedded'))).toBe('yes');
+    expect(second.errors).toEqual([]);
+    await second.page.close();
+  });
+
+  it('hostile SIP text stays text: no script runs, no element is injected, the message reads as sent', async () => {
+    const file = join(dir, 'hostile.html');
+    writeFileSync(file, renderReport(reportPageForCall(hostileCall(), new Date().toISOString())));
+    const { page, errors } = await open(file);
+    await page.locator('.msg').first().click();
+    const state = await page.evaluate(`({
+      pwned: window.__pwned ?? null,
+      injected: document.querySelectorAll('img, iframe, object, embed').length,
+      scripts: document.scripts.length,
+      text: document.querySelector('#m0 pre').textContent,
+    })`);
+    expect(state).toEqual({ pwned: null, injected: 0, scripts: 1, text: hostileCall().evidence!.sip[0]!.text.replace(/\r\n/g, '\n') });
+    expect(await page.$$eval('.msg', (els) => els.length)).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
