@@ -26,6 +26,7 @@ export {
   type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop,
 } from './phone/call-types.js';
 export type { CallEndReason, CallEndKind, EndedBy } from './phone/end-reason.js';
+export type { CallEvidence, CallEvidenceData, EvidenceEvent, EvidenceKind, SipRecord } from './phone/call-evidence.js';
 export type { PromptReference } from './phone/call-actions.js';
 export { MediaError, type DtmfSettings, type Recording } from './phone/media-session.js';
 export type { TransferRequest } from './phone/refer.js';
