@@ -27,6 +27,11 @@ export {
 } from './phone/call-types.js';
 export type { CallEndReason, CallEndKind, EndedBy } from './phone/end-reason.js';
 export type { CallEvidence, CallEvidenceData, EvidenceEvent, EvidenceKind, SipRecord } from './phone/call-evidence.js';
+export type { CallQuality } from './phone/call-quality.js';
+export type { SecondRow, StreamQualitySummary } from './rtp/quality/stream-quality.js';
+export type { LossRunsSummary } from './rtp/quality/loss-runs.js';
+export type { PostDialDelayResult } from './rtp/quality/post-dial-delay.js';
+export type { OneWayAudioResult, AudioSide } from './rtp/quality/one-way-audio.js';
 export type { PromptReference } from './phone/call-actions.js';
 export { MediaError, type DtmfSettings, type Recording } from './phone/media-session.js';
 export type { TransferRequest } from './phone/refer.js';

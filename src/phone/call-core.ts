@@ -22,6 +22,7 @@ import { handleRefer } from './refer.js';
 import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
+import { CallQualityTracker } from './call-quality.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
 import type { CallEvidence } from './call-evidence.js';
 
@@ -97,6 +98,8 @@ export abstract class CallCore {
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
   private byeSettled: Promise<void> | undefined;
   private mediaStartedEvidenceMs: number | undefined;
+  /** The quality model (call-quality.ts): on for every call, O(1) per packet. */
+  protected readonly quality: CallQualityTracker;
 
   static {
     internals = (c) => ({
@@ -112,6 +115,7 @@ export abstract class CallCore {
   protected constructor(protected readonly ctx: CallCoreContext, initial: CallState, protected options: CallMediaOptions) {
     this.#state = initial;
     this.startedAt = ctx.clock.now();
+    this.quality = new CallQualityTracker(ctx.clock, this.startedAt);
     this.ended = new Promise((r) => { this.resolveEnded = r; });
     this.answered = new Promise((res, rej) => { this.resolveAnswered = res; this.rejectAnswered = rej; });
     this.answered.catch(() => undefined);
@@ -160,6 +164,7 @@ export abstract class CallCore {
       s.endedBy = describeEnd(this.end);
     }
     if (this.media) Object.assign(s, mediaSummary(this.media));
+    s.quality = this.quality.summary();
     return s;
   }
 
@@ -197,12 +202,14 @@ export abstract class CallCore {
       onDigit: (digit) => this.emit({ type: 'digit', digit }),
       warn: (message) => this.emit({ type: 'warning', message }),
       sendInfo: (body, contentType) => void this.session?.send('INFO', { body, contentType }),
+      quality: this.quality,
     });
     if (this.ctx.evidence) {
       const evidence = this.ctx.evidence;
       this.mediaStartedEvidenceMs = evidence.now();
       this.media.onDigitSent((d) => evidence.dtmf('sent', d));
     }
+    this.quality.mediaStarted(negotiated.codec.name);
     if (this.earOptions.fromStart) this.listener();
   }
 
@@ -259,6 +266,7 @@ export abstract class CallCore {
     if (this.ctx.evidence && this.ear && this.mediaStartedEvidenceMs !== undefined) {
       this.ctx.evidence.heard(this.mediaStartedEvidenceMs, this.ear.segments, this.ear.heardTones);
     }
+    this.quality.end(this.endedAt);
     void this.socket?.close();
     this.emit({ type: 'ended', end });
     const s = this.summary();

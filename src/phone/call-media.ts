@@ -11,6 +11,7 @@ import type { Pacer } from '../rtp/pacer.js';
 import { dtmfEventFromInfo, isDtmfInfoContentType, parseDtmfInfo, type DtmfDigitEvent } from '../media/dtmf/index.js';
 import type { AudioInput, AudioOutput } from '../media/device/device.js';
 import { MediaSession, type DtmfSettings, type MediaSocket } from './media-session.js';
+import type { QualityFeed } from './call-quality.js';
 
 /** What the media session takes from a call's options (call-types.ts CallMediaOptions fits). */
 export interface MediaStartOptions {
@@ -32,6 +33,8 @@ export interface CallMediaInit {
   warn(message: string): void;
   /** The DTMF scheduler wants an INFO sent in the dialog (dtmf mode 'info'). */
   sendInfo(body: Buffer, contentType: string): void;
+  /** The call's quality model. */
+  quality?: QualityFeed;
 }
 
 /** Build and start the media session of a call. */
@@ -48,6 +51,7 @@ export function startCallMedia(init: CallMediaInit): MediaSession {
   };
   if (o.output) mopts.output = o.output;
   if (o.input) mopts.input = o.input;
+  if (init.quality) mopts.quality = init.quality;
   const media = new MediaSession(mopts);
   media.onDigit(init.onDigit);
   media.onInfo((info) => init.sendInfo(Buffer.from(info.body), info.contentType));

@@ -11,6 +11,7 @@ import type { DtmfSettings } from './media-session.js';
 import type { TransferRequest } from './refer.js';
 import type { MessageSummary } from './message-summary.js';
 import { failureMessage, type CallEndReason } from './end-reason.js';
+import type { CallQuality } from './call-quality.js';
 
 /**
  * calling (INVITE sent) → ringing (a provisional came) → answered → ending (we sent BYE or CANCEL) →
@@ -70,6 +71,12 @@ export interface CallSummary {
   };
   dtmf: { sent: DtmfDigitEvent[]; received: DtmfDigitEvent[] };
   recordings: string[];
+  /**
+   * The quality model (docs/quality.md): MOS and R of the received stream, loss with its bursts, jitter,
+   * RTT, late discards, what the peer's RTCP says of our stream, one row per second, post-dial delay and
+   * one-way audio. Present on every call; the stream figures are empty when no media ran.
+   */
+  quality?: CallQuality;
 }
 
 /** Audio to play: decoded samples (`loadWavForPlayback`), or the path of a WAV file. */

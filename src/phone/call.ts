@@ -138,6 +138,8 @@ export class Call extends CallActions {
       onAttempt: (a) => this.emit({ type: 'attempt', uri: formatUri(a.uri), ...(a.q !== undefined ? { q: a.q } : {}), depth: a.depth }),
       onProvisional: (res) => this.onProvisional(res),
       onRedirect: (res, added) => this.emit({ type: 'redirect', status: res.status, reason: res.reason, targets: added.map((t) => formatUri(t.uri)) }),
+      onInviteSent: () => this.quality.inviteSent(),
+      onInviteResponse: (res) => this.quality.inviteResponse(res.status),
     });
     const outcome = await this.invite.start();
     this.attempts = outcome.attempts;

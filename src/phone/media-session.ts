@@ -32,6 +32,7 @@ import type { AudioInput, AudioOutput } from '../media/device/device.js';
 export { MediaError, type DtmfSettings, type FrameListener, type MediaSocket, type Recording } from './media-types.js';
 import type { DtmfSettings, FrameListener, MediaSocket, Recording } from './media-types.js';
 import { DtmfOut } from './media-dtmf.js';
+import { energyDbov, type QualityFeed } from './call-quality.js';
 
 export const FRAME = 160;
 const FRAME_MS = 20;
@@ -48,6 +49,8 @@ export interface MediaSessionOptions {
   input?: AudioInput;
   /** Report a non-fatal problem (one line). */
   warn?: (line: string) => void;
+  /** The call's quality model (call-quality.ts), fed with every packet both ways and the peer's RTCP. */
+  quality?: QualityFeed;
 }
 
 interface Playback {
@@ -115,6 +118,7 @@ export class MediaSession {
       jitterBuffer: { minDelayMs: 40, initialDelayMs: 60 },
       onTelephoneEvent: (p) =>
         this.rfc4733.receive({ payload: p.payload, sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, ssrc: p.ssrc }),
+      ...(opts.quality ? { onAccepted: this.qualityReceiver(opts.quality) } : {}),
     });
     opts.socket.onRtp((datagram, from) => {
       if (this.stopped) return;
@@ -139,6 +143,15 @@ export class MediaSession {
       send: (datagram) => {
         const to = this.negotiated.remoteRtcp;
         opts.socket.sendRtcp?.(datagram, to.address, to.port);
+      },
+      onReport: (packets) => {
+        const q = this.opts.quality;
+        if (!q) return;
+        for (const p of packets) {
+          if (p.type !== 'sr' && p.type !== 'rr') continue;
+          const about = p.reports.find((r) => r.ssrc === this.sender.ssrc);
+          if (about) q.peerReport(about, this.clock.now(), this.clock.wallNow());
+        }
       },
     });
     opts.socket.onRtcp((datagram) => {
@@ -316,10 +329,22 @@ export class MediaSession {
       for (const r of this.recordings) r.timeline.pushSent(this.sender.ssrc, tick.timestamp, sent, now);
     }
     const event = this.dtmfOut.nextEvent();
-    if (event) return event;
+    if (event) {
+      this.opts.quality?.sent(this.clock.now(), undefined);
+      return event;
+    }
     if (this.onHold || this.negotiated.direction === 'recvonly' || this.negotiated.direction === 'inactive') return 'skip';
     if (suppress) return 'skip';
+    this.opts.quality?.sent(this.clock.now(), frame);
     return { payload: this.codec.encode(frame), payloadType: this.negotiated.codec.payloadType };
+  }
+
+  /** The receiver's hook into the quality model: the jitter buffer's current delay, a packet's energy on demand. */
+  private qualityReceiver(q: QualityFeed): NonNullable<ConstructorParameters<typeof RtpReceiver>[0]['onAccepted']> {
+    return (packet, verdict, atMs) => {
+      q.jitterBufferDelay((this.receiver.jitterBuffer.target * 1000) / 8000);
+      q.received(packet, verdict, atMs, () => energyDbov((this.decoders.get(packet.payloadType) ?? this.codec).decode(packet.payload)));
+    };
   }
 
   private nextOutgoingFrame(): Int16Array {

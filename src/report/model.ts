@@ -6,22 +6,11 @@
 import type { CallSummary, RedirectHop } from '../phone/call-types.js';
 import type { CallEvidenceData, EvidenceEvent, SipRecord } from '../phone/call-evidence.js';
 import type { IterationResult, RunResult, StepResult } from '../script/results.js';
-import type { SecondRow, StreamQualitySummary } from '../rtp/quality/stream-quality.js';
-import type { PostDialDelayResult } from '../rtp/quality/post-dial-delay.js';
-import type { OneWayAudioResult } from '../rtp/quality/one-way-audio.js';
+import type { CallQuality } from '../phone/call-quality.js';
 import type { Waveform } from './wav-peaks.js';
 
-/** The quality figures of a call (CallSummary.quality, src/rtp/quality/); every part optional here. */
-export interface ReportQuality {
-  mos?: number | undefined;
-  r?: number | undefined;
-  codec?: string | undefined;
-  received?: Partial<StreamQualitySummary>;
-  sent?: Partial<StreamQualitySummary> | undefined;
-  perSecond?: Array<Partial<SecondRow> & { second: number }>;
-  postDialDelay?: Partial<PostDialDelayResult>;
-  oneWayAudio?: Partial<OneWayAudioResult>;
-}
+/** The quality figures of a call: CallSummary.quality (phone/call-quality.ts, src/rtp/quality/). */
+export type ReportQuality = CallQuality;
 
 /** The recording as the page shows it. */
 export interface ReportAudio {
@@ -77,7 +66,7 @@ export interface ReportPage {
 }
 
 /** A call summary as `--json` writes it: the summary plus its evidence (and quality, when measured). */
-export type CallSummaryWithEvidence = CallSummary & { evidence?: CallEvidenceData; quality?: ReportQuality };
+export type CallSummaryWithEvidence = CallSummary & { evidence?: CallEvidenceData };
 
 function digits(list: ReadonlyArray<{ digit: string; method: string }>): string {
   if (list.length === 0) return 'none';

@@ -73,22 +73,23 @@ function qualitySection(c: ReportCall): string {
   if (!q) {
     return '<p class="empty">No quality figures in this summary (MOS and per-second charts come with the quality model); the RTP totals are above.</p>';
   }
-  const r = q.received ?? {};
-  const pdd = q.postDialDelay ?? {};
-  const owa = q.oneWayAudio ?? {};
+  const r = q.received;
+  const pdd = q.postDialDelay;
+  const owa = q.oneWayAudio;
   const figs = [
     figure('mos', 'MOS (E-model)', q.mos, num(q.mos, 2)),
     figure('r-factor', 'R-factor', q.r, num(q.r, 1)),
-    figure('quality-codec', 'Codec', q.codec, q.codec ?? '—'),
-    figure('loss', 'Loss', r.lossPercent, `${num(r.lossPercent, 2, ' %')}${r.lost !== undefined ? ` (${r.lost} of ${r.expected ?? '?'})` : ''}`),
-    figure('late', 'Late (discarded)', r.late, r.late !== undefined ? String(r.late) : '—'),
-    figure('jitter', 'Jitter', r.jitterMs, `${num(r.jitterMs, 2, ' ms')}${r.maxJitterMs !== undefined ? ` (max ${r.maxJitterMs.toFixed(2)})` : ''}`),
+    figure('quality-codec', 'Codec (G.113 Ie, Bpl)', q.codec.name, `${q.codec.name} (Ie ${q.codec.Ie}, Bpl ${q.codec.Bpl}${q.codec.plc ? ', PLC' : ''})`),
+    figure('loss', 'Loss', r.lossPercent, `${num(r.lossPercent, 2, ' %')} (${r.lost} of ${r.expected})`),
+    figure('late', 'Late (discarded)', r.late, String(r.late)),
+    figure('jitter', 'Jitter', r.jitterMs, `${num(r.jitterMs, 2, ' ms')} (max ${num(r.maxJitterMs, 2)})`),
     figure('rtt', 'Round trip (RTCP)', r.rttMs, num(r.rttMs, 1, ' ms')),
+    figure('peer-loss', 'Peer hears us: loss', q.sent?.lossPercent, num(q.sent?.lossPercent, 2, ' %')),
     figure('pdd-ringing', 'Post-dial delay to 18x', pdd.toRingingMs, num(pdd.toRingingMs, 0, ' ms')),
     figure('pdd-answer', 'Post-dial delay to 200', pdd.toAnswerMs, num(pdd.toAnswerMs, 0, ' ms')),
-    figure('one-way-audio', 'One-way audio', owa.oneWay, owa.oneWay === undefined ? '—' : owa.oneWay ? `yes: ${owa.deadSide ?? '?'} side dead for ${((owa.deadForMs ?? 0) / 1000).toFixed(1)} s` : 'no'),
+    figure('one-way-audio', 'One-way audio', owa.oneWay, owa.oneWay ? `yes: ${owa.deadSide ?? '?'} side dead for ${(owa.deadForMs / 1000).toFixed(1)} s` : 'no'),
   ];
-  const rows = q.perSecond ?? [];
+  const rows = q.perSecond;
   const charts = rows.length === 0 ? '<p class="empty">No per-second rows.</p>' : [
     lineChart({ title: 'MOS per second', unit: 'MOS', name: 'mos', yMin: 1, yMax: 4.5, series: [{ cls: 'mos', points: rows.map((s) => [s.second, s.mos]) }] }),
     lineChart({ title: 'Loss per second', unit: '%', name: 'loss', yMin: 0, series: [{ cls: 'loss', points: rows.map((s) => [s.second, s.lossPercent]) }] }),

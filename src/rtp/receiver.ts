@@ -51,7 +51,15 @@ export interface RtpReceiverOptions {
   onRtcp?: (datagram: Buffer, from: RemoteAddress) => void;
   /** Called once when latching picks the remote. */
   onLatch?: (remote: RemoteAddress) => void;
+  /**
+   * Every packet from the expected source that passed the checks, with what became of it (the call's
+   * quality model counts arrivals, late discards, comfort noise and audio energy from here).
+   */
+  onAccepted?: (packet: RtpPacket, verdict: AcceptedVerdict, atMs: number) => void;
 }
+
+/** What became of an accepted packet. */
+export type AcceptedVerdict = 'audio' | 'comfort-noise' | 'telephone-event' | 'duplicate' | 'late';
 
 export interface ReceiverCounters {
   malformed: number;
@@ -162,25 +170,31 @@ export class RtpReceiver {
       this.jitterBuffer.pushSkip(packet.ssrc, packet.sequence, packet.timestamp);
       this.counters.telephoneEvents++;
       this.opts.onTelephoneEvent?.(packet, from);
+      this.opts.onAccepted?.(packet, 'telephone-event', now);
       return 'telephone-event';
     }
     const verdict = this.reception.onPacket(info, now);
     if (verdict === 'duplicate') {
       this.jitterBuffer.push(packet);
-      return 'duplicate';
+      return this.accepted(packet, 'duplicate', now);
     }
     this.jitterBuffer.setJitter(this.reception.jitter);
     const pushed = this.jitterBuffer.push(packet);
     if (pushed === 'late') {
       this.reception.noteLate();
-      return 'late';
+      return this.accepted(packet, 'late', now);
     }
-    if (pushed === 'duplicate') return 'duplicate';
+    if (pushed === 'duplicate') return this.accepted(packet, 'duplicate', now);
     if (isCn) {
       this.counters.comfortNoise++;
-      return 'comfort-noise';
+      return this.accepted(packet, 'comfort-noise', now);
     }
-    return 'audio';
+    return this.accepted(packet, 'audio', now);
+  }
+
+  private accepted(packet: RtpPacket, verdict: AcceptedVerdict, now: number): AcceptedVerdict {
+    this.opts.onAccepted?.(packet, verdict, now);
+    return verdict;
   }
 
   private fromExpected(from: RemoteAddress): boolean {

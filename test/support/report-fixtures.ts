@@ -3,6 +3,8 @@ import type { SipRecord } from '../../src/phone/call-evidence.js';
 import type { CallSummaryWithEvidence } from '../../src/report/model.js';
 import type { IterationWithEvidence } from '../../src/report/model.js';
 import type { RunResult } from '../../src/script/results.js';
+import type { CallQuality } from '../../src/phone/call-quality.js';
+import type { SecondRow } from '../../src/rtp/quality/stream-quality.js';
 
 const US = '10.0.0.20:5070';
 const FRONT = '10.0.0.5:5060';
@@ -105,5 +107,24 @@ export function failedRun(): RunResult & { iterations: IterationWithEvidence[] }
       speech: [{ startMs: 400, endMs: 2400 }], tones: [], recordings: [], timeline: [],
       evidence: call.evidence!,
     }],
+  };
+}
+
+/** A call's quality block (CallSummary.quality): four seconds, the third with 2 % loss. */
+export function quality(): CallQuality {
+  const row = (i: number): SecondRow => ({
+    second: i, startMs: 180 + i * 1000, packets: 50, expected: 50, lost: i === 2 ? 1 : 0, late: 0, lossPercent: i === 2 ? 2 : 0,
+    jitterMs: 1 + i / 10, maxJitterMs: 2 + i / 10, rttMs: undefined, r: i === 2 ? 80 : 93, mos: i === 2 ? 3.9 : 4.4,
+  });
+  return {
+    mos: 4.38, r: 92.6, codec: { name: 'PCMU', Ie: 0, Bpl: 4.3, plc: false },
+    received: {
+      packets: 199, expected: 200, lost: 1, late: 0, duplicates: 0, outOfOrder: 0, lossPercent: 0.5, jitterMs: 1.25, maxJitterMs: 3.5,
+      rttMs: undefined, maxRttMs: undefined, oneWayDelayMs: 90, r: 92.6, mos: 4.38, peer: undefined,
+      lossRuns: { packets: 200, lost: 1, p: 0.005, q: 1, burstR: 1, lossRuns: 1, meanLossRun: 1, maxLossRun: 1, lossRunHistogram: [0, 1], burstDensity: 0, gapDensity: 0.005, meanBurstPackets: 0, meanGapPackets: 200 },
+    },
+    perSecond: [0, 1, 2, 3].map(row),
+    postDialDelay: { toRingingMs: undefined, toAnswerMs: 180, toFinalMs: 180, finalStatus: 200, invites: 2, redirects: 1 },
+    oneWayAudio: { oneWay: false, deadSide: undefined, deadFromMs: undefined, deadForMs: 0, seconds: { sent: [], received: ['heard', 'heard', 'heard', 'heard'] } },
   };
 }

@@ -10,6 +10,10 @@ import type { Call, IncomingCall, Listener, Phone } from '../../src/index.js';
 
 const summary: api.CallSummary = { target: 'sip:x', callId: 'x', state: 'ended', redirects: [], durationMs: 0, dtmf: { sent: [], received: [] }, recordings: [] };
 
+// The quality field's types are public (a user reads them off the summary).
+const quality: api.CallQuality['perSecond'][number]['mos'] = undefined;
+void quality;
+
 describe('public API', () => {
   it('exports these values and no others', () => {
     expect(Object.keys(api).sort()).toEqual([

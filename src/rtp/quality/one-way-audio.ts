@@ -77,6 +77,16 @@ export class OneWayAudioDetector {
     if (audible) bins.heard[s] = (bins.heard[s] ?? 0) + 1;
   }
 
+  /**
+   * True when `side` already has an audible packet in the second of `atMs`: the caller can then skip
+   * measuring the energy of the rest of that second's packets (they cannot change the verdict).
+   */
+  heardIn(side: AudioSide, atMs: number): boolean {
+    if (this.origin === undefined) return false;
+    const s = Math.floor((atMs - this.origin) / 1000);
+    return s >= 0 && (this.perSide[side].heard[s] ?? 0) > 0;
+  }
+
   /** The call (or its media) ended at `atMs`: seconds up to there count, even with no packet at all. */
   end(atMs: number): void {
     this.endSecond = Math.max(this.endSecond, Math.ceil((atMs - (this.origin ?? atMs)) / 1000));

@@ -101,6 +101,7 @@ export class StreamQuality {
   private rtt: number | undefined;
   private maxRtt: number | undefined;
   private peer: StreamQualitySummary['peer'];
+  private finished = false;
 
   constructor(opts: StreamQualityOptions = {}) {
     this.clockRate = opts.clockRate ?? 8000;
@@ -150,8 +151,20 @@ export class StreamQuality {
 
   /** Closes every whole second before `atMs` (call this at the end, or to see rows while nothing arrives). */
   advanceTo(atMs: number): void {
+    if (this.finished) return;
     this.origin ??= atMs;
     while (atMs >= this.origin + (this.rows.length + 1) * 1000) this.closeRow();
+  }
+
+  /**
+   * The stream ended at `atMs`: the whole seconds before it are closed, and the part of a second up to it
+   * becomes a last, shorter row (so the rows cover the call). Nothing is added after this.
+   */
+  finish(atMs: number): void {
+    if (this.finished) return;
+    this.advanceTo(atMs);
+    if (this.origin !== undefined && atMs > this.origin + this.rows.length * 1000) this.closeRow();
+    this.finished = true;
   }
 
   /** One row per closed second, in order (seconds with nothing received included). */

@@ -39,6 +39,9 @@ export interface OutgoingInviteOptions {
   onProvisional?(res: SipResponse): void;
   onAttempt?(attempt: TargetAttempt, request: SipRequest): void;
   onRedirect?(res: SipResponse, added: TargetAttempt[]): void;
+  /** Every INVITE sent (first, after a redirect, with credentials) and every response to one: post-dial delay. */
+  onInviteSent?(req: SipRequest): void;
+  onInviteResponse?(res: SipResponse): void;
 }
 
 export type InviteOutcome =
@@ -138,6 +141,7 @@ export class OutgoingInvite {
   private send(req: SipRequest, target: Target, authTried: boolean): void {
     const state = { req, target, provisional: false, authTried, tx: undefined as unknown as ClientTransaction };
     this.current = state;
+    this.opts.onInviteSent?.(req);
     state.tx = this.opts.ua.endpoint.request(req, target, {
       onResponse: (res) => this.onResponse(state, res),
       onTimeout: () => this.onNoAnswer(state, 408, 'Request Timeout (no response: Timer B)'),
@@ -164,6 +168,7 @@ export class OutgoingInvite {
   }
 
   private onResponse(state: NonNullable<OutgoingInvite['current']>, res: SipResponse): void {
+    if (this.current === state) this.opts.onInviteResponse?.(res);
     if (res.status < 200) {
       if (this.current !== state) return;
       state.provisional = true;

@@ -8,7 +8,7 @@ import { buildLadder } from '../../../src/report/ladder.js';
 import { reportPageForCall, reportPageForRun } from '../../../src/report/model.js';
 import { renderReport } from '../../../src/report/page.js';
 import { esc, scriptJson } from '../../../src/report/html.js';
-import { failedRun, HOSTILE, hostileCall, redirectedCall, unansweredCall } from '../../support/report-fixtures.js';
+import { failedRun, HOSTILE, hostileCall, quality, redirectedCall, unansweredCall } from '../../support/report-fixtures.js';
 
 const AT = '2026-12-06T23:00:00.000Z';
 
@@ -78,13 +78,7 @@ describe('report page', () => {
 
   it('draws the quality figures and per-second charts when the summary has them', () => {
     const s = redirectedCall();
-    s.quality = {
-      mos: 4.38, r: 92.6, codec: 'PCMU',
-      received: { packets: 199, expected: 200, lost: 1, lossPercent: 0.5, jitterMs: 1.25, maxJitterMs: 3.5, late: 0, rttMs: undefined },
-      perSecond: [0, 1, 2, 3].map((i) => ({ second: i, mos: i === 2 ? 3.9 : 4.4, lossPercent: i === 2 ? 2 : 0, jitterMs: 1 + i / 10, maxJitterMs: 2 + i / 10 })),
-      postDialDelay: { toRingingMs: undefined, toAnswerMs: 180 },
-      oneWayAudio: { oneWay: false },
-    };
+    s.quality = quality();
     const html = renderReport(reportPageForCall(s, AT));
     expect(html).toContain('data-figure="mos" data-value="4.38"');
     expect(html).toContain('data-figure="pdd-answer" data-value="180"');
