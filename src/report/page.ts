@@ -80,7 +80,7 @@ function qualitySection(c: ReportCall): string {
     figure('mos', 'MOS (E-model)', q.mos, num(q.mos, 2)),
     figure('r-factor', 'R-factor', q.r, num(q.r, 1)),
     figure('quality-codec', 'Codec (G.113 Ie, Bpl)', q.codec.name, `${q.codec.name} (Ie ${q.codec.Ie}, Bpl ${q.codec.Bpl}${q.codec.plc ? ', PLC' : ''})`),
-    figure('loss', 'Loss', r.lossPercent, `${num(r.lossPercent, 2, ' %')} (${r.lost} of ${r.expected})`),
+    figure('loss', 'Loss (lost + late)', r.lossPercent, `${num(r.lossPercent, 2, ' %')} (${r.lost} + ${r.late} of ${r.expected})`),
     figure('late', 'Late (discarded)', r.late, String(r.late)),
     figure('jitter', 'Jitter', r.jitterMs, `${num(r.jitterMs, 2, ' ms')} (max ${num(r.maxJitterMs, 2)})`),
     figure('rtt', 'Round trip (RTCP)', r.rttMs, num(r.rttMs, 1, ' ms')),
@@ -91,9 +91,9 @@ function qualitySection(c: ReportCall): string {
   ];
   const rows = q.perSecond;
   const charts = rows.length === 0 ? '<p class="empty">No per-second rows.</p>' : [
-    lineChart({ title: 'MOS per second', unit: 'MOS', name: 'mos', yMin: 1, yMax: 4.5, series: [{ cls: 'mos', points: rows.map((s) => [s.second, s.mos]) }] }),
-    lineChart({ title: 'Loss per second', unit: '%', name: 'loss', yMin: 0, series: [{ cls: 'loss', points: rows.map((s) => [s.second, s.lossPercent]) }] }),
-    lineChart({ title: 'Jitter per second', unit: 'ms', name: 'jitter', yMin: 0, series: [{ cls: 'jitter', points: rows.map((s) => [s.second, s.jitterMs]) }, { cls: 'jitter-max', points: rows.map((s) => [s.second, s.maxJitterMs]) }] }),
+    lineChart({ width: 360, title: 'MOS per second', unit: 'MOS', name: 'mos', yMin: 1, yMax: 4.5, series: [{ cls: 'mos', points: rows.map((s) => [s.second, s.mos]) }] }),
+    lineChart({ width: 360, title: 'Loss per second', unit: '%', name: 'loss', yMin: 0, series: [{ cls: 'loss', points: rows.map((s) => [s.second, s.lossPercent]) }] }),
+    lineChart({ width: 360, title: 'Jitter per second', unit: 'ms', name: 'jitter', yMin: 0, series: [{ cls: 'jitter', points: rows.map((s) => [s.second, s.jitterMs]) }, { cls: 'jitter-max', points: rows.map((s) => [s.second, s.maxJitterMs]) }] }),
   ].join('');
   return `<div class="figs">${figs.join('')}</div><div class="charts">${charts}</div>`;
 }

@@ -120,13 +120,19 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(Number(await fig('rtp-jitter'))).toBe(summary.rtp!.received.jitterMs);
     expect(await fig('dtmf-sent')).toBe('1 (rfc4733)');
     expect(await page.$eval('[data-figure="rtp-jitter"] .v', (e) => e.textContent)).toBe(`${summary.rtp!.received.jitterMs.toFixed(2)} ms`);
-    if (summary.quality) {
-      expect(Number(await fig('mos'))).toBe(summary.quality.mos);
-      expect(Number(await fig('loss'))).toBe(summary.quality.received?.lossPercent);
-      expect(Number(await fig('jitter'))).toBe(summary.quality.received?.jitterMs);
-      const mosPoints = await page.$$eval('[data-chart="mos"] circle', (cs) => cs.map((c) => Number(c.getAttribute('data-y'))));
-      expect(mosPoints).toEqual((summary.quality.perSecond ?? []).map((s) => s.mos).filter((m) => m !== undefined));
-    }
+    const q = summary.quality!;
+    expect(q.perSecond.length).toBeGreaterThan(2);
+    expect(Number(await fig('mos'))).toBe(q.mos);
+    expect(Number(await fig('r-factor'))).toBe(q.r);
+    expect(Number(await fig('loss'))).toBe(q.received.lossPercent);
+    expect(Number(await fig('jitter'))).toBe(q.received.jitterMs);
+    expect(Number(await fig('pdd-answer'))).toBe(q.postDialDelay.toAnswerMs);
+    expect(await fig('one-way-audio')).toBe(String(q.oneWayAudio.oneWay));
+    // The charts' points are the per-second rows.
+    const points = (chart: string): Promise<number[]> => page.$$eval(`[data-chart="${chart}"] circle.${chart}`, (cs) => cs.map((c) => Number(c.getAttribute('data-y'))));
+    expect(await points('mos')).toEqual(q.perSecond.map((s) => s.mos).filter((m) => m !== undefined));
+    expect(await points('loss')).toEqual(q.perSecond.map((s) => s.lossPercent));
+    expect(await points('jitter')).toEqual(q.perSecond.map((s) => s.jitterMs));
     // The timeline has the DTMF we sent.
     expect(await page.$$eval('.timeline [data-kind="dtmf-sent"]', (g) => g.length)).toBe(1);
     expect(errors).toEqual([]);

@@ -8,7 +8,7 @@ import { buildLadder } from '../../../src/report/ladder.js';
 import { reportPageForCall, reportPageForRun } from '../../../src/report/model.js';
 import { renderReport } from '../../../src/report/page.js';
 import { esc, scriptJson } from '../../../src/report/html.js';
-import { failedRun, HOSTILE, hostileCall, quality, redirectedCall, unansweredCall } from '../../support/report-fixtures.js';
+import { failedRun, HOSTILE, hostileCall, quality, redirectedCall, sip, unansweredCall } from '../../support/report-fixtures.js';
 
 const AT = '2026-12-06T23:00:00.000Z';
 
@@ -94,5 +94,23 @@ describe('report page', () => {
     expect(html).toContain('http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;');
     expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//i);
     expect(html).not.toMatch(/<link /i);
+  });
+
+  it('a one-hour call stays a page of a few hundred KiB (3,600 per-second rows, session refreshes, a linked WAV)', () => {
+    const s = redirectedCall();
+    const q = quality();
+    q.perSecond = Array.from({ length: 3600 }, (_, i) => ({ ...q.perSecond[0]!, second: i, startMs: i * 1000, mos: 4.3 + (i % 7) / 100, jitterMs: 1 + (i % 13) / 10 }));
+    s.quality = q;
+    const ev = s.evidence!;
+    for (let t = 900_000; t < 3_600_000; t += 900_000) ev.sip.push(sip(t, 'out', '10.0.0.5:5065', ev.sip[3]!.text), sip(t + 20, 'in', '10.0.0.5:5065', ev.sip[4]!.text), sip(t + 21, 'out', '10.0.0.5:5065', ev.sip[5]!.text));
+    for (let t = 0; t < 3_600_000; t += 60_000) ev.events.push({ atMs: t + 100, endMs: t + 30_000, kind: 'speech', text: 'speech' });
+    s.durationMs = 3_600_000;
+    const page = reportPageForCall(s, AT);
+    page.calls[0]!.audio = { path: 'call.wav', src: 'call.wav', embedded: false, waveform: { channels: 2, sampleRate: 8000, durationMs: 3_600_000, peaks: [0, 1].map(() => Array.from({ length: 1200 }, (_, i) => [-(i % 100), i % 120] as [number, number])) } };
+    const size = Buffer.byteLength(renderReport(page));
+    console.info(`report: a one-hour call's page is ${(size / 1024).toFixed(0)} KiB`);
+    expect(size).toBeLessThan(512 * 1024);
+    // The per-second charts draw their lines but not 3,600 dots each.
+    expect(renderReport(page).match(/<circle class="dot mos"/g)).toBeNull();
   });
 });
