@@ -82,6 +82,8 @@ export interface PhoneInternals {
   keepTraceHistory(): void;
   /** A pcap of one call (call-capture.ts): fed the trace (history first) until the call ends. */
   captureCall(call: CallCore, path: (callId: string) => string, mediaAddress: string): CallCapture;
+  /** Feeds a call's evidence the call's SIP (history first); resolves once it is complete (the BYE answered). */
+  collectEvidence(call: CallCore, evidence: CallEvidence): Promise<void>;
 }
 
 let internals: (phone: Phone) => PhoneInternals;
@@ -123,6 +125,7 @@ export class Phone {
       openMediaSocket: () => p.#openMediaSocket(),
       keepTraceHistory: () => p.#keepTraceHistory(),
       captureCall: (call, path, mediaAddress) => p.#captureCall(call, path, mediaAddress),
+      collectEvidence: (call, evidence) => p.#follow(call, evidence, () => undefined),
     });
   }
 
@@ -191,7 +194,7 @@ export class Phone {
       },
       ...(evidence ? { evidence } : {}),
     }, uri, options);
-    if (evidence) this.#follow(call, evidence, () => undefined);
+    if (evidence) void this.#follow(call, evidence, () => undefined);
     const pcap = options.pcap;
     if (pcap !== undefined) capture = this.#captureCall(call, (id) => recordPathFor(pcap, 1, id), mediaAddress);
     this.#calls.add(call);
@@ -241,7 +244,7 @@ export class Phone {
   }
 
   /** Feeds `sink` the call's SIP (history first) until the call has ended and its BYE has its answer. */
-  #follow(call: CallCore, sink: { sip(e: TraceEvent): void }, close: () => void): void {
+  #follow(call: CallCore, sink: { sip(e: TraceEvent): void }, close: () => void): Promise<void> {
     const clock = this.#transports.clock;
     this.#startTracing();
     if (call.callId !== '') for (const e of this.#traceHistory ?? []) sink.sip(e);
@@ -261,6 +264,7 @@ export class Phone {
     });
     this.#capturesClosing.add(done);
     void done.then(() => this.#capturesClosing.delete(done));
+    return done;
   }
 
   #openMediaSocket(): Promise<MediaSocket> {

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { UmServer } from '../../src/um/server.js';
-import { killAllChildren, type ExitInfo } from '../support/child-process.js';
+import { killAllChildren, pollUntil, type ExitInfo } from '../support/child-process.js';
+import { freeSipPort } from '../support/ports.js';
 import { umphone } from '../support/umphone-cli.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../support/browser.js';
 import { reportPageForCall, type CallSummaryWithEvidence } from '../../src/report/model.js';
@@ -165,4 +166,26 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('umphone listen --report: the incoming call\'s page, its INVITE from the caller\'s column to ours', async () => {
+    const port = await freeSipPort();
+    const report = join(dir, 'in-{n}.html');
+    const listen = umphone(['listen', '--local-ip', '127.0.0.1', '--port', String(port), '--auto-answer', '--no-audio', '--report', report]);
+    await pollUntil('"listening on"', () => /listening on/.test(listen.stdout()) || listen.hasExited(), 30_000);
+    expectOk(await umphone(['call', `sip:200@127.0.0.1:${port}`, '--no-audio', '--duration', '2', '--dtmf-sequence', '5', '-q']).exited);
+    await pollUntil('"call 1 report"', () => /call 1 report: /.test(listen.stdout()), 15_000);
+    listen.proc.kill('SIGINT');
+    expectOk(await listen.exited);
+    const { page, errors } = await open(join(dir, 'in-1.html'));
+    const rows = await page.$$eval('.msg', (els) => els.map((e) => ({ label: e.getAttribute('data-label')!, from: e.getAttribute('data-from')!, to: e.getAttribute('data-to')! })));
+    const flow = rows.filter((r) => !/^1\d\d$/.test(r.label));
+    expect(flow.map((r) => r.label)).toEqual(['INVITE', '200', 'ACK', 'BYE', '200']);
+    const ours = `127.0.0.1:${port}`;
+    expect(flow.map((r) => (r.to === ours ? 'in' : r.from === ours ? 'out' : '?'))).toEqual(['in', 'out', 'in', 'in', 'out']);
+    expect(await page.$eval('[data-figure="dtmf-received"]', (e) => e.getAttribute('data-value'))).toBe('5 (rfc4733)');
+    expect(await page.$eval('audio', (a) => a.getAttribute('data-embedded'))).toBe('yes');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
+
