@@ -71,7 +71,7 @@ function audioSection(c: ReportCall): string {
 function qualitySection(c: ReportCall): string {
   const q: ReportQuality | undefined = c.quality;
   if (!q) {
-    return '<p class="empty">No quality figures in this summary (MOS and per-second charts come with the quality model); the RTP totals are above.</p>';
+    return '<p class="empty">No quality figures in this summary (a summary from before the quality model, or a call without media); the RTP totals are above.</p>';
   }
   const r = q.received;
   const pdd = q.postDialDelay;

@@ -187,5 +187,47 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('umphone run --report x.html: one page for the script\'s calls, the failed step marked; umphone report draws it again from the JSON', async () => {
+    const server = await UmServer.start({ port: 0, workerPort: 0, dataDir: mkdtempSync(join(dir, 'um-')) });
+    const script = join(dir, 'greeting.yaml');
+    writeFileSync(script, [
+      'name: greeting-then-digit',
+      'call:',
+      `  target: "sip:6000@127.0.0.1:${server.port};transport=tcp"`,
+      '  diversion: "613"',
+      'steps:',
+      '  - expect: { sip: [302, 200] }',
+      '  - wait_for: speech',
+      '    timeout: 5s',
+      '  - wait_for: dtmf',
+      '    timeout: 1s',
+      '  - hangup',
+      '',
+    ].join('\n'));
+    const html = join(dir, 'run.html');
+    const json = join(dir, 'run.json');
+    try {
+      const r = await umphone(['run', script, '--report', html, '--report', json, '-q']).exited;
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+    } finally {
+      await server.close();
+    }
+    for (const file of [html, join(dir, 'run-again.html')]) {
+      if (file !== html) expectOk(await umphone(['report', json, '-o', file]).exited);
+      const { page, errors } = await open(file);
+      expect(await page.$eval('section.call', (e) => e.getAttribute('data-passed'))).toBe('false');
+      expect(await page.$$eval('tr.step-row', (rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['passed', 'passed', 'failed', 'skipped']);
+      expect(await page.$eval('tr.step-row.failed', (r) => r.textContent)).toMatch(/wait_for dtmf.*timed out after 1 s/);
+      expect(await page.$$eval('.timeline rect.step.failed', (r) => r.length)).toBe(1);
+      const labels = await page.$$eval('.msg', (els) => els.map((e) => e.getAttribute('data-label')).filter((l) => !/^1\d\d$/.test(l!)));
+      expect(labels).toEqual(['INVITE', '302', 'ACK', 'INVITE', '200', 'ACK', 'BYE', '200']);
+      // The call recorded both sides beside the page, for the page.
+      expect(await page.$eval('audio', (a) => a.getAttribute('data-embedded'))).toBe('yes');
+      expect(await page.$eval('svg.waveform', (w) => w.getAttribute('data-channels'))).toBe('2');
+      expect(errors).toEqual([]);
+      await page.close();
+    }
+  });
 });
 

@@ -159,12 +159,16 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   // A JSON or HTML report carries each call's evidence (its SIP messages, its events), read once the phone is closed.
   const evidence = (argv.report ?? []).some((r) => !/\.xml$/i.test(r));
   const calls: Call[] = [];
+  // The HTML page plays each call: a call that records nothing else records both sides beside the page.
+  const html = (argv.report ?? []).find((r) => /\.html?$/i.test(r));
   const dialer = {
     dial: (target: string, options: CallOptions) => {
+      const n = calls.length + 1;
       const call = phone.dial(target, {
         ...options,
         ...(pcap !== undefined ? { pcap: pcap.replace(/\{n\}/g, String(++placed)) } : {}),
         ...(evidence ? { evidence: true } : {}),
+        ...(html !== undefined && options.record === undefined ? { record: html.replace(/\.html?$/i, `-call${n}.wav`), recordBoth: true } : {}),
       });
       calls.push(call);
       return call;
