@@ -25,11 +25,11 @@ let browser: Browser;
 
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-});
+}, 60_000);
 afterAll(async () => {
   await browser?.close();
   killAllChildren();
-});
+}, 30_000);
 
 function expectOk(r: ExitInfo): void {
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -148,7 +148,7 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(await second.page.$eval('audio', (a) => a.getAttribute('data-embedded'))).toBe('yes');
     expect(second.errors).toEqual([]);
     await second.page.close();
-  });
+  }, 120_000);
 
   it('hostile SIP text stays text: no script runs, no element is injected, the message reads as sent', async () => {
     const file = join(dir, 'hostile.html');
@@ -165,7 +165,7 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(await page.$$eval('.msg', (els) => els.length)).toBe(2);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 
   it('umphone listen --report: the incoming call\'s page, its INVITE from the caller\'s column to ours', async () => {
     const port = await freeSipPort();
@@ -173,7 +173,7 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     const listen = umphone(['listen', '--local-ip', '127.0.0.1', '--port', String(port), '--auto-answer', '--no-audio', '--report', report]);
     await pollUntil('"listening on"', () => /listening on/.test(listen.stdout()) || listen.hasExited(), 30_000);
     expectOk(await umphone(['call', `sip:200@127.0.0.1:${port}`, '--no-audio', '--duration', '2', '--dtmf-sequence', '5', '-q']).exited);
-    await pollUntil('"call 1 report"', () => /call 1 report: /.test(listen.stdout()), 15_000);
+    await pollUntil('"call 1 report"', () => /call 1 report: /.test(listen.stdout()), 30_000);
     listen.proc.kill('SIGINT');
     expectOk(await listen.exited);
     const { page, errors } = await open(join(dir, 'in-1.html'));
@@ -186,7 +186,7 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
     expect(await page.$eval('audio', (a) => a.getAttribute('data-embedded'))).toBe('yes');
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 
   it('umphone run --report x.html: one page for the script\'s calls, the failed step marked; umphone report draws it again from the JSON', async () => {
     const server = await UmServer.start({ port: 0, workerPort: 0, dataDir: mkdtempSync(join(dir, 'um-')) });
@@ -228,6 +228,6 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
       expect(errors).toEqual([]);
       await page.close();
     }
-  });
+  }, 120_000);
 });
 
