@@ -91,9 +91,9 @@ function qualitySection(c: ReportCall): string {
   ];
   const rows = q.perSecond;
   const charts = rows.length === 0 ? '<p class="empty">No per-second rows.</p>' : [
-    lineChart({ width: 360, title: 'MOS per second', unit: 'MOS', name: 'mos', yMin: 1, yMax: 4.5, series: [{ cls: 'mos', points: rows.map((s) => [s.second, s.mos]) }] }),
-    lineChart({ width: 360, title: 'Loss per second', unit: '%', name: 'loss', yMin: 0, series: [{ cls: 'loss', points: rows.map((s) => [s.second, s.lossPercent]) }] }),
-    lineChart({ width: 360, title: 'Jitter per second', unit: 'ms', name: 'jitter', yMin: 0, series: [{ cls: 'jitter', points: rows.map((s) => [s.second, s.jitterMs]) }, { cls: 'jitter-max', points: rows.map((s) => [s.second, s.maxJitterMs]) }] }),
+    lineChart({ width: 340, title: 'MOS per second', unit: 'MOS', name: 'mos', yMin: 1, yMax: 4.5, series: [{ cls: 'mos', points: rows.map((s) => [s.second, s.mos]) }] }),
+    lineChart({ width: 340, title: 'Loss per second', unit: '%', name: 'loss', yMin: 0, series: [{ cls: 'loss', points: rows.map((s) => [s.second, s.lossPercent]) }] }),
+    lineChart({ width: 340, title: 'Jitter per second', unit: 'ms', name: 'jitter', yMin: 0, series: [{ cls: 'jitter', points: rows.map((s) => [s.second, s.jitterMs]) }, { cls: 'jitter-max', points: rows.map((s) => [s.second, s.maxJitterMs]) }] }),
   ].join('');
   return `<div class="figs">${figs.join('')}</div><div class="charts">${charts}</div>`;
 }
