@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo use, when they are missing.
 # Real peers (SIPp, baresip, Kamailio with TLS), audio tools (sox, espeak-ng, multimon-ng), capture (tshark, tcpdump),
-# the virtual sound card (pulseaudio + ALSA's pulse plugin) and libasound2 for naudiodon's PortAudio.
+# the virtual sound card (pulseaudio + ALSA's pulse plugin), libasound2 for naudiodon's PortAudio, Chromium for the report's test.
 set -euo pipefail
 need=()
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -21,6 +21,9 @@ have_cmd pulseaudio  || need+=(pulseaudio)
 have_cmd pacat       || need+=(pulseaudio-utils)
 [ -e /usr/lib/x86_64-linux-gnu/alsa-lib/libasound_module_pcm_pulse.so ] || need+=(libasound2-plugins)
 ldconfig -p 2>/dev/null | grep -q 'libasound.so.2' || need+=(libasound2)
+# The HTML call report's browser test (playwright-core drives Debian's Chromium; Playwright's own download is unreachable).
+have_cmd chromium    || need+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup-system: installing ${need[*]}"
   if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi

@@ -26,6 +26,7 @@ export {
   type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop,
 } from './phone/call-types.js';
 export type { CallEndReason, CallEndKind, EndedBy } from './phone/end-reason.js';
+export type { CallEvidence, CallEvidenceData, EvidenceEvent, EvidenceKind, SipRecord } from './phone/call-evidence.js';
 export type { CallQuality } from './phone/call-quality.js';
 export type { SecondRow, StreamQualitySummary } from './rtp/quality/stream-quality.js';
 export type { LossRunsSummary } from './rtp/quality/loss-runs.js';

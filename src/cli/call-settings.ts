@@ -52,6 +52,7 @@ export interface CallArgv {
   rtpTimeout?: number | string;
   header?: Array<string>;
   json?: string;
+  report?: string;
   pcap?: string;
   expect?: Array<string>;
   audio?: boolean;
@@ -91,6 +92,8 @@ export interface CallSettings {
   durationMs?: number;
   dtmfSequence?: string;
   jsonPath?: string;
+  /** --report: the HTML call report (report-file.ts). */
+  reportPath?: string;
   audio: AudioChoice;
   outputDevice?: string | number;
   inputDevice?: string | number;
@@ -218,10 +221,18 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
   if (a.name !== undefined) call.name = a.name;
   if (a.to !== undefined) call.to = String(a.to);
   const record = writablePath('record', a.record);
+  const report = writablePath('report', a.report);
+  if (report !== undefined && !/\.html?$/i.test(report)) throw new UsageError(`--report ${report}: the report is an HTML page, name it .html`);
   if (record !== undefined) {
     call.record = record;
     call.recordBoth = a.recordBoth ?? false;
+  } else if (report !== undefined) {
+    // The page plays the call: without --record it records both sides beside itself.
+    call.record = report.replace(/\.html?$/i, '.wav');
+    call.recordBoth = true;
   }
+  // The page, and a summary that `umphone report` can draw later, need the call's SIP and events.
+  if (report !== undefined || a.json !== undefined) call.evidence = true;
   if (rtpTimeoutMs !== undefined) call.rtpTimeout = rtpTimeoutMs;
   const pcap = writablePath('pcap', a.pcap);
   if (pcap !== undefined) call.pcap = pcap;
@@ -251,6 +262,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
   if (dtmfSequence !== undefined) s.dtmfSequence = dtmfSequence;
   const json = writablePath('json', a.json);
   if (json !== undefined) s.jsonPath = json;
+  if (report !== undefined) s.reportPath = report;
   if (a.outputDevice !== undefined) s.outputDevice = a.outputDevice;
   if (a.inputDevice !== undefined) s.inputDevice = a.inputDevice;
   return s;

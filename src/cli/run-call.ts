@@ -36,6 +36,8 @@ import { formatStatusLine } from './status-line.js';
 import { formatSummary } from './summary.js';
 import { checkCallQuality } from '../script/quality-thresholds.js';
 import { formatTrace } from './trace.js';
+import { callReportPage, writeReport } from './report-file.js';
+import type { CallSummaryWithEvidence } from '../report/model.js';
 
 const STATUS_REFRESH_MS = 500;
 
@@ -103,18 +105,23 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
   });
   reportRtpRealtime(transports.media, io);
   const run = new CallRun(s, io, view, clock, phone, play, audio);
+  let code: number;
   try {
-    return await run.execute();
+    code = await run.execute();
   } finally {
     run.cleanup();
     await phone.close().catch(() => undefined);
     await audio?.close().catch(() => undefined);
   }
+  // Written once the phone is closed: the evidence then holds the answer to our BYE too.
+  run.writeOutputs();
+  return code;
 }
 
 /** One call from dial to summary; holds the state the handlers share. */
 class CallRun {
   private call!: Call;
+  private summary: CallSummary | undefined;
   private startedAt = 0;
   private answeredAt: number | undefined;
   private interrupts = 0;
@@ -219,14 +226,30 @@ class CallRun {
 
   private finish(summary: CallSummary): void {
     this.cleanup();
+    this.summary = summary;
+    this.view.block(formatSummary(summary));
+  }
+
+  /** --json (the summary with its evidence) and --report (the HTML page). */
+  writeOutputs(): void {
+    if (!this.summary) return;
+    const evidence = this.call.evidence;
+    const full: CallSummaryWithEvidence = { ...this.summary, ...(evidence ? { evidence: evidence.toJSON() } : {}) };
     if (this.s.jsonPath !== undefined) {
       try {
-        writeFileSync(this.s.jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+        writeFileSync(this.s.jsonPath, `${JSON.stringify(full, null, 2)}\n`);
       } catch (e) {
         this.view.error(`umphone: --json ${this.s.jsonPath}: ${(e as Error).message}`);
       }
     }
-    this.view.block(formatSummary(summary));
+    if (this.s.reportPath !== undefined) {
+      try {
+        writeReport(this.s.reportPath, callReportPage(full, this.s.reportPath));
+        this.view.line(`Report       ${this.s.reportPath}`);
+      } catch (e) {
+        this.view.error(`umphone: --report ${this.s.reportPath}: ${(e as Error).message}`);
+      }
+    }
   }
 
   private interrupt(why: string): void {

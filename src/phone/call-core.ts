@@ -24,6 +24,7 @@ import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
 import { CallQualityTracker } from './call-quality.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
+import type { CallEvidence } from './call-evidence.js';
 
 /** The legal moves; anything else is a bug and throws. */
 const NEXT: Readonly<Record<CallState, readonly CallState[]>> = {
@@ -42,6 +43,8 @@ export interface CallCoreContext {
   mediaAddress: string;
   /** Opens the RTP/RTCP socket pair of the call. */
   openSocket(): Promise<MediaSocket>;
+  /** Collects the call's evidence for the report (call-evidence.ts), when asked for. */
+  evidence?: CallEvidence;
 }
 
 /** What the phone's own layers (script runner, CLI, UM server) reach that a library user does not. */
@@ -99,6 +102,7 @@ export abstract class CallCore {
   private earOptions: { fromStart: boolean; vad?: VadOptions } = { fromStart: true };
   private byeSettled: Promise<void> | undefined;
   private captureFile: (() => string | undefined) | undefined;
+  private mediaStartedEvidenceMs: number | undefined;
   /** The quality model (call-quality.ts): on for every call, O(1) per packet. */
   protected readonly quality: CallQualityTracker;
 
@@ -123,6 +127,11 @@ export abstract class CallCore {
     this.ended = new Promise((r) => { this.resolveEnded = r; });
     this.answered = new Promise((res, rej) => { this.resolveAnswered = res; this.rejectAnswered = rej; });
     this.answered.catch(() => undefined);
+  }
+
+  /** The evidence being collected for a report (`evidence: true` in the call's options), else undefined. */
+  get evidence(): CallEvidence | undefined {
+    return this.ctx.evidence;
   }
 
   get state(): CallState {
@@ -179,6 +188,7 @@ export abstract class CallCore {
   }
 
   protected emit(e: CallEvent): void {
+    this.ctx.evidence?.callEvent(e);
     for (const l of [...this.listeners]) l(e);
   }
 
@@ -204,6 +214,11 @@ export abstract class CallCore {
       sendInfo: (body, contentType) => void this.session?.send('INFO', { body, contentType }),
       quality: this.quality,
     });
+    if (this.ctx.evidence) {
+      const evidence = this.ctx.evidence;
+      this.mediaStartedEvidenceMs = evidence.now();
+      this.media.onDigitSent((d) => evidence.dtmf('sent', d));
+    }
     this.quality.mediaStarted(negotiated.codec.name);
     if (this.earOptions.fromStart) this.listener();
   }
@@ -257,6 +272,10 @@ export abstract class CallCore {
     this.endedAt = this.ctx.clock.now();
     this.stopRtpWatch();
     this.media?.stop();
+    // What the listener heard goes to the evidence's timeline (listener time starts with the media).
+    if (this.ctx.evidence && this.ear && this.mediaStartedEvidenceMs !== undefined) {
+      this.ctx.evidence.heard(this.mediaStartedEvidenceMs, this.ear.segments, this.ear.heardTones);
+    }
     this.quality.end(this.endedAt);
     void this.socket?.close();
     this.emit({ type: 'ended', end });

@@ -24,6 +24,11 @@ export interface CallOptions extends CallMediaOptions {
    * RTCP as sent and received, real addresses and ports (call-capture.ts). `{callid}` becomes the Call-ID.
    */
   pcap?: string;
+  /**
+   * Collect the call's evidence for a report (call-evidence.ts): every SIP message of the call with its
+   * text, and a timeline; read `call.evidence` once the phone is closed (or `ended` plus the BYE's answer).
+   */
+  evidence?: boolean;
   /** Our user part (From and Contact). Default "umphone". */
   from?: string;
   /** Display name in From. */

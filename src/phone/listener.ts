@@ -22,6 +22,7 @@ import { IncomingCall, type AnswerOptions } from './incoming-call.js';
 import { phoneInternals, type Phone, type PhoneInternals } from './phone.js';
 import { AddressFilter } from './address-filter.js';
 import { fileNameFor, type CallCapture } from './call-capture.js';
+import { CallEvidence } from './call-evidence.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
 
 export interface ListenerOptions {
@@ -40,6 +41,8 @@ export interface ListenerOptions {
   atAnswer?: (call: IncomingCall) => AnswerOptions;
   /** Write each call's packets to this pcap ({n} = call number, {callid} = Call-ID; call-capture.ts). */
   pcap?: string;
+  /** Collect each call's evidence for a report (call-evidence.ts): `call.evidence`, complete when `evidenceComplete(call)` resolves. */
+  evidence?: boolean;
 }
 
 export type ListenerEvent =
@@ -74,6 +77,7 @@ export class Listener {
   private closed = false;
 
   private readonly phone: PhoneInternals;
+  private readonly evidenceDone = new WeakMap<IncomingCall, Promise<void>>();
   private readonly allow: AddressFilter | undefined;
 
   /** Take the calls of `phone` (one listener per phone). */
@@ -82,7 +86,8 @@ export class Listener {
     // A bad allow list throws AddressFilterError here, before any request is taken.
     this.allow = typeof options.allow === 'string' ? AddressFilter.parse(options.allow) : options.allow;
     // The INVITE is traced before its call exists: the capture takes it from the history.
-    if (options.pcap !== undefined) this.phone.keepTraceHistory();
+    // The INVITE came before the call object: captures and evidence take it from the phone's history.
+    if (options.pcap !== undefined || options.evidence) this.phone.keepTraceHistory();
     const ua = this.phone.ua;
     ua.onRequestFilter((r) => this.filter(r));
     ua.onInvite((r) => this.onInvite(r));
@@ -92,6 +97,11 @@ export class Listener {
   /** The calls taken and not yet ended. */
   get active(): ReadonlySet<IncomingCall> {
     return this.#active;
+  }
+
+  /** Resolves once a call's evidence is complete (its BYE answered, or 2 s after its end); at once without evidence. */
+  evidenceComplete(call: IncomingCall): Promise<void> {
+    return this.evidenceDone.get(call) ?? Promise.resolve();
   }
 
   onEvent(listener: (e: ListenerEvent) => void): () => void {
@@ -171,7 +181,9 @@ export class Listener {
       // validated by the endpoint already; IncomingCall reports it if not
     }
     const answerOptions = this.options.answerOptions?.(n, callId) ?? {};
-    const call = new IncomingCall(ctx, r, answerOptions);
+    const evidence = this.options.evidence ? new CallEvidence(this.phone.clock, () => callId) : undefined;
+    const call = new IncomingCall(evidence ? { ...ctx, evidence } : ctx, r, answerOptions);
+    if (evidence) this.evidenceDone.set(call, this.phone.collectEvidence(call, evidence));
     const pcap = this.options.pcap;
     if (pcap !== undefined) capture = this.phone.captureCall(call, (id) => fileNameFor(pcap, n, id), mediaAddress);
     const max = this.options.maxCalls;

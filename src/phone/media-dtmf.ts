@@ -14,6 +14,8 @@ import { MediaError, type DtmfSettings } from './media-types.js';
 export class DtmfOut {
   /** Every key sent, with its method and timing. */
   readonly sent: DtmfDigitEvent[] = [];
+  /** Told of each key as it goes out (the call's evidence). */
+  onSent: ((e: DtmfDigitEvent) => void) | undefined;
   private readonly schedulers = new Map<DtmfMode, DtmfScheduler>();
   /** RFC 4733 packets waiting for their tick. */
   private readonly events: RtpPollResult[] = [];
@@ -79,7 +81,7 @@ export class DtmfOut {
     let s = this.schedulers.get(mode);
     if (!s) {
       const d = this.settings;
-      const o: ConstructorParameters<typeof DtmfScheduler>[0] = { mode, ptimeMs, onSent: (e) => this.sent.push(e) };
+      const o: ConstructorParameters<typeof DtmfScheduler>[0] = { mode, ptimeMs, onSent: (e) => { this.sent.push(e); this.onSent?.(e); } };
       if (d.duration !== undefined) o.durationMs = d.duration;
       if (d.gap !== undefined) o.gapMs = d.gap;
       if (d.pause !== undefined) o.pauseMs = d.pause;

@@ -229,6 +229,11 @@ export class MediaSession {
     return this.dtmfOut.sent;
   }
 
+  /** Told of each key as it goes out (one listener: the call's evidence). */
+  onDigitSent(listener: (d: DtmfDigitEvent) => void): void {
+    this.dtmfOut.onSent = listener;
+  }
+
   /**
    * Queue DTMF ("1234#", "," = pause) and resolve when the last key has been sent. Keys queued faster
    * than they can be sent go out in order, none lost, none merged.

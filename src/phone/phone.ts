@@ -22,6 +22,7 @@ import { Call, type CallOptions } from './call.js';
 import { parseTarget } from './call-headers.js';
 import { CallCapture, fileNameFor as recordPathFor } from './call-capture.js';
 import { callInternals, type CallCore } from './call-core.js';
+import { CallEvidence } from './call-evidence.js';
 import { openRealTransports, type PhoneTransports } from './real-transports.js';
 
 export type { MediaTransport, PhoneTransports } from './real-transports.js';
@@ -81,6 +82,8 @@ export interface PhoneInternals {
   keepTraceHistory(): void;
   /** A pcap of one call (call-capture.ts): fed the trace (history first) until the call ends. */
   captureCall(call: CallCore, path: (callId: string) => string, mediaAddress: string): CallCapture;
+  /** Feeds a call's evidence the call's SIP (history first); resolves once it is complete (the BYE answered). */
+  collectEvidence(call: CallCore, evidence: CallEvidence): Promise<void>;
 }
 
 let internals: (phone: Phone) => PhoneInternals;
@@ -105,7 +108,8 @@ export class Phone {
   readonly #transport: TransportProtocol;
   readonly #portRange: { min: number; max: number } | undefined;
   readonly #calls = new Set<Call>();
-  readonly #captures = new Set<CallCapture>();
+  /** What the SIP trace feeds: the captures and evidence of calls in progress. */
+  readonly #captures = new Set<{ sip(e: TraceEvent): void }>();
   readonly #capturesClosing = new Set<Promise<void>>();
   #traceHistory: TraceEvent[] | undefined;
   #tracing = false;
@@ -121,6 +125,7 @@ export class Phone {
       openMediaSocket: () => p.#openMediaSocket(),
       keepTraceHistory: () => p.#keepTraceHistory(),
       captureCall: (call, path, mediaAddress) => p.#captureCall(call, path, mediaAddress),
+      collectEvidence: (call, evidence) => p.#follow(call, evidence, () => undefined),
     });
   }
 
@@ -176,6 +181,7 @@ export class Phone {
     const uri = parseTarget(target, this.#transport);
     const mediaAddress = this.#addresses.forPeer(uri.params.get('maddr') ?? uri.host);
     let capture: CallCapture | undefined;
+    const evidence = options.evidence ? new CallEvidence(this.#transports.clock, () => call.callId) : undefined;
     const call: Call = new Call({
       ua: this.#ua,
       clock: this.#transports.clock,
@@ -186,7 +192,9 @@ export class Phone {
         const socket = await this.#openMediaSocket();
         return capture ? capture.wrapSocket(socket) : socket;
       },
+      ...(evidence ? { evidence } : {}),
     }, uri, options);
+    if (evidence) void this.#follow(call, evidence, () => undefined);
     const pcap = options.pcap;
     if (pcap !== undefined) capture = this.#captureCall(call, (id) => recordPathFor(pcap, 1, id), mediaAddress);
     this.#calls.add(call);
@@ -234,25 +242,32 @@ export class Phone {
     // A write error (disk full, no permission) is one warning line; the call goes on without the capture.
     const capture = new CallCapture({ clock, path, callId: () => call.callId, mediaAddress, warn: (line) => internals.warn(line) });
     internals.captureFile = () => capture.file;
+    this.#follow(call, capture, () => capture.close());
+    return capture;
+  }
+
+  /** Feeds `sink` the call's SIP (history first) until the call has ended and its BYE has its answer. */
+  #follow(call: CallCore, sink: { sip(e: TraceEvent): void }, close: () => void): Promise<void> {
+    const clock = this.#transports.clock;
     this.#startTracing();
-    if (call.callId !== '') for (const e of this.#traceHistory ?? []) capture.sip(e);
-    this.#captures.add(capture);
+    if (call.callId !== '') for (const e of this.#traceHistory ?? []) sink.sip(e);
+    this.#captures.add(sink);
     // The call ends before its BYE goes out: the file closes once the BYE has its answer, or a grace after.
     const done = new Promise<void>((resolve) => {
       void call.ended.then(() => {
-        const close = (): void => {
+        const stop = (): void => {
           timer.cancel();
-          if (!this.#captures.delete(capture)) return;
-          capture.close();
+          if (!this.#captures.delete(sink)) return;
+          close();
           resolve();
         };
-        const timer = clock.setTimeout(close, CAPTURE_GRACE_MS);
-        void callInternals(call).settled.then(close);
+        const timer = clock.setTimeout(stop, CAPTURE_GRACE_MS);
+        void callInternals(call).settled.then(stop);
       });
     });
     this.#capturesClosing.add(done);
     void done.then(() => this.#capturesClosing.delete(done));
-    return capture;
+    return done;
   }
 
   #openMediaSocket(): Promise<MediaSocket> {

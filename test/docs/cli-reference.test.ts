@@ -38,7 +38,7 @@ function optionsIn(help: string): string[] {
 
 const COMMANDS: Array<[string, string[]]> = [
   ['call', ['call']], ['run', ['run', 'x.yaml']], ['listen', ['listen']], ['serve', ['serve']],
-  ['demo', ['demo']], ['devices', ['devices']],
+  ['demo', ['demo']], ['devices', ['devices']], ['report', ['report', 'x.json']],
 ];
 
 describe('docs/cli.md', () => {

@@ -49,6 +49,14 @@ describe('public API', () => {
   });
 });
 
+/** Never called: a call asked for `evidence: true` hands out its SIP messages and timeline as public types. */
+export function evidenceIsPublic(call: Call): api.SipRecord[] {
+  const data: api.CallEvidenceData | undefined = call.evidence?.toJSON();
+  const kinds: api.EvidenceKind[] = (data?.events ?? []).map((e: api.EvidenceEvent) => e.kind);
+  void kinds;
+  return data?.sip ?? [];
+}
+
 /** Never called: compiled by `npm run typecheck`, where each line must be an error. */
 export function internalsStayInternal(phone: Phone, call: Call, incoming: IncomingCall, listener: Listener): void {
   // @ts-expect-error the user agent is internal

@@ -31,6 +31,8 @@ const EXAMPLES = [
   '    umphone call sip:200@pbx.example.com:5060 --transport udp --user 111 --password secret',
   '  Fail (exit 1) when the call\'s estimated MOS or post-dial delay is off:',
   '    umphone call sip:680@um.example.com --duration 10 --expect "mos>=4.0" --expect "pdd<2s"',
+  '  Record both sides and write the HTML call report (SIP ladder, timeline, waveform):',
+  '    umphone call sip:680@um.example.com --diversion 613 --duration 20 --report call.html',
   '  Call Exchange UM over mutual TLS (its 302 to the worker\'s TLS port is followed):',
   '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key',
 ].join('\n');
@@ -73,6 +75,7 @@ function builder(y: Argv): Argv<CallArgv> {
       'dtmf-initial-silence': { group: DTMF, type: 'string', describe: 'Silence before the first digit (ms, or 1.5s)' },
       'dtmf-level': { group: DTMF, type: 'number', describe: 'In-band tone level per frequency (dBm0, e.g. -10)' },
       json: { group: OUTPUT, type: 'string', describe: 'Write the call summary as JSON to this file' },
+      report: { group: OUTPUT, type: 'string', describe: 'Write the HTML call report to this file: SIP ladder, timeline, recording, quality (records both sides to FILE.wav unless --record)' },
       pcap: { group: OUTPUT, type: 'string', describe: 'Write the call\'s SIP, RTP and RTCP packets to this pcap (Wireshark, tshark); {callid} = Call-ID' },
       expect: { group: OUTPUT, type: 'string', array: true, describe: 'Quality threshold checked when the call ends, repeatable: "mos>=4.0", "pdd<2s", "loss<1%", "jitter<30ms", "one_way_audio=false"; a breach exits 1 with the figure' },
       verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },

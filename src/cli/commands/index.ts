@@ -10,6 +10,7 @@ import { runCommand } from './run.js';
 import { listenCommand } from './listen.js';
 import { serveCommand } from './serve.js';
 import { demoCommand } from './demo.js';
+import { reportCommand } from './report.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -21,5 +22,6 @@ export const commands: AnyCommand[] = [
   runCommand,
   serveCommand,
   demoCommand,
+  reportCommand,
   // serve, listen, run and demo are added here by their modules (src/um, src/script, ...).
 ];

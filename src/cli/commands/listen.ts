@@ -35,6 +35,7 @@ import { audioChoice, MEDIA_GROUP, openSoundCard, SOUND_OPTIONS, SoundCardTurns 
 import { ConsoleView } from '../console-view.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatSummary } from '../summary.js';
+import { callReportPage, writeReport } from '../report-file.js';
 import { formatTrace } from '../trace.js';
 
 export interface ListenArgv {
@@ -48,6 +49,7 @@ export interface ListenArgv {
   record?: string;
   'record-both'?: boolean;
   pcap?: string;
+  report?: string;
   play?: string;
   loop?: boolean;
   codec?: string;
@@ -101,6 +103,7 @@ function builder(y: Argv): Argv<ListenArgv> {
     dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
     pcap: { group: OUTPUT, type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
+    report: { group: OUTPUT, type: 'string', describe: 'Write each call\'s HTML call report (records both sides to FILE.wav unless --record); {n} = call number, {callid} = Call-ID' },
     verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
     quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
   }).epilog([
@@ -180,6 +183,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
     if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
     if (a.pcap !== undefined && a.pcap.trim() === '') throw new UsageError('--pcap needs a file name');
+    if (a.report !== undefined && !/\.html?$/i.test(a.report)) throw new UsageError(`--report ${a.report}: the report is an HTML page, name it .html`);
     if (a.play !== undefined) play = await loadWavForPlayback(a.play);
     advertise = advertisedAddress(a.advertise);
     localIp = await listenAddress(a['local-ip'], allow, a.allow);
@@ -222,10 +226,13 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     answerOptions: (n, callId) => ({
       ...mediaOptions,
       ...(a.record ? { record: recordPathFor(a.record, n, callId), recordBoth: a['record-both'] ?? false } : {}),
+      // The page plays the call: without --record, --report records both sides beside itself.
+      ...(!a.record && a.report ? { record: recordPathFor(a.report.replace(/\.html?$/i, '.wav'), n, callId), recordBoth: true } : {}),
       ...(play ? { play, loop: a.loop ?? false } : {}),
     }),
     atAnswer: (call) => sound.take(call),
     ...(a.pcap !== undefined ? { pcap: a.pcap } : {}),
+    ...(a.report !== undefined ? { evidence: true } : {}),
   });
   const ringing: IncomingCall[] = [];
   const numbers = new Map<IncomingCall, number>();
@@ -273,7 +280,21 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
         }
       }
     });
-    void call.ended.then((s) => view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` })));
+    void call.ended.then((s) => {
+      view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` }));
+      const report = a.report;
+      if (report === undefined || !call.evidence) return;
+      // Once the evidence has the answer to the BYE (or 2 s after the end).
+      void listener.evidenceComplete(call).then(() => {
+        const path = recordPathFor(report, n, call.callId);
+        try {
+          writeReport(path, callReportPage({ ...s, evidence: call.evidence!.toJSON() }, path));
+          view.line(`${tag} report: ${path}`);
+        } catch (err) {
+          view.error(`umphone: ${tag}: --report ${path}: ${(err as Error).message}`);
+        }
+      });
+    });
   };
 
   const tcpPort = transports.sip.find((t) => t.protocol === 'tcp')!.local.port;

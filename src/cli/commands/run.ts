@@ -6,6 +6,7 @@
  * stderr) or the command line is, 3 a call could not be set up (and the script did not expect that).
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
@@ -20,7 +21,9 @@ import { loadScript } from '../../script/parse.js';
 import { runScript } from '../../script/runner.js';
 import { jsonReport } from '../../script/report-json.js';
 import { junitReport } from '../../script/report-junit.js';
-import { RunExit } from '../../script/results.js';
+import { RunExit, type RunResult } from '../../script/results.js';
+import type { Call } from '../../phone/call.js';
+import { runReportPage, writeReport } from '../report-file.js';
 import { ScriptError } from '../../script/errors.js';
 import type { Script } from '../../script/types.js';
 import { contextOf, type CliContext } from '../context.js';
@@ -49,6 +52,8 @@ const EPILOG = [
   '    umphone run scripts/examples/record-greeting.yaml',
   '  Log in to a mailbox, with a JUnit report for CI:',
   '    umphone run scripts/examples/subscriber-login.yaml --var ext=613 --var pin=1234 --report junit.xml',
+  '  One HTML page for every call of the script (SIP ladder, timeline, waveform), the failed step marked:',
+  '    umphone run scripts/examples/record-greeting.yaml --report run.html',
   '',
   'The steps and their options: scripts/examples/README.md',
   '',
@@ -61,7 +66,7 @@ function builder(y: Argv): Argv<RunArgv> {
     .positional('file', { describe: 'The script (YAML)', type: 'string', demandOption: true })
     .options({
       ...REALTIME_OPTIONS,
-      report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON (repeatable)' },
+      report: { type: 'string', array: true, describe: 'Write a report: *.xml = JUnit XML, *.json = JSON, *.html = the HTML call report of every call (repeatable)' },
       var: { type: 'string', array: true, describe: 'Set a script variable: --var ext=613 (repeatable; overrides vars:)' },
       out: { type: 'string', describe: 'Folder for the recordings (default: the working directory)' },
       'local-ip': { type: 'string', describe: 'Address to bind and advertise (default: the one routing to the first target)' },
@@ -99,8 +104,8 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     vars[m[1]!] = m[2]!;
   }
   for (const r of argv.report ?? []) {
-    if (!/\.(xml|json)$/i.test(r)) {
-      ctx.io.err(`umphone: --report ${r}: the file name must end in .xml (JUnit) or .json\n`);
+    if (!/\.(xml|json|html?)$/i.test(r)) {
+      ctx.io.err(`umphone: --report ${r}: the file name must end in .xml (JUnit), .json or .html (the call report)\n`);
       return RunExit.badScript;
     }
   }
@@ -152,14 +157,29 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   const listener = needsListener ? new Listener(phone, pcap !== undefined ? { pcap } : {}) : undefined;
   // One file per call: {n} counts the script's calls, the phone fills in {callid}.
   let placed = 0;
+  // A JSON or HTML report carries each call's evidence (its SIP messages, its events), read once the phone is closed.
+  const evidence = (argv.report ?? []).some((r) => !/\.xml$/i.test(r));
+  const calls: Call[] = [];
+  // The HTML page plays each call: a call that records nothing else records both sides beside the page.
+  const html = (argv.report ?? []).find((r) => /\.html?$/i.test(r));
   const dialer = {
-    dial: (target: string, options: CallOptions) =>
-      phone.dial(target, pcap !== undefined ? { ...options, pcap: pcap.replace(/\{n\}/g, String(++placed)) } : options),
+    dial: (target: string, options: CallOptions) => {
+      const n = calls.length + 1;
+      const call = phone.dial(target, {
+        ...options,
+        ...(pcap !== undefined ? { pcap: pcap.replace(/\{n\}/g, String(++placed)) } : {}),
+        ...(evidence ? { evidence: true } : {}),
+        ...(html !== undefined && options.record === undefined ? { record: html.replace(/\.html?$/i, `-call${n}.wav`), recordBoth: true } : {}),
+      });
+      calls.push(call);
+      return call;
+    },
   };
   if (listener) ctx.io.out(`listening on ${phone.localIp} (${argv.transport})\n`);
   const quiet = argv.quiet ?? false;
+  let result: RunResult;
   try {
-    const result = await runScript(script, {
+    result = await runScript(script, {
       phone: dialer,
       clock,
       log: (line) => {
@@ -173,16 +193,32 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     const setup = result.iterations.filter((i) => i.setupFailed).length;
     ctx.io.out(`${result.passed ? 'PASSED' : 'FAILED'}: ${steps.filter((s) => s.status === 'passed').length}/${steps.length} steps passed`
       + `${failed ? `, ${failed} failed` : ''}${setup ? `, ${setup} call(s) not set up` : ''} in ${result.iterations.length} call(s), ${(result.durationMs / 1000).toFixed(1)} s\n`);
-    for (const r of argv.report ?? []) {
-      try {
-        writeFileSync(r, /\.xml$/i.test(r) ? junitReport(result) : jsonReport(result));
-      } catch (e) {
-        ctx.io.err(`umphone: cannot write ${r}: ${(e as Error).message}\n`);
-      }
-    }
-    return result.exitCode;
   } finally {
     await listener?.close();
     await phone.close();
+  }
+  writeReports(ctx, argv.report ?? [], result, calls);
+  return result.exitCode;
+}
+
+/** The reports, written once the phone is closed (the evidence then holds the answers to our BYEs). */
+function writeReports(ctx: CliContext, reports: readonly string[], result: RunResult, calls: readonly Call[]): void {
+  const withEvidence = {
+    ...result,
+    iterations: result.iterations.map((it) => {
+      const ev = calls.find((c) => c.callId !== '' && c.callId === it.call.callId)?.evidence;
+      return ev ? { ...it, evidence: ev.toJSON() } : it;
+    }),
+  };
+  const page = reports.find((r) => /\.html?$/i.test(r));
+  for (const r of reports) {
+    try {
+      // The HTML page goes beside each case's WAV and pcap: CI shows the evidence where the failure is.
+      if (/\.xml$/i.test(r)) writeFileSync(r, junitReport(result, { attachments: () => (page !== undefined ? [resolve(page)] : []) }));
+      else if (/\.html?$/i.test(r)) writeReport(r, runReportPage(withEvidence, r));
+      else writeFileSync(r, jsonReport(withEvidence));
+    } catch (e) {
+      ctx.io.err(`umphone: cannot write ${r}: ${(e as Error).message}\n`);
+    }
   }
 }
