@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { VadOptions } from '../media/analysis/vad.js';
+import type { PlaybackAudio } from '../media/wav/reader.js';
 import { parseCsv, CsvError } from './csv.js';
 import { ScriptError } from './errors.js';
 import { ScriptContext } from './script-context.js';
@@ -19,6 +20,11 @@ export interface LoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Extra variables (the command line's --var name=value); they override vars:. */
   vars?: Record<string, string>;
+  /**
+   * WAVs already loaded, by path: shared by the parses of one script for many callers (`umphone load`
+   * parses it once per caller's variables) so each prompt is read and held once.
+   */
+  audio?: Map<string, PlaybackAudio>;
 }
 
 const TOP_KEYS = ['name', 'call', 'listen', 'vars', 'foreach', 'repeat', 'vad', 'steps'];
@@ -37,7 +43,7 @@ export function loadScript(path: string, options: LoadOptions = {}): Script {
 export function parseScript(text: string, file: string, options: LoadOptions = {}): Script {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const ctx: ScriptContext = new ScriptContext(file, lines, options.env ?? {});
+  const ctx: ScriptContext = new ScriptContext(file, lines, options.env ?? {}, options.audio);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;

@@ -34,6 +34,12 @@ export interface RunOptions {
   outDir?: string;
   /** For `listen:` scripts: the next incoming call (rejects after timeoutMs). */
   nextCall?: (timeoutMs: number) => Promise<IncomingCall>;
+  /**
+   * Analyse the received audio from the answer on (the default: a wait sees a prompt that began before
+   * it). False: only from the first step that needs it, which saves the analysis and its history on
+   * calls whose steps never listen (a load test's many callers).
+   */
+  earFromStart?: boolean;
 }
 
 class StepFailure extends Error {}
@@ -44,10 +50,18 @@ export async function runScript(script: Script, opts: RunOptions): Promise<RunRe
   const iterations: IterationResult[] = [];
   for (const it of script.iterations) {
     if (script.iterations.length > 1) opts.log?.(`── ${script.name} ${it.index}/${script.iterations.length}${it.label ? ` (${it.label})` : ''}`);
-    iterations.push(await new IterationRun(script, it, opts).run());
+    iterations.push(await runIteration(script, it, opts));
   }
   const exitCode = exitCodeOf(iterations);
   return { script: script.file, name: script.name, startedAt, durationMs: opts.clock.now() - t0, passed: exitCode === 0, exitCode, iterations };
+}
+
+/**
+ * One iteration of a script (one call and its steps) on the given phone; what `umphone load` runs once
+ * per virtual caller. Never throws for a failing call or step: the result says what failed.
+ */
+export function runIteration(script: Script, it: Iteration, opts: RunOptions): Promise<IterationResult> {
+  return new IterationRun(script, it, opts).run();
 }
 
 class IterationRun {
@@ -154,10 +168,12 @@ class IterationRun {
   private watch(call: ScriptCall): void {
     this.call = call;
     if (this.script.vad) callInternals(call).configureEar({ vad: this.script.vad });
+    const fromStart = this.opts.earFromStart ?? true;
+    if (!fromStart) callInternals(call).configureEar({ fromStart: false });
     call.onEvent((e) => {
-      if (e.type === 'answered') this.attach();
+      if (e.type === 'answered' && fromStart) this.attach();
       // Early media (183 with SDP): the media session starts right after the event.
-      if (e.type === 'provisional') queueMicrotask(() => this.attach());
+      if (e.type === 'provisional' && fromStart) queueMicrotask(() => this.attach());
       if (e.type === 'warning') this.log('info', e.message);
     });
   }
@@ -175,7 +191,7 @@ class IterationRun {
     const outcome: CallOutcome = { direction: 'outgoing', target: h.target, ...outcomeOf(s) };
     const chain = s.redirects.map((x) => x.status ?? '…').join(' → ');
     if (r === 'answered') {
-      this.attach();
+      if (this.opts.earFromStart ?? true) this.attach();
       this.log('call', `call ${h.target} (${chain || s.status})`, at);
       return { answered: true, outcome };
     }
@@ -201,7 +217,7 @@ class IterationRun {
       this.log('call', `incoming call from ${call.from} to ${call.requestUri}`);
       if (h.answerAfterMs > 0) await sleep(this.opts.clock, h.answerAfterMs);
       await call.answer();
-      this.attach();
+      if (this.opts.earFromStart ?? true) this.attach();
       Object.assign(outcome, outcomeOf(call.summary()), { answered: true });
       this.log('info', 'answered');
       return { answered: true, outcome };

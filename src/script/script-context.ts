@@ -20,8 +20,12 @@ import { substitute, UnknownVariableError, type Vars } from './vars.js';
 
 export class ScriptContext {
   vars: Vars = {};
-  private readonly audio = new Map<string, PlaybackAudio>();
-  constructor(readonly file: string, readonly lines: LineCounter, readonly env: Readonly<Record<string, string | undefined>>) {}
+  constructor(
+    readonly file: string,
+    readonly lines: LineCounter,
+    readonly env: Readonly<Record<string, string | undefined>>,
+    private readonly audio: Map<string, PlaybackAudio> = new Map(),
+  ) {}
 
   lineOf(node: Node | Pair | null | undefined): number {
     const n = node && 'range' in node ? node : (node as Pair | undefined)?.key as Node | undefined;
