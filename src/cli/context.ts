@@ -17,6 +17,8 @@ export interface CliIo {
   err(text: string): void;
   /** stdout is a terminal (colours, the status line, the sound card by default). */
   readonly stdoutIsTTY: boolean;
+  /** stderr is a terminal (a progress line redrawn in place); false or absent: plain lines. */
+  readonly stderrIsTTY?: boolean;
   /** Terminal width in columns: COLUMNS when set, else the terminal's, else 80. */
   columns(): number;
   /** stdin, when it is a terminal that can be put in raw mode; undefined otherwise (pipes, CI). */

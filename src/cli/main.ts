@@ -41,6 +41,7 @@ const io: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
   stdoutIsTTY: process.stdout.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY === true,
   columns: () => terminalColumns(process.stdout.columns, process.env),
   rawInput: rawInput(),
   env: process.env,

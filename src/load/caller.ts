@@ -114,6 +114,8 @@ export interface RunCallerOptions {
   onCall?: (call: Call) => void;
   /** Each timeline line. */
   log?: (line: string) => void;
+  /** The call was answered: its post-dial delay and setup time so far (for a live progress line). */
+  onAnswered?: (m: { postDialDelayMs: number; setupMs: number }) => void;
   /** True once the run was interrupted: a failure after it counts as interrupted, not failed. */
   interrupted?: () => boolean;
 }
@@ -131,7 +133,11 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
       call = c;
       c.onEvent((e) => {
         if (e.type === 'provisional' && e.status >= 180 && e.status <= 189) ringingAt ??= o.clock.now();
-        if (e.type === 'answered') answerAt ??= o.clock.now();
+        if (e.type === 'answered' && answerAt === undefined) {
+          answerAt = o.clock.now();
+          const setupMs = answerAt - dialAt!;
+          o.onAnswered?.({ setupMs, postDialDelayMs: ringingAt !== undefined ? ringingAt - dialAt! : setupMs });
+        }
       });
       o.onCall?.(c);
       return c;

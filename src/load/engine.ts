@@ -11,7 +11,7 @@ import { mkdirSync } from 'node:fs';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { Call, CallOptions } from '../phone/call.js';
 import { runCaller, type CallerMetrics, type CallerResult, type CallerScripts } from './caller.js';
-import { loadStats, type LoadStats } from './stats.js';
+import { distribution, loadStats, type LoadStats } from './stats.js';
 
 export interface LoadOptions {
   /** The one phone every caller dials from. */
@@ -65,6 +65,10 @@ export class LoadRun {
   private readonly done: CallerRecord[] = [];
   private readonly running = new Map<number, { call?: Call; promise: Promise<void> }>();
   private started = 0;
+  /** Live figures for the progress line: answers as they come, and when the last callers started. */
+  private liveAnswered = 0;
+  private readonly livePdd: number[] = [];
+  private readonly recentStarts: number[] = [];
   /** Callers owed by the rate but not started because of the concurrency cap, forgiven so they do not burst later. */
   private forgiven = 0;
   private t0 = 0;
@@ -115,7 +119,14 @@ export class LoadRun {
 
   /** The figures so far (for the progress line). */
   snapshot(): LoadStats {
-    return loadStats(this.done.map((r) => r.metrics), { started: this.started, active: this.running.size, elapsedMs: this.o.clock.now() - this.t0 });
+    const now = this.o.clock.now();
+    const s = loadStats(this.done.map((r) => r.metrics), { started: this.started, active: this.running.size, elapsedMs: now - this.t0 });
+    s.answered = this.liveAnswered;
+    s.postDialDelayMs = distribution(this.livePdd);
+    // Calls/s: those started in the last second (the rate now, not the average since the start).
+    while (this.recentStarts.length > 0 && this.recentStarts[0]! <= now - 1000) this.recentStarts.shift();
+    s.callsPerSecond = this.recentStarts.length;
+    return s;
   }
 
   get isStopping(): boolean {
@@ -180,6 +191,7 @@ export class LoadRun {
 
   private launch(): void {
     const n = ++this.started;
+    this.recentStarts.push(this.o.clock.now());
     const entry: { call?: Call; promise: Promise<void> } = { promise: Promise.resolve() };
     this.running.set(n, entry);
     entry.promise = (async () => {
@@ -200,6 +212,10 @@ export class LoadRun {
             if (this.interrupted) void c.hangup().catch(() => undefined);
           },
           interrupted: () => this.interrupted,
+          onAnswered: (m) => {
+            this.liveAnswered++;
+            this.livePdd.push(m.postDialDelayMs);
+          },
         });
       } catch (e) {
         // A caller's own script error (a CSV row with a bad value): it fails alone.

@@ -7,6 +7,7 @@ import type { CommandModule } from 'yargs';
 import { callCommand } from './call.js';
 import { devicesCommand } from './devices.js';
 import { runCommand } from './run.js';
+import { loadCommand } from './load.js';
 import { listenCommand } from './listen.js';
 import { serveCommand } from './serve.js';
 import { demoCommand } from './demo.js';
@@ -20,6 +21,7 @@ export const commands: AnyCommand[] = [
   devicesCommand,
   listenCommand,
   runCommand,
+  loadCommand,
   serveCommand,
   demoCommand,
   reportCommand,

@@ -174,6 +174,7 @@ export class SipEndpoint {
 
   async close(): Promise<void> {
     await Promise.all(this.options.transports.map((t) => t.close()));
+    this.layer.close();
   }
 
   private requireTransport(protocol: TransportProtocol): SipTransport {

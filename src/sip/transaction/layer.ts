@@ -108,6 +108,14 @@ export class TransactionLayer {
     return { client: this.clients.size, server: this.servers.size };
   }
 
+  /** Abandon every live transaction (their timers stop): the endpoint is closing. */
+  close(): void {
+    for (const tx of [...this.clients.values(), ...this.servers.values()]) tx.abandon();
+    this.clients.clear();
+    this.servers.clear();
+    this.merge.clear();
+  }
+
   /** Start a client transaction for a request whose top Via already carries its branch. */
   createClient(request: SipRequest, channel: TransactionChannel, tu: ClientTransactionUser): ClientTransaction {
     const key = clientTransactionKey(request);

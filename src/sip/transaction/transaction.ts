@@ -127,6 +127,16 @@ export abstract class TransactionBase<S extends string, E> {
     });
   }
 
+  /**
+   * The endpoint is closing: stop the timers and forget the transaction without telling its user (the
+   * transports are gone; a Timer L or M left running would hold the process 32 s after close()).
+   */
+  abandon(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated' as S;
+    this.timerSet.stopAll();
+  }
+
   protected terminate(): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated' as S;
