@@ -149,7 +149,9 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
     ...(o.log ? { log: o.log } : {}),
   });
   const summary = call ? (call as Call).summary() : undefined;
-  const quality = (summary as { quality?: { mos?: number; postDialDelay?: { toRingingMs?: number; toAnswerMs?: number } } } | undefined)?.quality;
+  // The call's own quality model (src/phone/call-quality.ts): MOS, and post-dial delay measured on the
+  // INVITE's responses through redirects and challenges; the events above stand in when it is absent.
+  const quality = summary?.quality;
   const c = result.call;
   const m: CallerMetrics = { caller: o.caller, outcome: 'passed', answered: c.answered, durationMs: result.durationMs };
   if (c.status !== undefined) m.finalStatus = c.status;
@@ -165,7 +167,7 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
       lossPercent: c.rtp.received.lossPercent, jitterMs: c.rtp.received.jitterMs,
     };
   }
-  if (typeof quality?.mos === 'number') m.mos = quality.mos;
+  if (quality?.mos !== undefined) m.mos = quality.mos;
   const stopped = o.interrupted?.() ?? false;
   if (result.setupFailed) {
     m.outcome = stopped ? 'interrupted' : 'setup-failed';

@@ -37,7 +37,7 @@ function optionsIn(help: string): string[] {
 }
 
 const COMMANDS: Array<[string, string[]]> = [
-  ['call', ['call']], ['run', ['run', 'x.yaml']], ['listen', ['listen']], ['serve', ['serve']],
+  ['call', ['call']], ['run', ['run', 'x.yaml']], ['load', ['load', 'x.yaml']], ['listen', ['listen']], ['serve', ['serve']],
   ['demo', ['demo']], ['devices', ['devices']], ['report', ['report', 'x.json']],
 ];
 

@@ -64,6 +64,9 @@ describe('LoadRun on the memory network', () => {
     expect(seen.map((s) => /sip:(\d+)@/.exec(s.from)![1]).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
     expect(r.callers.every((m) => m.setupMs !== undefined && m.postDialDelayMs !== undefined)).toBe(true);
     expect(r.stats.finalCodes).toEqual({ 200: 8 });
+    // The call's quality model gives each answered caller a MOS (loss-free memory network: high).
+    expect(r.stats.mos.count).toBe(8);
+    expect(r.stats.mos.min).toBeGreaterThan(4);
   });
 
   it('ramps the rate up: fewer callers in the first seconds than at full rate', async () => {
