@@ -16,29 +16,38 @@ import { ScriptError } from '../script/errors.js';
 import type { IterationResult } from '../script/results.js';
 import type { Iteration, Script, Step } from '../script/types.js';
 
+export interface CallerScriptsOptions {
+  env?: Readonly<Record<string, string | undefined>>;
+  vars?: Record<string, string>;
+  firstRow?: Record<string, string>;
+}
+
 /** A script read once and resolved per caller (its variables substituted, its WAVs shared). */
 export class CallerScripts {
   private readonly audio = new Map<string, PlaybackAudio>();
   /** The script as resolved with the base variables: checked at once, so a bad script fails before any call. */
   readonly base: Script;
 
-  private constructor(readonly file: string, private readonly text: string, private readonly env: Readonly<Record<string, string | undefined>>, private readonly vars: Record<string, string>) {
-    this.base = this.parse({ caller: '1' });
+  private constructor(readonly file: string, private readonly text: string, private readonly env: Readonly<Record<string, string | undefined>>, private readonly vars: Record<string, string>, firstRow: Record<string, string>) {
+    this.base = this.parse({ ...firstRow, caller: '1' });
   }
 
-  /** Read and check a script file (throws ScriptError). `vars` are the command line's --var. */
-  static load(file: string, o: { env?: Readonly<Record<string, string | undefined>>; vars?: Record<string, string> } = {}): CallerScripts {
+  /**
+   * Read and check a script file (throws ScriptError). `vars` are the command line's --var; `firstRow`
+   * the first CSV row, whose variables the check needs when the script uses them.
+   */
+  static load(file: string, o: CallerScriptsOptions = {}): CallerScripts {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
       throw new ScriptError(file, 1, `cannot read the script (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
-    return new CallerScripts(file, text, o.env ?? {}, o.vars ?? {});
+    return CallerScripts.fromText(text, file, o);
   }
 
-  static fromText(text: string, file: string, o: { env?: Readonly<Record<string, string | undefined>>; vars?: Record<string, string> } = {}): CallerScripts {
-    return new CallerScripts(file, text, o.env ?? {}, o.vars ?? {});
+  static fromText(text: string, file: string, o: CallerScriptsOptions = {}): CallerScripts {
+    return new CallerScripts(file, text, o.env ?? {}, o.vars ?? {}, o.firstRow ?? {});
   }
 
   /**
@@ -169,6 +178,9 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
   }
   if (quality?.mos !== undefined) m.mos = quality.mos;
   const stopped = o.interrupted?.() ?? false;
+  // An answered call the network ended (no RTP, a lost connection, a session timer) failed even when
+  // every step passed: a load tool counts it so (SIPp's failed calls).
+  const brokenEnd = c.answered && c.end !== undefined && ['media-timeout', 'transport', 'timeout', 'error'].includes(c.end.kind);
   if (result.setupFailed) {
     m.outcome = stopped ? 'interrupted' : 'setup-failed';
     m.reason = stopped ? 'interrupted' : setupReason(c.status, c.failureKind);
@@ -182,6 +194,11 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
       m.failedStep = f.label;
       if (f.error !== undefined) m.error = f.error;
     }
+  } else if (brokenEnd && !stopped) {
+    m.outcome = 'failed';
+    m.reason = c.end!.kind;
+    m.failedStep = 'call';
+    m.error = c.endedBy ?? c.end!.kind;
   }
   return { metrics: m, result };
 }

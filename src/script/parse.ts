@@ -158,7 +158,7 @@ function vadOptions(ctx: ScriptContext, node: Node): VadOptions {
   return o;
 }
 
-const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout'];
+const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout', 'rtp_timeout'];
 
 function callHeader(ctx: ScriptContext, node: Node): CallHeader {
   if (isScalar(node)) return { line: ctx.lineOf(node), target: ctx.target(node, 'call:'), diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
@@ -186,6 +186,7 @@ function callHeader(ctx: ScriptContext, node: Node): CallHeader {
       case 'record': h.record = ctx.str(v, 'call.record'); break;
       case 'max_redirects': h.maxRedirects = ctx.count(v, 'call.max_redirects'); break;
       case 'timeout': h.setupTimeoutMs = ctx.duration(v, 'call.timeout'); break;
+      case 'rtp_timeout': h.rtpTimeoutMs = ctx.duration(v, 'call.rtp_timeout'); break;
       default: ctx.fail(p.key as Node, `unknown call: setting "${k}" (${CALL_KEYS.join(', ')})`);
     }
   }

@@ -355,6 +355,7 @@ export function callOptions(h: CallHeader, outDir = '.'): CallOptions {
   if (h.dtmfMode) o.dtmf = { mode: h.dtmfMode };
   if (h.record) o.record = resolve(outDir, h.record);
   if (h.maxRedirects !== undefined) o.maxRedirects = h.maxRedirects;
+  if (h.rtpTimeoutMs !== undefined) o.rtpTimeout = h.rtpTimeoutMs;
   return o;
 }
 

@@ -56,6 +56,8 @@ export interface CallHeader {
   maxRedirects?: number;
   /** How long to wait for the answer. */
   setupTimeoutMs: number;
+  /** End the call when no RTP arrives for this long (the phone's default 30 s when absent; 0 = never). */
+  rtpTimeoutMs?: number;
 }
 
 export interface ListenHeader {

@@ -193,7 +193,7 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
   let scripts: CallerScripts;
   try {
     s = loadSettings(a);
-    scripts = CallerScripts.load(a.file, { env: io.env, vars: s.vars });
+    scripts = CallerScripts.load(a.file, { env: io.env, vars: s.vars, ...(s.rows ? { firstRow: s.rows[0]! } : {}) });
     // Every row must resolve (a typo in the CSV fails now, not at caller 517).
     for (const [k, row] of (s.rows ?? []).entries()) scripts.forCaller(k + 1, row);
   } catch (e) {
