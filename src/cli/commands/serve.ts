@@ -3,7 +3,7 @@
  * Every SIP message and menu step goes to `<data-dir>/um-server.log`; the console shows calls and
  * menu steps, and with -v every SIP message in full.
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
@@ -70,13 +70,14 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'um-server.log');
   const clock = new RealClock();
+  // One buffered stream, not a synchronous append per line: with hundreds of calls every SIP message
+  // and menu step is a line, and a write per line held the event loop (and so every call's RTP).
+  const logStream = createWriteStream(logFile, { flags: 'a' });
+  // A full disk must not take the server down: the log stops, the calls go on.
+  logStream.on('error', () => undefined);
   const log = (e: UmLogEntry): void => {
     const stamp = new Date(clock.wallNow()).toISOString();
-    try {
-      appendFileSync(logFile, `${stamp} ${formatEntry(e, true)}\n`);
-    } catch {
-      // a full disk must not take the server down
-    }
+    if (logStream.writable) logStream.write(`${stamp} ${formatEntry(e, true)}\n`);
     if (e.kind === 'sip') {
       if (a.verbose && e.trace) io.out(`[${e.role}] ${formatTrace(e.trace, { color: io.stdoutIsTTY })}`);
       return;
@@ -93,6 +94,7 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     io.err(`umphone: cannot start the UM server: ${oneLine(err.message)}\n`);
+    logStream.end();
     return e instanceof MenuConfigError || e instanceof PromptMissingError ? ExitCode.usage : ExitCode.transport;
   }
   io.out(`umphone serve: pilot ${server.pilotUri}; log ${logFile}; Ctrl-C stops\n`);
@@ -104,6 +106,7 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
   });
   io.out('umphone serve: stopping (BYE to calls in progress)\n');
   await server.close();
+  await new Promise<void>((r) => logStream.end(() => r()));
   return ExitCode.ok;
 }
 
