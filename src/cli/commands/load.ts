@@ -187,6 +187,16 @@ export function loadSettings(a: LoadArgv): Settings {
   return s;
 }
 
+/** The soft limit of open files (Linux /proc; undefined elsewhere). */
+function openFileLimit(): number | undefined {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngineChoice = {}): Promise<number> {
   const io = ctx.io;
   let s: Settings;
@@ -228,6 +238,12 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
     ...(a.user && a.password ? { credentials: { username: a.user, password: a.password } } : {}),
   });
   reportRtpRealtime(transports.media, io);
+  const most = s.concurrency ?? s.calls;
+  const limit = openFileLimit();
+  // Each call holds two UDP sockets (RTP, RTCP), and a recording one file: past the limit, calls fail with EMFILE.
+  if (most !== undefined && limit !== undefined && most * 3 + 64 > limit) {
+    io.err(`umphone load: warning: up to ${most} calls need about ${most * 3 + 64} open files; this process may open ${limit} (raise it with ulimit -n)\n`);
+  }
   const tempOut = a.out === undefined ? mkdtempSync(join(tmpdir(), 'umphone-load-')) : undefined;
   const o: LoadOptions = {
     phone, clock, scripts, rate: s.rate, order: a['csv-order'], outDir: resolve(a.out ?? tempOut!), stopGraceMs: s.stopGraceMs,
