@@ -290,9 +290,16 @@ class IterationRun {
         if (call.state === 'ended') throw new StepFailure(`the call ended (${call.summary().endedBy ?? 'ended'}) while sending DTMF`);
         return { detail: `sent by ${methodName(media.dtmfMode(step.mode))}` };
       }
-      case 'pause':
-        await sleep(this.opts.clock, step.ms);
+      case 'pause': {
+        // The far end (or Ctrl-C in a load test) may end the call meanwhile: the pause ends with it.
+        let timer: { cancel(): void } | undefined;
+        const slept = new Promise<void>((r) => { timer = this.opts.clock.setTimeout(r, step.ms); });
+        const call = this.call && this.call.state !== 'ended' ? this.call : undefined;
+        await (call ? Promise.race([slept, call.ended]) : slept);
+        timer?.cancel();
+        if (call && call.state === 'ended') throw new StepFailure(`the call ended (${call.summary().endedBy ?? 'ended'}) during the pause`);
         return {};
+      }
       case 'hangup': {
         const s = await this.call!.hangup();
         return { detail: s.endedBy ?? 'ended' };
