@@ -189,7 +189,8 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
   } else if (!result.passed) {
     const f = result.steps.find((s) => s.status === 'failed');
     m.outcome = stopped ? 'interrupted' : 'failed';
-    m.reason = stopped ? 'interrupted' : `step ${f?.label ?? '?'}`;
+    // A step that failed because the network ended the call is counted by that cause (media-timeout ...).
+    m.reason = stopped ? 'interrupted' : brokenEnd ? c.end!.kind : `step ${f?.label ?? '?'}`;
     if (f) {
       m.failedStep = f.label;
       if (f.error !== undefined) m.error = f.error;
