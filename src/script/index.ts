@@ -1,6 +1,6 @@
 /** Scripted IVR navigation: parse a caller script, run it against a phone, write reports. */
-export { loadScript, parseScript, type LoadOptions } from './parse.js';
-export { runScript, runIteration, callOptions, type RunOptions, type ScriptCall } from './runner.js';
+export { loadScript, parseScript, StepParser, type LoadOptions } from './parse.js';
+export { runScript, runIteration, callOptions, IterationRun, type RunOptions, type ScriptCall } from './runner.js';
 export { jsonReport, JSON_REPORT_VERSION } from './report-json.js';
 export { junitReport, xmlEscape } from './report-junit.js';
 export { ScriptError } from './errors.js';

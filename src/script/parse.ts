@@ -6,14 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type YAMLMap } from 'yaml';
 import type { VadOptions } from '../media/analysis/vad.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import { parseCsv, CsvError } from './csv.js';
 import { ScriptError } from './errors.js';
 import { ScriptContext } from './script-context.js';
 import { StepReader } from './parse-steps.js';
-import type { CallHeader, Iteration, ListenHeader, Script } from './types.js';
+import type { CallHeader, Iteration, ListenHeader, Script, Step } from './types.js';
 
 export interface LoadOptions {
   /** Environment for ${env.NAME}. */
@@ -96,6 +96,35 @@ export function parseScript(text: string, file: string, options: LoadOptions = {
   const script: Script = { file, name: scriptName, iterations };
   if (vad) script.vad = vad;
   return script;
+}
+
+/**
+ * The same readers for steps and call headers given as values already parsed (an Artillery scenario's
+ * `flow:` items), so another front end runs the script language unchanged. One parser keeps its WAVs
+ * loaded across calls; relative paths resolve from `file`'s folder. Errors are ScriptErrors at line 1
+ * (the values carry no lines): the caller names the item.
+ */
+export class StepParser {
+  private readonly ctx: ScriptContext;
+  constructor(file: string, options: LoadOptions = {}) {
+    this.ctx = new ScriptContext(file, new LineCounter(), options.env ?? {});
+  }
+
+  /** A `call:` value (a target, or a mapping with target: and the other call settings). */
+  call(value: unknown, vars: Record<string, string> = {}): CallHeader {
+    this.ctx.vars = vars;
+    return callHeader(this.ctx, this.node(value));
+  }
+
+  /** One step (`{ wait_for: speech, timeout: 5s }`, `"hangup"`). */
+  step(value: unknown, vars: Record<string, string> = {}): Step {
+    this.ctx.vars = vars;
+    return new StepReader(this.ctx).steps(this.node([value]))[0]!;
+  }
+
+  private node(value: unknown): Node {
+    return new Document(value).contents as Node;
+  }
 }
 
 function iterationRows(ctx: ScriptContext, foreach: Node | undefined, repeat: Node | undefined): Array<Record<string, string>> {

@@ -64,8 +64,19 @@ export function runIteration(script: Script, it: Iteration, opts: RunOptions): P
   return new IterationRun(script, it, opts).run();
 }
 
-class IterationRun {
+/**
+ * One iteration of a script, which is one call and its steps: run() does all of it; begin(), runStep()
+ * and end() let a caller interleave steps with its own (the Artillery engine's think, loop, function),
+ * so both go through this one interpreter.
+ */
+export class IterationRun {
   private readonly t0: number;
+  private startedAt = '';
+  private setup: { answered: boolean; outcome: CallOutcome } | undefined;
+  private readonly steps: StepResult[] = [];
+  private stepFailed = false;
+  /** The call's summary once end() has run. */
+  summary: CallSummary | undefined;
   private readonly lines: string[] = [];
   private call: ScriptCall | undefined;
   private listener: CallListener | undefined;
@@ -74,7 +85,7 @@ class IterationRun {
   private readonly sent: DigitRecord[] = [];
   private readonly recordings = new Map<string, number>();
 
-  constructor(private readonly script: Script, private readonly it: Iteration, private readonly opts: RunOptions) {
+  constructor(private readonly script: Pick<Script, 'name' | 'vad' | 'iterations'>, private readonly it: Iteration, private readonly opts: RunOptions) {
     this.t0 = opts.clock.now();
   }
 
@@ -89,33 +100,56 @@ class IterationRun {
   }
 
   async run(): Promise<IterationResult> {
-    const startedAt = new Date(this.opts.clock.wallNow()).toISOString();
-    const setup = this.it.call ? await this.placeCall(this.it.call) : await this.awaitCall();
-    const steps: StepResult[] = [];
-    let failed = false;
-    const hasExpectSip = this.it.steps.some((s) => s.kind === 'expect_sip');
-    for (const [k, step] of this.it.steps.entries()) {
-      const base = { index: k + 1, line: step.line, label: step.label, kind: step.kind, startMs: this.rel() };
-      if (failed || (!setup.answered && step.kind !== 'expect_sip')) {
-        const why = failed ? 'skipped: an earlier step failed' : 'skipped: no call';
-        steps.push({ ...base, status: 'skipped', durationMs: 0, detail: why });
-        this.log('skip', `${step.label} (${why.replace('skipped: ', '')})`);
-        continue;
-      }
+    await this.begin();
+    for (const step of this.it.steps) await this.runStep(step);
+    return this.end();
+  }
+
+  /** Places the call (or awaits it with `listen:`); the steps then go one by one through runStep. */
+  async begin(): Promise<{ answered: boolean; outcome: CallOutcome }> {
+    this.startedAt = new Date(this.opts.clock.wallNow()).toISOString();
+    this.setup = this.it.call ? await this.placeCall(this.it.call) : await this.awaitCall();
+    return this.setup;
+  }
+
+  /** Whether a step has failed (the rest are then skipped). */
+  get failed(): boolean {
+    return this.stepFailed;
+  }
+
+  /** One step: skipped after a failure or without a call, else run; its result is kept for end(). */
+  async runStep(step: Step): Promise<StepResult> {
+    const setup = this.setup!;
+    const base = { index: this.steps.length + 1, line: step.line, label: step.label, kind: step.kind, startMs: this.rel() };
+    let res: StepResult;
+    if (this.stepFailed || (!setup.answered && step.kind !== 'expect_sip')) {
+      const why = this.stepFailed ? 'skipped: an earlier step failed' : 'skipped: no call';
+      res = { ...base, status: 'skipped', durationMs: 0, detail: why };
+      this.log('skip', `${step.label} (${why.replace('skipped: ', '')})`);
+    } else {
       try {
         const r = keep(await this.step(step, setup.outcome));
-        const done: StepResult = { ...base, status: 'passed', durationMs: this.rel() - base.startMs, ...r };
-        steps.push(done);
+        res = { ...base, status: 'passed', durationMs: this.rel() - base.startMs, ...r };
         this.log('pass', `${step.label}${r.detail ? ` (${r.detail})` : ''}`);
       } catch (e) {
         const err = e as Error;
-        const res: StepResult = { ...base, status: 'failed', durationMs: this.rel() - base.startMs, error: err.message, errorType: err.constructor.name };
+        res = { ...base, status: 'failed', durationMs: this.rel() - base.startMs, error: err.message, errorType: err.constructor.name };
         if (e instanceof PromptMismatchError) Object.assign(res, { score: e.score, threshold: e.threshold });
-        steps.push(res);
         this.log('fail', `${step.label}: ${err.message}`);
-        failed = true;
+        this.stepFailed = true;
       }
     }
+    this.steps.push(res);
+    return res;
+  }
+
+  /**
+   * Hangs the call up if it is still on and gathers the iteration's result. `expectsSip`: a failed
+   * setup was expected (an `expect: { sip }` step judges it), so it is not "setup failed".
+   */
+  async end(expectsSip = this.it.steps.some((s) => s.kind === 'expect_sip')): Promise<IterationResult> {
+    const setup = this.setup!;
+    const steps = this.steps;
     const call = this.call;
     let summary: CallSummary | undefined;
     if (call) {
@@ -128,15 +162,16 @@ class IterationRun {
       }
       this.listener?.detach();
     }
+    this.summary = summary;
     const outcome = summary ? { ...setup.outcome, ...outcomeOf(summary, setup.outcome) } : setup.outcome;
-    const setupFailed = !setup.answered && !hasExpectSip;
+    const setupFailed = !setup.answered && !expectsSip;
     const l = this.listener;
     const off = this.listenerAt;
     return {
       index: this.it.index,
       name: `${this.script.name}${this.script.iterations.length > 1 ? ` #${this.it.index}${this.it.label ? ` (${this.it.label})` : ''}` : ''}`,
       vars: this.it.vars,
-      startedAt,
+      startedAt: this.startedAt,
       durationMs: this.rel(),
       passed: !setupFailed && steps.every((s) => s.status !== 'failed'),
       setupFailed,
