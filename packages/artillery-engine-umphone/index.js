@@ -41,9 +41,14 @@ class UmphoneEngine {
   }
 
   createScenario(spec, ee) {
-    const scenario = this.engine.then((e) => e.createScenario(spec, ee));
+    // Artillery counts a virtual user as pending from its engine's 'started' event and ends the worker
+    // when none is pending: emitted here at once, not after the import (a worker would end with its
+    // users still loading), and dropped from the engine's own events.
+    const events = { emit: (event, ...args) => (event === 'started' ? true : ee.emit(event, ...args)) };
+    const scenario = this.engine.then((e) => e.createScenario(spec, events));
     scenario.catch(() => undefined);
     return function umphoneScenario(context, callback) {
+      ee.emit('started');
       scenario.then(
         (run) => run(context, callback),
         (err) => {

@@ -64,7 +64,7 @@ export interface UmphoneEngineConfig {
   sipPort?: number;
   /** RTP ports, "20000-29999": split in equal slices, one per worker. Default: the phone's 16384-32767, unsplit. */
   rtpPorts?: string;
-  /** How many workers to split the ports for. Default: $WORKERS, else Artillery's own default (CPUs - 1). */
+  /** How many workers to split the ports for. Default: the number Artillery's local runner started (CPUs - 1). */
   workers?: number;
   /** Transport for targets without transport= (tcp by default, as the phone). */
   transport?: 'udp' | 'tcp' | 'tls';
@@ -98,7 +98,11 @@ export class UmphoneEngine {
     // Relative WAV paths resolve from the scenario's folder, as in a umphone script.
     const file = typeof script._scriptPath === 'string' ? script._scriptPath : `${process.cwd()}/artillery.yml`;
     this.parser = new StepParser(file, { env: process.env });
-    this.deps = deps ?? { phone: () => workerPhone(this.config) };
+    // Artillery's local runner gives each worker thread its own copy of the script, its phases marked
+    // with the worker's number (1..n) and the number of workers: the ports are split by these.
+    const phase = (script.config.phases as Array<{ worker?: number; totalWorkers?: number }> | undefined)?.[0];
+    const worker = { id: phase?.worker ?? (Number(process.env.LOCAL_WORKER_ID) || threadId || 1), count: phase?.totalWorkers };
+    this.deps = deps ?? { phone: () => workerPhone(this.config, worker) };
   }
 
   createScenario(spec: ArtilleryScenario, ee: ArtilleryEvents): (context: ArtilleryContext, callback: (err: Error | null, context: ArtilleryContext) => void) => void {
@@ -354,10 +358,7 @@ function parseRange(text: string): { min: number; max: number } {
   return r;
 }
 
-/**
- * This worker's ports: Artillery runs each worker as a thread of one process (LOCAL_WORKER_ID is its
- * thread id, 1, 2 ...), so worker k takes sipPort + k and the k-th slice of the RTP range.
- */
+/** This worker's ports: worker k (1..n) takes sipPort + k - 1 and the k-th slice of the RTP range. */
 export function workerPorts(c: UmphoneEngineConfig, workerId: number, workers: number): Pick<PhoneOptions, 'localPort' | 'rtpPortRange'> {
   const k = Math.max(0, workerId - 1) % Math.max(1, workers);
   const o: Pick<PhoneOptions, 'localPort' | 'rtpPortRange'> = {};
@@ -375,13 +376,12 @@ export function workerPorts(c: UmphoneEngineConfig, workerId: number, workers: n
 let shared: Promise<Phone> | undefined;
 
 /** This worker's phone, made on first use. */
-function workerPhone(c: UmphoneEngineConfig): Promise<Phone> {
+function workerPhone(c: UmphoneEngineConfig, worker: { id: number; count: number | undefined }): Promise<Phone> {
   if (!shared) {
-    const workers = Number(c.workers ?? process.env.WORKERS) || Math.max(1, cpus().length - 1);
-    const id = Number(process.env.LOCAL_WORKER_ID) || threadId || 1;
+    const workers = Number(c.workers ?? worker.count ?? process.env.WORKERS) || Math.max(1, cpus().length - 1);
     const o: PhoneOptions = {
       localIp: c.localIp ?? '127.0.0.1',
-      ...workerPorts(c, id, workers),
+      ...workerPorts(c, worker.id, workers),
       ...(c.advertise ? { advertise: c.advertise } : {}),
       ...(c.transport ? { transport: c.transport } : {}),
       ...(c.userAgent ? { userAgent: c.userAgent } : {}),
