@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-system.sh
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+./scripts/setup-artillery.sh
 mkdir -p .tmp
 rm -f .tmp/vitest-*.json
 REALTIME_GLOB='test/interop/sound-card*.test.ts'

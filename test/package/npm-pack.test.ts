@@ -35,14 +35,18 @@ async function run(cmd: string, args: string[], cwd: string, env: NodeJS.Process
 }
 
 let packed: { filename: string; files: Array<{ path: string }> };
+let enginePacked: { filename: string; files: Array<{ path: string }> };
 
 beforeAll(async () => {
   const pack = await run('npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error'], ROOT);
   // npm prints the build's output before the JSON report.
   packed = (JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[\n'))) as Array<typeof packed>)[0]!;
+  // The Artillery engine, a workspace package published beside umphone, installed with it.
+  const enginePack = await run('npm', ['pack', '--json', '--pack-destination', work, '--loglevel=error', '--workspace', 'artillery-engine-umphone'], ROOT);
+  enginePacked = (JSON.parse(enginePack.stdout.slice(enginePack.stdout.indexOf('[\n'))) as Array<typeof packed>)[0]!;
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'umphone-pack-test', private: true, allowScripts: { umphone: true } }));
-  await run('npm', ['install', join(work, packed.filename), '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'], app);
+  await run('npm', ['install', join(work, packed.filename), join(work, enginePacked.filename), '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'], app);
 }, 240_000);
 
 afterAll(async () => {
@@ -96,4 +100,21 @@ describe('npm pack', () => {
     expect(summary.rtp.sent.packets).toBeGreaterThan(25);
     expect(summary.rtp.received.packets).toBeGreaterThan(25);
   }, 60_000);
+
+  it('artillery-engine-umphone installs beside it and loads the compiled engine (no tsx): a flow runs', async () => {
+    expect(enginePacked.files.map((f) => f.path).sort()).toEqual(['README.md', 'index.js', 'package.json']);
+    const probe = `
+      const Engine = require('artillery-engine-umphone');
+      const errors = [];
+      const ee = { emit: (event, name) => { if (event === 'error') errors.push(name); return true; } };
+      const script = { config: { umphone: {}, processor: { mark: (c, e, next) => { c.vars.marked = 'yes'; next(); } } } };
+      const scenario = new Engine(script, ee, {}).createScenario({ flow: [{ function: 'mark' }, { log: 'marked {{ marked }}' }] }, ee);
+      scenario({ vars: {} }, (err) => { console.log(err ? 'error ' + err.message : 'done', errors.join()); });
+      const quiet = { emit: () => true };
+      const bad = new Engine({ config: { umphone: { sipport: 1 } } }, quiet, {}).createScenario({ flow: [] }, quiet);
+      bad({ vars: {} }, (err) => console.log('bad ' + err.message));`;
+    const r = await run(process.execPath, ['-e', probe], app);
+    expect(r.stdout, r.stdout + r.stderr).toContain('marked yes\ndone \n');
+    expect(r.stdout).toContain('bad config.umphone: unknown setting "sipport"');
+  });
 });

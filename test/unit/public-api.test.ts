@@ -47,6 +47,13 @@ describe('public API', () => {
     expect(error.code).toBe(code);
     expect(error.name).toBe(error.constructor.name);
   });
+
+  it('umphone/artillery (what artillery-engine-umphone loads) exports the engine and its port helpers only', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, string> };
+    expect(pkg.exports).toEqual({ '.': './dist/index.js', './artillery': './dist/artillery/index.js', './package.json': './package.json' });
+    const artillery = await import('../../src/artillery/index.js');
+    expect(Object.keys(artillery).sort()).toEqual(['UmphoneEngine', 'checkConfig', 'closeWorkerPhone', 'workerPorts']);
+  });
 });
 
 /** Never called: a call asked for `evidence: true` hands out its SIP messages and timeline as public types. */
