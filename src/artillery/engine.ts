@@ -17,7 +17,7 @@ import { threadId } from 'node:worker_threads';
 import { Phone, phoneInternals, type PhoneOptions } from '../phone/phone.js';
 import type { Call, CallOptions } from '../phone/call.js';
 import type { CallSummary } from '../phone/call-types.js';
-import type { Clock } from '../util/clock.js';
+import { RealClock, type Clock } from '../util/clock.js';
 import { StepParser } from '../script/parse.js';
 import { IterationRun } from '../script/runner.js';
 import { ScriptError } from '../script/errors.js';
@@ -83,6 +83,8 @@ export interface EngineDeps {
   clock?: Clock;
 }
 
+const realClock = new RealClock();
+
 const UMPHONE_STEPS = ['call', 'wait_for', 'record', 'play', 'dtmf', 'pause', 'hangup', 'expect'];
 
 /** A virtual user's flow stops here: the reason has been emitted already. */
@@ -125,6 +127,11 @@ export class UmphoneEngine {
   /** @internal */
   template(value: unknown, context: ArtilleryContext): unknown {
     return this.helpers.template ? this.helpers.template(value, context) : templateVars(value, context.vars);
+  }
+
+  /** @internal Artillery's think time runs on this clock (the tests' manual one). */
+  get timer(): Clock {
+    return this.deps.clock ?? realClock;
   }
 
   /** @internal */
@@ -198,7 +205,7 @@ class VirtualCaller {
   private async think(value: unknown): Promise<void> {
     const s = Number(this.engine.template(value, this.context));
     if (!(s >= 0)) throw new Error(`think: ${String(value)} is not a number of seconds`);
-    await new Promise((r) => setTimeout(r, s * 1000));
+    await new Promise<void>((r) => this.engine.timer.setTimeout(r, s * 1000));
   }
 
   /** Artillery's loop: `count`, or `over` (a list or the name of a list variable); $loopCount, $loopElement. */
@@ -259,7 +266,8 @@ class VirtualCaller {
       const t = { dialAt: clock.now() } as { dialAt: number; ringAt?: number; answerAt?: number };
       this.timing = t;
       call.onEvent((e) => {
-        if (e.type === 'provisional' && e.status > 100 && t.ringAt === undefined) t.ringAt = clock.now();
+        // As `umphone load` counts it: to the first 18x (180 Ringing, 183 Session Progress).
+        if (e.type === 'provisional' && e.status >= 180 && e.status <= 189 && t.ringAt === undefined) t.ringAt = clock.now();
         if (e.type === 'answered') t.answerAt = clock.now();
       });
       return call;
@@ -307,9 +315,12 @@ class VirtualCaller {
   }
 }
 
-/** The call's histograms: delays from our own timing, or from the quality model when the summary has one. */
+/**
+ * The call's histograms. The delays come from the call's quality model (measured on the INVITE's
+ * responses through redirects and challenges) when the summary has one, else from the call's events.
+ */
 function emitCallMetrics(ee: ArtilleryEvents, s: CallSummary, t: { dialAt: number; ringAt?: number; answerAt?: number } | undefined): void {
-  const q = (s as { quality?: { mos?: number; postDialDelay?: { toRingingMs?: number; toAnswerMs?: number } } }).quality;
+  const q = s.quality;
   const pdd = q?.postDialDelay?.toRingingMs ?? q?.postDialDelay?.toAnswerMs
     ?? (t && (t.ringAt ?? t.answerAt) !== undefined ? (t.ringAt ?? t.answerAt)! - t.dialAt : undefined);
   if (pdd !== undefined) ee.emit('histogram', 'umphone.post_dial_delay', pdd);

@@ -90,6 +90,7 @@ scenarios:
     const pdd = report!.aggregate.summaries['umphone.post_dial_delay']!;
     expect(pdd.count).toBe(answered);
     expect(report!.aggregate.summaries['umphone.rtp.loss']!.count).toBe(answered);
+    expect(report!.aggregate.summaries['umphone.mos']!.count).toBe(answered);
     expect(out).toMatch(/caller 61[34] heard the beep/);
     expect(out).toMatch(/ok: umphone\.post_dial_delay\.p95 < 2000/);
     expect(out).toMatch(/ok: maxErrorRate < 0/);

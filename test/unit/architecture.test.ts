@@ -38,6 +38,7 @@ const below: Record<string, string[]> = {
   phone: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media', 'capture'],
   script: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone'],
   load: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone', 'script'],
+  artillery: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone', 'script'],
   um: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media', 'phone', 'script'],
   report: ['util', 'rtp', 'phone', 'script'],
   cli: ['*'],

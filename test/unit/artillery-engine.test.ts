@@ -41,7 +41,7 @@ describe('Artillery engine (memory network)', () => {
     w = phoneWorld({ listener: { autoAnswer: 200 } });
     const { ee, err } = await runUser(w, [
       { call: { target: '{{ target }}', from: '111', diversion: '{{ extension }}' } },
-      { loop: [{ dtmf: '{{ pin }}' }, { pause: '200ms' }], count: 2 },
+      { loop: [{ dtmf: '{{ pin }}' }, { think: 0.2 }], count: 2 },
       { dtmf: '${extension}#' },
       'hangup',
     ], { target: w.calleeUri, extension: '613', pin: '42' });
@@ -62,6 +62,8 @@ describe('Artillery engine (memory network)', () => {
     expect(pdd[0]!).toBeLessThan(setup[0]!);
     expect(ee.histograms.get('umphone.rtp.loss')).toEqual([0]);
     expect(ee.histograms.get('umphone.rtp.jitter')).toHaveLength(1);
+    // The call's quality model: no loss on the memory network, so G.711's best MOS (about 4.4).
+    expect(ee.histograms.get('umphone.mos')![0]!).toBeGreaterThan(4);
   });
 
   it('a refused call counts as failed by its SIP code and fails the virtual user with "SIP 486"', async () => {
