@@ -59,10 +59,10 @@ scenarios:
           target: "{{ target }}"
           from: "111"
           diversion: "{{ extension }}"
-      - wait_for: { tone: 1000 }     # the beep after the greeting
-        timeout: 20s
+      - wait_for: speech             # the greeting
+        timeout: 10s
       - think: 1
-      - log: "caller {{ extension }} heard the beep"
+      - log: "caller {{ extension }} heard the greeting"
       - hangup
 `);
     const { exit, report } = await runArtillery(dir, 'scenario.yml', WORKERS);
@@ -73,11 +73,11 @@ scenarios:
     // The front redirects every INVITE it receives; the worker answers each call it is redirected.
     const received = log.match(/\[UM service\] call: redirecting /g)?.length ?? 0;
     const answered = log.match(/\[worker\] call: call \w+: answered /g)?.length ?? 0;
-    const beeps = log.match(/\[worker\] menu: call \w+: prompt beep/g)?.length ?? 0;
+    const greetings = log.match(/\[worker\] menu: call \w+: prompt greeting/g)?.length ?? 0;
     expect(c['vusers.created'], out).toBe(2 * WORKERS);
     expect(c['umphone.calls.started'], JSON.stringify(c)).toBe(received);
     expect(c['umphone.calls.answered']).toBe(answered);
-    expect(c['vusers.completed']).toBe(beeps);
+    expect(c['vusers.completed']).toBe(greetings);
     expect(received).toBe(2 * WORKERS);
     expect(c['umphone.calls.failed'] ?? 0).toBe(0);
     expect(c['vusers.failed'] ?? 0).toBe(0);
@@ -91,7 +91,7 @@ scenarios:
     expect(pdd.count).toBe(answered);
     expect(report!.aggregate.summaries['umphone.rtp.loss']!.count).toBe(answered);
     expect(report!.aggregate.summaries['umphone.mos']!.count).toBe(answered);
-    expect(out).toMatch(/caller 61[34] heard the beep/);
+    expect(out).toMatch(/caller 61[34] heard the greeting/);
     expect(out).toMatch(/ok: umphone\.post_dial_delay\.p95 < 2000/);
     expect(out).toMatch(/ok: maxErrorRate < 0/);
   }, 240_000);
