@@ -35,6 +35,8 @@ import {
   type SessionDescription,
 } from '../sdp/index.js';
 import { SrtpReceiver, SrtpSender } from '../rtp/srtp/index.js';
+import { SpellingError } from '../util/errors.js';
+import { SDES_SUITES, sdesSuite } from '../sdp/index.js';
 import type { RemoteAddress } from '../rtp/receiver.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
 import type { MediaSocket } from './media-types.js';
@@ -45,6 +47,28 @@ export const SRTP_MODES: readonly SrtpMode[] = ['off', 'optional', 'mandatory'];
 
 /** The suites a call offers by default, in order: RFC 4568's mandatory one, then the short tag. */
 export const DEFAULT_CALL_SRTP_SUITES: readonly SdesSuiteName[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+
+/** "off", "Optional", "MANDATORY" → the mode; a SpellingError (code SRTP_MODE) otherwise. */
+export function parseSrtpMode(text: string): SrtpMode {
+  const mode = text.trim().toLowerCase();
+  if ((SRTP_MODES as readonly string[]).includes(mode)) return mode as SrtpMode;
+  throw new SpellingError(`unknown SRTP mode "${text}": off, optional or mandatory`, 'SRTP_MODE', text, SRTP_MODES);
+}
+
+/** "AES_CM_128_HMAC_SHA1_80, aead_aes_128_gcm" → suite names in that order; a SpellingError (SRTP_SUITE) for an unknown or repeated one. */
+export function parseSrtpSuites(text: string): SdesSuiteName[] {
+  const known = Object.keys(SDES_SUITES);
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new SpellingError(`no SRTP suite named: ${known.join(', ')}`, 'SRTP_SUITE', text, known);
+  const out: SdesSuiteName[] = [];
+  for (const n of names) {
+    const suite = sdesSuite(n);
+    if (!suite) throw new SpellingError(`unknown SRTP suite ${n} (known: ${known.join(', ')})`, 'SRTP_SUITE', n, known);
+    if (out.includes(suite)) throw new SpellingError(`${suite} is named twice`, 'SRTP_SUITE', n, known);
+    out.push(suite);
+  }
+  return out;
+}
 
 /** The SRTP part of a call summary (absent when the media was plain RTP). */
 export interface SrtpSummary {

@@ -4,7 +4,8 @@
  */
 import type { VadOptions } from '../media/analysis/vad.js';
 import type { DtmfModeRequest } from '../media/dtmf/index.js';
-import type { AudioCodecName } from '../sdp/index.js';
+import type { AudioCodecName, SdesSuiteName } from '../sdp/index.js';
+import type { SrtpMode } from '../phone/call-srtp.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { QualityThreshold } from './quality-thresholds.js';
 
@@ -56,6 +57,9 @@ export interface CallHeader {
   maxRedirects?: number;
   /** How long to wait for the answer. */
   setupTimeoutMs: number;
+  /** SRTP for this call (the `srtp` call option); unset: the command line's --srtp. */
+  srtp?: SrtpMode;
+  srtpSuites?: SdesSuiteName[];
 }
 
 export interface ListenHeader {
