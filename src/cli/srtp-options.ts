@@ -16,7 +16,7 @@ export const SRTP_OPTIONS = {
   },
   'srtp-suites': {
     group: SRTP, type: 'string',
-    describe: `SRTP crypto suites in order of preference, comma-separated (default ${DEFAULT_CALL_SRTP_SUITES.join(',')}; also AEAD_AES_128_GCM)`,
+    describe: `SRTP crypto suites in order of preference, comma-separated (default ${DEFAULT_CALL_SRTP_SUITES.join(', ')}; also AEAD_AES_128_GCM)`,
   },
 } as const;
 

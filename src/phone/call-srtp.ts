@@ -286,10 +286,10 @@ export class CallSrtp {
     this.suites = options.suites && options.suites.length > 0 ? options.suites : DEFAULT_CALL_SRTP_SUITES;
   }
 
-  /** The real socket pair wrapped for SRTP (the call keeps the wrapper to key it). */
+  /** The real socket pair wrapped for SRTP (the call keeps the wrapper to key it); unwrapped when SRTP is off. */
   wrap(inner: MediaSocket): MediaSocket {
+    if (this.mode === 'off') return inner;
     this.socket = new SrtpSocket(inner);
-    if (this.mode === 'off') this.socket.usePlain();
     return this.socket;
   }
 

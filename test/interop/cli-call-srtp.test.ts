@@ -136,7 +136,7 @@ describe('umphone call --srtp with baresip', () => {
       await capture.stop().catch(() => undefined);
       await b.stop();
     }
-  });
+  }, 120_000);
 
   it('optional to a baresip without SRTP: plain RTP, no srtp in the summary; mandatory to it: the call fails (exit 5)', async () => {
     const b = await startBaresip({ transport: 'tcp', audioSource: theirPath, extraConfig: [`sip_certificate ${pki.server.both}`] });
@@ -166,7 +166,7 @@ describe('umphone call --srtp with baresip', () => {
     } finally {
       await b.stop();
     }
-  });
+  }, 120_000);
 });
 
 describe('umphone listen --srtp with baresip calling', () => {
@@ -205,5 +205,5 @@ describe('umphone listen --srtp with baresip calling', () => {
       await caller.stop();
       await plain.stop();
     }
-  });
+  }, 120_000);
 });
