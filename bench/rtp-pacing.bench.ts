@@ -28,7 +28,9 @@
  * NativeIoSettings), BENCH_STAMP=1 (also print how long a packet takes from its source's poll to the
  * wire: what a microphone's frame sees), BENCH_MONITOR=1 (each engine twice, the second time with every
  * stream's pcap and quality model as a call carries them; BENCH_MONITOR=all: also the quality model
- * alone: docs/measurements/quality.md).
+ * alone: docs/measurements/quality.md), BENCH_SRTP=1 (each of those runs twice, plain RTP then SRTP as a
+ * call with --srtp protects it, AES_CM_128_HMAC_SHA1_80 both ways: the SRTP row's pacing, and the CPU
+ * per call that SRTP adds, from the two rows of the same run).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
@@ -50,7 +52,7 @@ import {
 } from './support/sipp-rtp.js';
 
 type Monitor = 'none' | 'quality' | 'pcap+quality';
-type Who = `umphone ${'main' | 'native'}${'' | ' +quality' | ' +pcap+quality'}` | 'SIPp' | 'C floor';
+type Who = `umphone ${'main' | 'native'}${'' | ' +quality' | ' +pcap+quality'}${'' | ' srtp'}` | 'SIPp' | 'C floor';
 const ENGINES = ['native', 'main'] as const;
 
 interface Row {
@@ -165,17 +167,17 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
   return spawn(cmd[0]!, cmd.slice(1), opts);
 }
 
-async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor: Monitor = 'none'): Promise<Row> {
+async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor: Monitor = 'none', srtp = false): Promise<Row> {
   const load = loadavg()[0]!;
   const steal0: [number, number] = [stealMs(), performance.now()];
   const peer = await startEchoPeer(calls, dir);
-  const capture = await startCapture(join(dir, `ours-${engine}-${calls}-${monitor}.pcap`));
+  const capture = await startCapture(join(dir, `ours-${engine}-${calls}-${monitor}${srtp ? '-srtp' : ''}.pcap`));
   const monitorDir = monitor !== 'none' ? mkdtempSync(join(dir, 'monitor-')) : undefined;
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
   const child = spawnCmd(
     [process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}) } },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}), BENCH_SRTP: srtp ? '1' : '' } },
   );
   let out = '';
   child.stdout!.setEncoding('utf8');
@@ -185,7 +187,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(guard);
   let res: {
-    sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number;
+    sent: number; missed?: number; received: number; cpuMs: number; wallMs: number; rss: number; srtpDropped?: number;
     engine?: { late: number; maxLateMs: number; arrivedLate: number; received: number; hedged?: number };
     monitor?: { streams: number; summaryJsonBytes: number; meanMos: number };
   };
@@ -224,12 +226,13 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     rmSync(monitorDir, { recursive: true, force: true });
   }
   return {
-    who: `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}` as Who,
+    who: `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtp ? ' srtp' : ''}` as Who,
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
     detail:
-      `sent ${res.sent}, never sent (process too late) ${res.missed ?? 0}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}; ` +
+      `sent ${res.sent}, never sent (process too late) ${res.missed ?? 0}, on wire ${pacing.packets}, echoed ${echoed}, received back ${res.received}` +
+      (res.srtpDropped !== undefined ? ` (SRTP: ${res.srtpDropped} echoes failed to unprotect)` : '') + '; ' +
       `echo peer ${peer.kind} ${peer.processes} process(es) ${f(peerCpu, 0)} % CPU` +
       (res.engine
         ? `; I/O thread: ${res.engine.late} sent > 1 ms late (${res.engine.arrivedLate} reached it late), max ${f(res.engine.maxLateMs, 2)} ms, received ${res.engine.received}` +
@@ -425,6 +428,14 @@ function printTable(rows: Row[]): void {
         if (ours) console.log(`ratio p99 umphone ${e}/${ref} at ${calls} calls: ${f(ours.pacing.p99 / other.pacing.p99, 2)}`);
       }
     }
+    for (const e of ENGINES) {
+      const plain = set[`umphone ${e}`];
+      const secure = set[`umphone ${e} srtp`];
+      if (!plain || !secure) continue;
+      // % of one core → ms of CPU per second per call; a call protects 50 and unprotects 50 packets per second.
+      const addedMsPerS = (((secure.cpuPercent - plain.cpuPercent) / 100) * 1000) / calls;
+      console.log(`SRTP adds at ${calls} calls (${e}): ${f(addedMsPerS, 3)} ms CPU per second per call (${f(addedMsPerS * 10, 2)} µs per packet, 100 packets/s), p99 ${f(plain.pacing.p99, 3)} → ${f(secure.pacing.p99, 3)} ms`);
+    }
   }
 }
 
@@ -449,10 +460,11 @@ export async function run(): Promise<void> {
         // BENCH_MONITOR=1: each engine also with what a call carries (the quality model always, --pcap on
         // demand); BENCH_MONITOR=all: also with the quality model alone.
         const variants: Monitor[] = process.env.BENCH_MONITOR === 'all' ? ['none', 'quality', 'pcap+quality'] : process.env.BENCH_MONITOR === '1' ? ['none', 'pcap+quality'] : ['none'];
-        for (const monitor of variants) {
-          const name = `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}`;
+        const srtpVariants = process.env.BENCH_SRTP === '1' ? [false, true] : [false];
+        for (const [monitor, srtp] of variants.flatMap((m) => srtpVariants.map((s) => [m, s] as const))) {
+          const name = `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtp ? ' srtp' : ''}`;
           try {
-            const ours = await runOurs(engine, calls, seconds, dir, monitor);
+            const ours = await runOurs(engine, calls, seconds, dir, monitor, srtp);
             rows.push(ours);
             console.log(`  ${name} ${calls} calls: p99 ${f(ours.pacing.p99, 3)} ms; ${ours.detail}`);
           } catch (e) {

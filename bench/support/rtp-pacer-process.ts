@@ -17,6 +17,11 @@
  * statistics, loss runs and one-way audio, each sent frame's energy, as every call does) — so the
  * benchmark can compare the pacing with and without them in the same run.
  *
+ * BENCH_SRTP=1 (set by the bench for its SRTP rows): each socket is wrapped as a call with SRTP wraps it
+ * (src/phone/call-srtp.ts SrtpSocket, AES_CM_128_HMAC_SHA1_80, one key per socket), below the monitor
+ * as in a call: every packet is protected before it reaches the engine and every echo authenticated
+ * and decrypted before it counts.
+ *
  * Usage: node --import tsx rtp-pacer-process.ts SECONDS PORT1,PORT2,... [main|native]. Prints one JSON
  * line when done.
  */
@@ -30,6 +35,9 @@ import { CallCapture } from '../../src/phone/call-capture.js';
 import { CallQualityTracker, g711EnergyDbov } from '../../src/phone/call-quality.js';
 import { codecFor } from '../../src/media/g711.js';
 import type { MediaSocket } from '../../src/phone/media-types.js';
+import { randomBytes } from 'node:crypto';
+import { SrtpSocket } from '../../src/phone/call-srtp.js';
+import type { SdesKeys } from '../../src/sdp/index.js';
 
 const seconds = Number(process.argv[2]);
 const peerPorts = String(process.argv[3]).split(',').map(Number);
@@ -47,7 +55,18 @@ if (process.env.BENCH_REALTIME && transport.engine && mode === 'native') {
   const refused = transport.engine.realtime(Number(process.env.BENCH_REALTIME));
   if (refused) process.stderr.write(`rtp-pacer-process: native thread realtime refused: ${refused}\n`);
 }
-const opened = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+const pairs = await Promise.all(peerPorts.map(() => transport.openSocketPair({ address: '127.0.0.1', port: 0, rtcpMux: true })));
+const srtp = process.env.BENCH_SRTP === '1';
+/** With SRTP the echo is our own packets: the receiver is keyed with the sender's key. */
+const secure = (pair: MediaSocket): SrtpSocket => {
+  const s = new SrtpSocket(pair);
+  const keySalt = randomBytes(30);
+  const keys: SdesKeys = { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: keySalt.subarray(0, 16), salt: keySalt.subarray(16), encryptRtp: true, encryptRtcp: true };
+  s.useKeys({ local: keys, remote: keys });
+  return s;
+};
+const secured: SrtpSocket[] = srtp ? pairs.map(secure) : [];
+const opened: MediaSocket[] = srtp ? secured : pairs;
 const monitorDir = process.env.BENCH_MONITOR_DIR;
 const captures: CallCapture[] = [];
 const trackers: CallQualityTracker[] = [];
@@ -115,10 +134,11 @@ clock.setTimeout(() => {
         for (const c of captures) c.close();
         return { streams: q.length, summaryJsonBytes: JSON.stringify(q[0]).length, meanMos: q.reduce((a, x) => a + (x.mos ?? 0), 0) / q.length };
       })() : undefined;
+      const srtpDropped = srtp ? secured.reduce((a, s) => a + (s.summary()?.rtp.dropped ?? 0), 0) : undefined;
       await Promise.all(sockets.map((s) => s.close()));
       await transport.close();
       process.stdout.write(
-        JSON.stringify({ sent, missed, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine, monitor }) + '\n',
+        JSON.stringify({ sent, missed, received, cpuMs: (cpu.user + cpu.system) / 1000, wallMs, rss, engine, monitor, ...(srtpDropped !== undefined ? { srtpDropped } : {}) }) + '\n',
       );
     })();
   }, 300);

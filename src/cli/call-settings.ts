@@ -13,6 +13,7 @@ import { parseDtmfSequence } from '../media/dtmf/index.js';
 import { UsageError } from './context.js';
 import { parseQualityExpression, type QualityThreshold } from '../script/quality-thresholds.js';
 import { codecsOption, dtmfModeOption, durationOption, targetOption } from './option-values.js';
+import { srtpSettings } from './srtp-options.js';
 
 /** RFC 5806 §4 / RFC 4458 diversion reasons. */
 export const DIVERSION_REASONS = [
@@ -64,6 +65,8 @@ export interface CallArgv {
   tlsCert?: string;
   tlsKey?: string;
   tlsInsecure?: boolean;
+  srtp?: string;
+  srtpSuites?: string;
 }
 
 /** TLS files (PEM) as paths; run-call.ts reads them. */
@@ -216,6 +219,7 @@ export function callSettingsFromArgv(a: CallArgv): CallSettings {
     headers: (a.header ?? []).map((h) => parseHeaderOption(String(h))),
     latch: a.latch ?? false,
     loop: a.loop ?? false,
+    ...srtpSettings(a),
   };
   if (a.from !== undefined) call.from = String(a.from);
   if (a.name !== undefined) call.name = a.name;

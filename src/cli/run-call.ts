@@ -18,6 +18,7 @@ import { Phone } from '../phone/phone.js';
 import { openRealTransports, type RealTlsOptions, type RealTransports } from '../phone/real-transports.js';
 import { LIVE_INPUT_LEAD_MS } from '../rtp/rtp-transport.js';
 import { readTlsFiles, TLS_INSECURE_WARNING } from './tls-options.js';
+import { SRTP_CLEAR_KEYS_WARNING } from './srtp-options.js';
 import type { Call } from '../phone/call.js';
 import { callInternals } from '../phone/call-core.js';
 import type { CallSummary } from '../phone/call-types.js';
@@ -76,6 +77,9 @@ export async function runCall(s: CallSettings, io: CliIo): Promise<number> {
     return fail(ExitCode.usage, (e as Error).message);
   }
   if (s.tls.insecure) view.error(TLS_INSECURE_WARNING);
+  if (s.call.srtp && s.call.srtp !== 'off' && s.transport !== 'tls' && !/^sips:/i.test(s.target) && !/;transport=tls/i.test(s.target)) {
+    view.error(SRTP_CLEAR_KEYS_WARNING);
+  }
 
   const audio = await openSoundCard(s, io, clock, (line) => view.error(line));
 

@@ -59,6 +59,20 @@ export function formatResult(s: CallSummary): string {
   return `not answered: ${why}`;
 }
 
+/**
+ * The media security line: "SRTP AES_CM_128_HMAC_SHA1_80, 0 auth failures, 0 replays" (+ other drops,
+ * rekeys, when there were any).
+ */
+export function formatSrtp(s: CallSummary): string {
+  const x = s.srtp!;
+  const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const other = x.rtp.dropped - x.rtp.authFailures - x.rtp.replays;
+  const parts = [`SRTP ${x.suite}`, plural(x.rtp.authFailures, 'auth failure'), plural(x.rtp.replays, 'replay')];
+  if (other > 0) parts.push(`${other} other dropped`);
+  if (x.rekeys > 0) parts.push(plural(x.rekeys, 'rekey'));
+  return parts.join(', ');
+}
+
 export interface SummaryFormatOptions {
   /** Heading text; default "Call summary". */
   title?: string;
@@ -92,6 +106,7 @@ export function formatSummary(s: CallSummary, options: SummaryFormatOptions = {}
       `${r.packets} packets, lost ${r.lost} (${r.lossPercent.toFixed(2)} %), jitter ${r.jitterMs.toFixed(2)} ms${extras.length > 0 ? `, ${extras.join(', ')}` : ''}`,
     ));
   }
+  if (s.srtp) lines.push(row('Media', formatSrtp(s)));
   if (s.quality) lines.push(...formatQuality(s.quality, s.rtp !== undefined).map(([l, v]) => row(l, v)));
   lines.push(row('DTMF sent', formatDigits(s.dtmf.sent)));
   lines.push(row('DTMF recv', formatDigits(s.dtmf.received)));

@@ -23,6 +23,7 @@ import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
 import { CallQualityTracker } from './call-quality.js';
+import { CallSrtp } from './call-srtp.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
 import type { CallEvidence } from './call-evidence.js';
 
@@ -41,8 +42,11 @@ export interface CallCoreContext {
   pacer: Pacer;
   /** Our address for the SDP c= line (never a wildcard). */
   mediaAddress: string;
-  /** Opens the RTP/RTCP socket pair of the call. */
-  openSocket(): Promise<MediaSocket>;
+  /**
+   * Opens the RTP/RTCP socket pair of the call. `wrap` (the call's SRTP layer) goes right on the real
+   * pair, below anything the phone adds (the pcap capture sees what the media session sees).
+   */
+  openSocket(wrap?: (raw: MediaSocket) => MediaSocket): Promise<MediaSocket>;
   /** Collects the call's evidence for the report (call-evidence.ts), when asked for. */
   evidence?: CallEvidence;
 }
@@ -85,6 +89,8 @@ export abstract class CallCore {
   protected socket: MediaSocket | undefined;
   /** Our side of the SDP (RFC 3264): the offer or answer, then answers to re-offers with o= kept. */
   protected sdp: LocalSdpSession | undefined;
+  /** The call's SRTP (the `srtp` option): its SDP side and, once the socket is open, its packets. */
+  protected srtp: CallSrtp;
   /** The final response to the INVITE (received or sent). */
   protected final: { status: number; reason: string } | undefined;
   protected readonly startedAt: number;
@@ -122,6 +128,7 @@ export abstract class CallCore {
 
   protected constructor(protected readonly ctx: CallCoreContext, initial: CallState, protected options: CallMediaOptions) {
     this.#state = initial;
+    this.srtp = new CallSrtp({ mode: options.srtp ?? 'off', ...(options.srtpSuites ? { suites: options.srtpSuites } : {}) });
     this.startedAt = ctx.clock.now();
     this.quality = new CallQualityTracker(ctx.clock, this.startedAt);
     this.ended = new Promise((r) => { this.resolveEnded = r; });
@@ -175,6 +182,8 @@ export abstract class CallCore {
     s.quality = this.quality.summary();
     const pcap = this.captureFile?.();
     if (pcap !== undefined) s.pcap = pcap;
+    const srtp = this.srtp.summary();
+    if (srtp) s.srtp = srtp;
     return s;
   }
 

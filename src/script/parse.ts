@@ -187,7 +187,7 @@ function vadOptions(ctx: ScriptContext, node: Node): VadOptions {
   return o;
 }
 
-const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout', 'rtp_timeout'];
+const CALL_KEYS = ['target', 'from', 'name', 'to', 'diversion', 'diversion_reason', 'history_info', 'codecs', 'dtmf', 'headers', 'record', 'max_redirects', 'timeout', 'rtp_timeout', 'srtp', 'srtp_suites'];
 
 function callHeader(ctx: ScriptContext, node: Node): CallHeader {
   if (isScalar(node)) return { line: ctx.lineOf(node), target: ctx.target(node, 'call:'), diversion: [], historyInfo: false, headers: [], setupTimeoutMs: 60_000 };
@@ -216,6 +216,16 @@ function callHeader(ctx: ScriptContext, node: Node): CallHeader {
       case 'max_redirects': h.maxRedirects = ctx.count(v, 'call.max_redirects'); break;
       case 'timeout': h.setupTimeoutMs = ctx.duration(v, 'call.timeout'); break;
       case 'rtp_timeout': h.rtpTimeoutMs = ctx.duration(v, 'call.rtp_timeout'); break;
+      case 'srtp': {
+        // YAML 1.1 readers take a bare off for false: accept it as 'off'.
+        h.srtp = isScalar(v) && v.value === false ? 'off' : ctx.srtpMode(v, 'call.srtp');
+        break;
+      }
+      case 'srtp_suites': {
+        const text = isSeq(v) ? v.items.map((x) => ctx.str(x, 'call.srtp_suites')).join(',') : ctx.str(v, 'call.srtp_suites');
+        h.srtpSuites = ctx.srtpSuites(v, text, 'call.srtp_suites');
+        break;
+      }
       default: ctx.fail(p.key as Node, `unknown call: setting "${k}" (${CALL_KEYS.join(', ')})`);
     }
   }

@@ -398,6 +398,8 @@ export function callOptions(h: CallHeader, outDir = '.'): CallOptions {
   if (h.record) o.record = resolve(outDir, h.record);
   if (h.maxRedirects !== undefined) o.maxRedirects = h.maxRedirects;
   if (h.rtpTimeoutMs !== undefined) o.rtpTimeout = h.rtpTimeoutMs;
+  if (h.srtp !== undefined) o.srtp = h.srtp;
+  if (h.srtpSuites !== undefined) o.srtpSuites = h.srtpSuites;
   return o;
 }
 

@@ -12,7 +12,8 @@ import { isScalar, type LineCounter, type Node, type Pair } from 'yaml';
 import { loadWavForPlaybackSync, type PlaybackAudio } from '../media/wav/reader.js';
 import { parseDtmfMode, type DtmfModeRequest } from '../media/dtmf/index.js';
 import { CallAddressError, parseTarget } from '../phone/call-headers.js';
-import { parseCodecList, type AudioCodecName } from '../sdp/index.js';
+import { parseCodecList, type AudioCodecName, type SdesSuiteName } from '../sdp/index.js';
+import { parseSrtpMode, parseSrtpSuites, type SrtpMode } from '../phone/call-srtp.js';
 import { parseDuration } from '../util/duration.js';
 import { SpellingError } from '../util/errors.js';
 import { ScriptError } from './errors.js';
@@ -79,6 +80,16 @@ export class ScriptContext {
   /** auto, rfc4733 (rfc2833), inband, info (sipinfo). */
   dtmfMode(node: unknown, what: string): DtmfModeRequest {
     return this.parsed(node, what, () => parseDtmfMode(this.str(node, what)));
+  }
+
+  /** off, optional, mandatory (any case). */
+  srtpMode(node: unknown, what: string): SrtpMode {
+    return this.parsed(node, what, () => parseSrtpMode(this.str(node, what)));
+  }
+
+  /** SRTP suite names, "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32" (any case). */
+  srtpSuites(node: unknown, text: string, what: string): SdesSuiteName[] {
+    return this.parsed(node, what, () => parseSrtpSuites(text));
   }
 
   /** A list or a "pcmu, pcma" text; repeats dropped. */

@@ -4,7 +4,8 @@
  */
 import type { VadOptions } from '../media/analysis/vad.js';
 import type { DtmfModeRequest } from '../media/dtmf/index.js';
-import type { AudioCodecName } from '../sdp/index.js';
+import type { AudioCodecName, SdesSuiteName } from '../sdp/index.js';
+import type { SrtpMode } from '../phone/call-srtp.js';
 import type { PlaybackAudio } from '../media/wav/reader.js';
 import type { QualityThreshold } from './quality-thresholds.js';
 
@@ -58,6 +59,9 @@ export interface CallHeader {
   setupTimeoutMs: number;
   /** End the call when no RTP arrives for this long (the phone's default 30 s when absent; 0 = never). */
   rtpTimeoutMs?: number;
+  /** SRTP for this call (the `srtp` call option); unset: the command line's --srtp. */
+  srtp?: SrtpMode;
+  srtpSuites?: SdesSuiteName[];
 }
 
 export interface ListenHeader {

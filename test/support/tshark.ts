@@ -4,6 +4,7 @@
  * file takes ~0.3 s and nothing else needs to run meanwhile.
  */
 import { spawnSync } from 'node:child_process';
+import { pollUntil, sleep, spawnTracked } from './child-process.js';
 
 /** Runs `tshark -r file ...args`; throws with tshark's stderr when it fails. */
 export function tshark(file: string, args: readonly string[]): string {
@@ -76,4 +77,23 @@ export function tsharkRtpStreams(file: string, port?: number): TsharkRtpStream[]
       maxJitterMs: Number(f[16]),
       problem: f[17] === 'X',
     }));
+}
+
+/**
+ * A live capture of the loopback interface into `file` while a test runs (tshark -i lo, UDP only by a
+ * read filter later: a capture filter (-f) catches nothing on this machine's loopback). Resolves once
+ * tshark says the capture started; `stop()` ends it and resolves when the file is complete.
+ */
+export async function captureLoopback(file: string): Promise<{ stop(): Promise<void> }> {
+  const child = spawnTracked('tshark', ['-i', 'lo', '-q', '-w', file, '-a', 'duration:120']);
+  await pollUntil('tshark to start capturing on lo', () => child.hasExited() || /Capture started|Capturing on/.test(child.stderr()), 10_000);
+  if (child.hasExited()) throw new Error(`tshark could not capture on lo: ${child.stderr()}`);
+  // A few ms more: "Capturing on" comes just before the first read of the interface.
+  await sleep(300);
+  return {
+    stop: async () => {
+      await sleep(300);
+      await child.kill(3000);
+    },
+  };
 }

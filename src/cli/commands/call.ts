@@ -9,6 +9,7 @@ import { contextOf } from '../context.js';
 import { EXIT_CODES_HELP } from '../exit-codes.js';
 import { runCall } from '../run-call.js';
 import { TLS_OPTIONS } from '../tls-options.js';
+import { SRTP_OPTIONS } from '../srtp-options.js';
 import { MEDIA_GROUP, SOUND_OPTIONS } from '../sound-card.js';
 
 const SIP = 'SIP';
@@ -35,6 +36,8 @@ const EXAMPLES = [
   '    umphone call sip:680@um.example.com --diversion 613 --duration 20 --report call.html',
   '  Call Exchange UM over mutual TLS (its 302 to the worker\'s TLS port is followed):',
   '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key',
+  '  The same with SRTP media (Exchange\'s "Secured" dial plan):',
+  '    umphone call sips:680@um.example.com --from 111 --tls-ca ca.pem --tls-cert gw.pem --tls-key gw.key --srtp mandatory',
 ].join('\n');
 
 function builder(y: Argv): Argv<CallArgv> {
@@ -47,6 +50,7 @@ function builder(y: Argv): Argv<CallArgv> {
       ...REALTIME_OPTIONS,
       transport: { group: SIP, choices: ['tcp', 'udp', 'tls'] as const, default: 'tcp', describe: 'Transport when the URI names none (sips: URIs always use TLS, port 5061)' },
       ...TLS_OPTIONS,
+      ...SRTP_OPTIONS,
       from: { group: SIP, type: 'string', describe: 'Our number / user part (From, Contact)' },
       name: { group: SIP, type: 'string', describe: 'Display name in From' },
       to: { group: SIP, type: 'string', describe: 'To URI or user part (default: the target)' },

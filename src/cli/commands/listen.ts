@@ -27,6 +27,7 @@ import { describeMessageSummary } from '../../phone/message-summary.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../../media/wav/reader.js';
 import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.js';
 import { codecsOption, dtmfModeOption, durationOption } from '../option-values.js';
+import { SRTP_OPTIONS, srtpSettings } from '../srtp-options.js';
 import { DurationError, parseDuration } from '../../util/duration.js';
 import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
 import { isWildcard } from '../../sip/transport/local-address.js';
@@ -53,6 +54,8 @@ export interface ListenArgv {
   play?: string;
   loop?: boolean;
   codec?: string;
+  srtp?: string;
+  srtpSuites?: string;
   dtmf?: string;
   'dtmf-sequence'?: string;
   'follow-refer'?: boolean;
@@ -73,6 +76,8 @@ const EXAMPLES = [
   '    umphone listen --local-ip 0.0.0.0 --advertise 198.51.100.4 --auto-answer',
   '  Ring on the console (a/Enter: answer, r: reject 486), follow transfers:',
   '    umphone listen --port 5070 --follow-refer',
+  '  Answer RTP/SAVP offers with SRTP and refuse plain RTP with 488 (Exchange\'s "Secured" media):',
+  '    umphone listen --auto-answer --srtp mandatory',
 ].join('\n');
 
 const SIP = 'SIP';
@@ -100,6 +105,7 @@ function builder(y: Argv): Argv<ListenArgv> {
     'rtp-timeout': { group: MEDIA, type: 'string', describe: 'Hang up when no RTP arrives for N seconds, or 1m, 500ms (default 30, 0 = never)' },
     latch: { group: MEDIA, type: 'boolean', describe: 'Symmetric RTP: send to where the caller\'s RTP comes from' },
     ...SOUND_OPTIONS,
+    ...SRTP_OPTIONS,
     dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
     pcap: { group: OUTPUT, type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
@@ -170,6 +176,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let localIp: string;
   let dtmfMode: DtmfModeRequest;
   let advertise: string | undefined;
+  let srtp: ReturnType<typeof srtpSettings> = { srtp: 'off' };
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
   let rtpTimeoutMs: number | undefined;
@@ -182,6 +189,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     if (a.port !== undefined && !(Number.isInteger(a.port) && a.port >= 0 && a.port <= 65535)) throw new UsageError('--port must be a port number 0-65535');
     if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
     if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
+    srtp = srtpSettings(a);
     if (a.pcap !== undefined && a.pcap.trim() === '') throw new UsageError('--pcap needs a file name');
     if (a.report !== undefined && !/\.html?$/i.test(a.report)) throw new UsageError(`--report ${a.report}: the report is an HTML page, name it .html`);
     if (a.play !== undefined) play = await loadWavForPlayback(a.play);
@@ -216,7 +224,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   });
   reportRtpRealtime(transports.media, io);
   const mediaOptions = {
-    codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false,
+    codecs, dtmf: { mode: dtmfMode }, latch: a.latch ?? false, ...srtp,
     ...(rtpTimeoutMs !== undefined ? { rtpTimeout: rtpTimeoutMs } : {}),
   };
   const listener = new Listener(phone, {

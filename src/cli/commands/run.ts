@@ -14,6 +14,7 @@ import { Phone } from '../../phone/phone.js';
 import { openRealTransports, type RealTlsOptions, type RealTransports } from '../../phone/real-transports.js';
 import { tlsSettings } from '../call-settings.js';
 import { readTlsFiles, TLS_INSECURE_WARNING, TLS_OPTIONS } from '../tls-options.js';
+import { SRTP_OPTIONS, srtpSettings } from '../srtp-options.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
 import type { CallOptions } from '../../phone/call.js';
@@ -40,6 +41,8 @@ interface RunArgv {
   tlsCert?: string;
   tlsKey?: string;
   tlsInsecure?: boolean;
+  srtp?: string;
+  srtpSuites?: string;
   user?: string;
   password?: string;
   pcap?: string;
@@ -73,6 +76,7 @@ function builder(y: Argv): Argv<RunArgv> {
       'local-port': { type: 'number', describe: 'SIP port to listen on (default: any free port; listen: scripts want a fixed one)' },
       transport: { choices: ['tcp', 'udp', 'tls'] as const, default: 'tcp' as const, describe: 'Transport when a target names none (sips: targets always use TLS)' },
       ...TLS_OPTIONS,
+      ...SRTP_OPTIONS,
       user: { type: 'string', describe: 'Digest user name (401/407 challenges)' },
       password: { type: 'string', describe: 'Digest password' },
       pcap: { type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
@@ -127,6 +131,14 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
     return RunExit.badScript;
   }
   if (argv.tlsInsecure) ctx.io.err(`${TLS_INSECURE_WARNING}\n`);
+  // --srtp is the default of every call and of the answers to listen: iterations; a call's srtp: key wins.
+  let srtp: ReturnType<typeof srtpSettings>;
+  try {
+    srtp = srtpSettings(argv);
+  } catch (e) {
+    ctx.io.err(`umphone: ${(e as Error).message}\n`);
+    return RunExit.badScript;
+  }
   const clock = new RealClock();
   let localIp = argv['local-ip'];
   const first = script.iterations[0]?.call?.target;
@@ -154,7 +166,7 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   reportRtpRealtime(transports.media, ctx.io);
   const needsListener = script.iterations.some((i) => i.listen);
   const pcap = argv.pcap;
-  const listener = needsListener ? new Listener(phone, pcap !== undefined ? { pcap } : {}) : undefined;
+  const listener = needsListener ? new Listener(phone, { ...(pcap !== undefined ? { pcap } : {}), answerOptions: () => ({ ...srtp }) }) : undefined;
   // One file per call: {n} counts the script's calls, the phone fills in {callid}.
   let placed = 0;
   // A JSON or HTML report carries each call's evidence (its SIP messages, its events), read once the phone is closed.
@@ -165,7 +177,9 @@ export async function runScriptCommand(argv: RunArgv, ctx: CliContext, rtp: RtpE
   const dialer = {
     dial: (target: string, options: CallOptions) => {
       const n = calls.length + 1;
+      // --srtp is every call's default; a script call's srtp: key wins.
       const call = phone.dial(target, {
+        ...srtp,
         ...options,
         ...(pcap !== undefined ? { pcap: pcap.replace(/\{n\}/g, String(++placed)) } : {}),
         ...(evidence ? { evidence: true } : {}),

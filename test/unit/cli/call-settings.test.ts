@@ -15,9 +15,18 @@ describe('callSettingsFromArgv', () => {
     expect(s.audio).toBe('auto');
     expect(s.call).toEqual({
       diversion: [], diversionReason: 'no-answer', historyInfo: false, codecs: ['PCMU', 'PCMA'],
-      dtmf: { mode: 'auto' }, maxRedirects: 5, headers: [], latch: false, loop: false,
+      dtmf: { mode: 'auto' }, maxRedirects: 5, headers: [], latch: false, loop: false, srtp: 'off',
     });
     expect(s.durationMs).toBeUndefined();
+  });
+
+  it('takes --srtp and --srtp-suites (any case), and refuses an unknown mode or suite in one line', () => {
+    expect(callSettingsFromArgv({ ...base, srtp: 'mandatory', srtpSuites: 'aes_cm_128_hmac_sha1_32, AEAD_AES_128_GCM' }).call)
+      .toMatchObject({ srtp: 'mandatory', srtpSuites: ['AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM'] });
+    expect(() => callSettingsFromArgv({ ...base, srtp: 'always' })).toThrow('--srtp: unknown SRTP mode "always": off, optional or mandatory');
+    expect(() => callSettingsFromArgv({ ...base, srtp: 'optional', srtpSuites: 'AES_256_CM_HMAC_SHA1_80' }))
+      .toThrow('--srtp-suites: unknown SRTP suite AES_256_CM_HMAC_SHA1_80 (known: AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM)');
+    expect(() => callSettingsFromArgv({ ...base, srtpSuites: 'AES_CM_128_HMAC_SHA1_80,aes_cm_128_hmac_sha1_80' })).toThrow('is named twice');
   });
 
   it('converts every option', () => {

@@ -113,6 +113,15 @@ steps:
     expect(s.iterations[0]!.steps[0]).toMatchObject({ kind: 'dtmf', mode: 'rfc4733' });
   });
 
+  it('reads the SRTP keys of call: (srtp, srtp_suites as a list or a text; a bare off as YAML 1.1 would read it)', () => {
+    const s = parse('call: { target: "sips:680@h", srtp: Mandatory, srtp_suites: [aes_cm_128_hmac_sha1_32, AEAD_AES_128_GCM] }\nsteps:\n  - hangup\n');
+    expect(s.iterations[0]!.call).toMatchObject({ srtp: 'mandatory', srtpSuites: ['AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM'] });
+    expect(parse('call: { target: "sip:1@h", srtp: off, srtp_suites: "AES_CM_128_HMAC_SHA1_80" }\nsteps:\n  - hangup\n').iterations[0]!.call)
+      .toMatchObject({ srtp: 'off', srtpSuites: ['AES_CM_128_HMAC_SHA1_80'] });
+    expect(errorOf('call: { target: sip:1@h, srtp: always }\nsteps:\n  - hangup\n')).toBe('script.yaml:1: call.srtp: unknown SRTP mode "always": off, optional or mandatory');
+    expect(errorOf('call: { target: sip:1@h, srtp_suites: [F8_128_HMAC_SHA1_80] }\nsteps:\n  - hangup\n')).toMatch(/^script\.yaml:1: call\.srtp_suites: unknown SRTP suite F8_128_HMAC_SHA1_80/);
+  });
+
   it.each([
     ['call: { target: sip:1@h, codecs: [pcmu, g729] }\nsteps:\n  - hangup\n', 'script.yaml:1: call.codecs: unsupported codec "g729": umphone speaks G.711: pcmu (or ulaw, mulaw, g711u) and pcma (or alaw, g711a)'],
     ['call: { target: sip:1@h, dtmf: sms }\nsteps:\n  - hangup\n', 'script.yaml:1: call.dtmf: unknown DTMF mode "sms": write auto, rfc4733 (or rfc2833), inband, or info (or sipinfo)'],
