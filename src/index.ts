@@ -48,7 +48,8 @@ export {
 export { loadWavForPlayback, type PlaybackAudio } from './media/wav/reader.js';
 export { WavFormatError } from './media/wav/format.js';
 export { DtmfSequenceError, type DtmfDigitEvent, type DtmfModeRequest } from './media/dtmf/index.js';
-export type { AudioCodecName } from './sdp/index.js';
+export type { AudioCodecName, SdesSuiteName } from './sdp/index.js';
+export type { SrtpMode, SrtpSummary } from './phone/call-srtp.js';
 export type { TraceEvent } from './sip/transport/transport.js';
 
 // Errors: one base class, a stable `code` per subclass

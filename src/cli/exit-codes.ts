@@ -19,7 +19,7 @@ export const ExitCode = {
   rejected: 3,
   /** Busy: 486 Busy Here or 600 Busy Everywhere. */
   busy: 4,
-  /** No common codec: 488 Not Acceptable Here or 606 Not Acceptable, or an unusable answer. */
+  /** No common codec: 488 Not Acceptable Here or 606 Not Acceptable, or an unusable answer (SRTP included). */
   noCodec: 5,
   /** Redirect problem: a loop, too many redirects, or a 3xx that cannot be followed. */
   redirect: 6,
@@ -49,6 +49,8 @@ export function exitCodeForEnd(end: CallEndReason, answered: boolean): ExitCodeV
     case 'redirect':
       return ExitCode.redirect;
     case 'no-codec':
+    case 'srtp':
+      // SRTP that could not be agreed is media that could not be agreed, like a 488 to the offer.
       return ExitCode.noCodec;
     case 'timeout':
       return answered ? ExitCode.callFailed : ExitCode.timeout;
@@ -80,7 +82,7 @@ export const EXIT_CODES_HELP = [
   '  2    bad usage: unknown option, bad value, unreadable file',
   '  3    rejected by the far end (4xx/5xx/6xx other than below)',
   '  4    busy (486, 600)',
-  '  5    no common codec (488, 606)',
+  '  5    no common codec (488, 606), or SRTP could not be agreed',
   '  6    redirect problem (loop, too many redirects)',
   '  7    timeout / no answer (408, Timer B)',
   '  8    transport error (connection refused or reset, 503)',

@@ -23,6 +23,7 @@ import { messageSummaryNotifyStatus } from './message-summary.js';
 import { CallListener, type ListenSource } from './waits.js';
 import { describeEnd, endOfSession, type CallEndReason } from './end-reason.js';
 import { CallQualityTracker } from './call-quality.js';
+import { CallSrtp } from './call-srtp.js';
 import { CallFailedError, CallStateError, type AudioSource, type CallEvent, type CallMediaOptions, type CallState, type CallSummary, type RedirectHop } from './call-types.js';
 
 /** The legal moves; anything else is a bug and throws. */
@@ -40,8 +41,11 @@ export interface CallCoreContext {
   pacer: Pacer;
   /** Our address for the SDP c= line (never a wildcard). */
   mediaAddress: string;
-  /** Opens the RTP/RTCP socket pair of the call. */
-  openSocket(): Promise<MediaSocket>;
+  /**
+   * Opens the RTP/RTCP socket pair of the call. `wrap` (the call's SRTP layer) goes right on the real
+   * pair, below anything the phone adds (the pcap capture sees what the media session sees).
+   */
+  openSocket(wrap?: (raw: MediaSocket) => MediaSocket): Promise<MediaSocket>;
 }
 
 /** What the phone's own layers (script runner, CLI, UM server) reach that a library user does not. */
@@ -82,6 +86,8 @@ export abstract class CallCore {
   protected socket: MediaSocket | undefined;
   /** Our side of the SDP (RFC 3264): the offer or answer, then answers to re-offers with o= kept. */
   protected sdp: LocalSdpSession | undefined;
+  /** The call's SRTP (the `srtp` option): its SDP side and, once the socket is open, its packets. */
+  protected srtp: CallSrtp;
   /** The final response to the INVITE (received or sent). */
   protected final: { status: number; reason: string } | undefined;
   protected readonly startedAt: number;
@@ -118,6 +124,7 @@ export abstract class CallCore {
 
   protected constructor(protected readonly ctx: CallCoreContext, initial: CallState, protected options: CallMediaOptions) {
     this.#state = initial;
+    this.srtp = new CallSrtp({ mode: options.srtp ?? 'off', ...(options.srtpSuites ? { suites: options.srtpSuites } : {}) });
     this.startedAt = ctx.clock.now();
     this.quality = new CallQualityTracker(ctx.clock, this.startedAt);
     this.ended = new Promise((r) => { this.resolveEnded = r; });
@@ -166,6 +173,8 @@ export abstract class CallCore {
     s.quality = this.quality.summary();
     const pcap = this.captureFile?.();
     if (pcap !== undefined) s.pcap = pcap;
+    const srtp = this.srtp.summary();
+    if (srtp) s.srtp = srtp;
     return s;
   }
 

@@ -12,6 +12,8 @@ import type { TransferRequest } from './refer.js';
 import type { MessageSummary } from './message-summary.js';
 import { failureMessage, type CallEndReason } from './end-reason.js';
 import type { CallQuality } from './call-quality.js';
+import type { SdesSuiteName } from '../sdp/index.js';
+import type { SrtpMode, SrtpSummary } from './call-srtp.js';
 
 /**
  * calling (INVITE sent) → ringing (a provisional came) → answered → ending (we sent BYE or CANCEL) →
@@ -69,6 +71,8 @@ export interface CallSummary {
     sent: { packets: number; bytes: number };
     received: { packets: number; lost: number; lossPercent: number; jitterMs: number; duplicates: number; outOfOrder: number };
   };
+  /** SRTP in use (suite, packets protected and decrypted, drops by reason); absent for plain RTP. */
+  srtp?: SrtpSummary;
   dtmf: { sent: DtmfDigitEvent[]; received: DtmfDigitEvent[] };
   recordings: string[];
   /** The pcap file written for this call (`pcap` option), once its first packet opened it. */
@@ -102,6 +106,15 @@ export interface CallMediaOptions {
   loop?: boolean;
   /** End the call when no RTP arrives for this long, in milliseconds. Default 30 000; 0 = never. */
   rtpTimeout?: number;
+  /**
+   * SRTP with SDES keys (RFC 3711, RFC 4568; use it over TLS: the keys travel in the SDP). 'off' (default):
+   * plain RTP, RTP/SAVP offers refused. 'optional': offer RTP/AVP with a=crypto and use SRTP if the answer
+   * has a key; answer SRTP when the offer has one. 'mandatory': offer RTP/SAVP and end the call if the
+   * answer has no usable key; refuse offers without one (488 with a Warning).
+   */
+  srtp?: SrtpMode;
+  /** SRTP suites, in order of preference (offer) or accepted (answer). Default AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32. */
+  srtpSuites?: SdesSuiteName[];
 }
 
 /** `answered` rejects with this when the call could not be set up; `end` says why. */

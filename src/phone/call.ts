@@ -99,10 +99,14 @@ export class Call extends CallActions {
 
   private async start(): Promise<void> {
     const o = this.callOptions;
-    this.socket = await this.ctx.openSocket();
+    this.socket = await this.ctx.openSocket((raw) => this.srtp.wrap(raw));
     // hangup() before the socket opened: nothing was sent.
     if (this.state === 'ended') return void this.socket.close();
-    this.sdp = new LocalSdpSession({ address: this.ctx.mediaAddress, port: this.socket.rtpPort, codecs: o.codecs ?? ['PCMU', 'PCMA'], ptime: 20 });
+    const answerCrypto = this.srtp.answerHook();
+    this.sdp = new LocalSdpSession({
+      address: this.ctx.mediaAddress, port: this.socket.rtpPort, codecs: o.codecs ?? ['PCMU', 'PCMA'], ptime: 20,
+      ...this.srtp.offerOptions(), ...(answerCrypto ? { answerCrypto } : {}),
+    });
     this.offer = Buffer.from(this.sdp.offer());
     const host = this.uri.host;
     const fromUser = o.from ?? 'umphone';
@@ -147,7 +151,9 @@ export class Call extends CallActions {
     // Early media (RFC 3960): a 183 with SDP starts the media before the answer.
     if (res.body.length > 0 && !this.media && isSdp(res) && this.state !== 'ended') {
       try {
-        this.startMedia(negotiate(this.offer!, res.body));
+        const early = negotiate(this.offer!, res.body);
+        this.srtp.acceptAnswer(res.body, early.mediaIndex);
+        this.startMedia(early);
       } catch (e) {
         this.emit({ type: 'warning', message: `early media ignored: ${(e as Error).message}` });
       }
@@ -173,8 +179,16 @@ export class Call extends CallActions {
       negotiated = negotiate(this.offer!, res.body);
     } catch (e) {
       // RFC 3261 §13.2.2.4 / RFC 3264: the ACK was sent; an unusable answer ends the call with BYE.
-      void outcome.session.bye();
-      return this.finish({ kind: 'no-codec', by: 'local', status: res.status, message: `the answer cannot be used: ${(e as Error).message}` });
+      // Finish first: the BYE reports the session's own end at once, and the first reason given is kept.
+      this.finish({ kind: 'no-codec', by: 'local', status: res.status, message: `the answer cannot be used: ${(e as Error).message}` });
+      return void outcome.session.bye();
+    }
+    try {
+      this.srtp.acceptAnswer(res.body, negotiated.mediaIndex);
+    } catch (e) {
+      // The same for SRTP: no usable key (mandatory), or a key we cannot use. No media is sent.
+      this.finish({ kind: 'srtp', by: 'local', status: res.status, message: `SRTP: ${(e as Error).message}` });
+      return void outcome.session.bye();
     }
     this.startMedia(negotiated);
     this.markAnswered();

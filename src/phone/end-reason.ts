@@ -23,6 +23,8 @@ export type CallEndReason =
   | { kind: 'redirect'; problem: 'loop' | 'limit' | 'empty'; status: number; message: string }
   /** No codec in common: a 488/606 from the far end, an answer we cannot use, an offer we cannot answer. */
   | { kind: 'no-codec'; by: EndedBy; status?: number; message: string }
+  /** SRTP could not be agreed (the `srtp` option): an answer without a usable key, an offer refused for one. */
+  | { kind: 'srtp'; by: EndedBy; status?: number; message: string }
   /** A SIP timer ran out: 'B' (no final response to the INVITE), 'session' (RFC 4028 session timer). */
   | { kind: 'timeout'; timer: 'B' | 'session'; message: string }
   /** The SIP transport failed (connection refused or reset, a TLS certificate or handshake failure: `tls`). */
@@ -45,6 +47,7 @@ export function describeEnd(end: CallEndReason): string {
       return end.by === 'remote' ? statusText(end.status, end.reason) : `local (${statusText(end.status, end.reason)})`;
     case 'redirect':
     case 'no-codec':
+    case 'srtp':
     case 'transport':
       return end.message;
     case 'timeout':
@@ -86,6 +89,7 @@ export function isMidCallFailure(end: CallEndReason): boolean {
     case 'rejected':
     case 'redirect':
     case 'no-codec':
+    case 'srtp':
       return false;
   }
 }

@@ -17,7 +17,10 @@ import type { IncomingRequest } from '../sip/transaction/endpoint.js';
 import type { MessageSource } from '../sip/transport/transport.js';
 import type { UserAgent } from '../sip/dialog/user-agent.js';
 import { IncomingInvite } from '../sip/dialog/incoming-invite.js';
-import { LocalSdpSession, NoCommonCodecError, createAnswer, negotiate, type NegotiatedAudio, type TelephoneEventOptions } from '../sdp/index.js';
+import {
+  LocalSdpSession, NoCommonCodecError, SdpCryptoError, createAnswer, negotiate, type NegotiatedAudio, type TelephoneEventOptions,
+} from '../sdp/index.js';
+import { CallSrtp, decideSrtpAnswer } from './call-srtp.js';
 import type { MediaSocket } from './media-session.js';
 import { CallActions } from './call-actions.js';
 import type { CallCoreContext } from './call-core.js';
@@ -57,8 +60,13 @@ export class IncomingCall extends CallActions {
   readonly requestUri: string;
   /** Diversion header values, newest first (what a voicemail server reads to pick the mailbox). */
   readonly diversion: string[];
-  /** Why the offer cannot be answered (no common codec), checked on arrival; undefined when it can. */
+  /**
+   * Why the offer cannot be answered (no common codec, or SRTP: an RTP/SAVP offer with SRTP off, a bad or
+   * missing a=crypto under the `srtp` option), checked on arrival; undefined when it can.
+   */
   readonly offerProblem: string | undefined;
+  /** The Warning header value of the 488 for offerProblem. */
+  private offerWarning: string | undefined;
   readonly #request: SipRequest;
   private readonly ua: UserAgent;
   private readonly invite: IncomingInvite;
@@ -85,7 +93,9 @@ export class IncomingCall extends CallActions {
     this.requestUri = req.uri;
     this.diversion = headerValues(req, 'Diversion');
     this.offer = req.body.length > 0 && isSdp(req) ? req.body : undefined;
-    this.offerProblem = this.checkOffer();
+    const refusal = this.checkOffer(options);
+    this.offerProblem = refusal?.problem;
+    this.offerWarning = refusal?.warning;
     this.invite = new IncomingInvite(ctx.ua, incoming, incoming.source.protocol);
     void this.invite.whenCancelled().then(() => {
       this.final = { status: 487, reason: 'Request Terminated' };
@@ -111,14 +121,20 @@ export class IncomingCall extends CallActions {
     const o: AnswerOptions = { ...this.answerOptions, ...options };
     this.answerOptions = o;
     this.options = o;
-    if (this.offerProblem) {
-      const warning = `305 ${this.ctx.mediaAddress} "Incompatible media format: ${this.offerProblem.replace(/["\\]/g, "'")}"`;
-      this.refuse(488, 'Not Acceptable Here', [['Warning', warning]], { kind: 'no-codec', by: 'local', status: 488, message: `cannot answer: ${this.offerProblem}` });
+    // The answer's options may ask for other codecs or SRTP than the ones the call was created with.
+    const refusal = options.codecs || options.srtp || options.srtpSuites ? this.checkOffer(o) : (this.offerProblem ? { problem: this.offerProblem, warning: this.offerWarning!, srtp: false } : undefined);
+    if (refusal) {
+      const end = refusal.srtp
+        ? { kind: 'srtp' as const, by: 'local' as const, status: 488, message: `cannot answer: ${refusal.problem}` }
+        : { kind: 'no-codec' as const, by: 'local' as const, status: 488, message: `cannot answer: ${refusal.problem}` };
+      this.refuse(488, 'Not Acceptable Here', [['Warning', refusal.warning]], end);
       return this.answered;
     }
+    const srtp = new CallSrtp({ mode: o.srtp ?? 'off', ...(o.srtpSuites ? { suites: o.srtpSuites } : {}) });
+    this.srtp = srtp;
     let socket: MediaSocket;
     try {
-      socket = await this.ctx.openSocket();
+      socket = await this.ctx.openSocket((raw) => srtp.wrap(raw));
     } catch (e) {
       this.refuse(500, 'Server Internal Error', [['Retry-After', '5']], { kind: 'error', message: `cannot answer: ${(e as Error).message}` });
       return this.answered;
@@ -129,9 +145,12 @@ export class IncomingCall extends CallActions {
       return this.answered;
     }
     this.socket = socket;
+    const answerCrypto = srtp.answerHook();
     const local = new LocalSdpSession({
       address: this.ctx.mediaAddress, port: socket.rtpPort, codecs: o.codecs ?? ['PCMU', 'PCMA'],
       ...(o.telephoneEvent !== undefined ? { telephoneEvent: o.telephoneEvent } : {}),
+      // A delayed offer is ours: it carries the SRTP offer; an answer takes the hook.
+      ...srtp.offerOptions(), ...(answerCrypto ? { answerCrypto } : {}),
     });
     this.sdp = local;
     let body: string;
@@ -162,6 +181,7 @@ export class IncomingCall extends CallActions {
         try {
           if (!ack || ack.body.length === 0) throw new Error('the ACK carried no SDP answer');
           const audio = negotiate(ourOffer, ack.body);
+          srtp.acceptAnswer(ack.body, audio.mediaIndex);
           this.startMedia(audio);
           this.mediaAnswered(audio);
         } catch (e) {
@@ -200,14 +220,27 @@ export class IncomingCall extends CallActions {
 
   // ---------------------------------------------------------------------------------------------------
 
-  private checkOffer(): string | undefined {
+  /** Whether the offer can be answered under `o` (a dry run of the answer): the problem and the 488's Warning. */
+  private checkOffer(o: AnswerOptions): { problem: string; warning: string; srtp: boolean } | undefined {
     if (!this.offer) return undefined;
+    const host = this.ctx.mediaAddress;
+    const mode = o.srtp ?? 'off';
     try {
-      createAnswer(this.offer, { address: this.ctx.mediaAddress, port: 9, codecs: this.options.codecs ?? ['PCMU', 'PCMA'] });
+      createAnswer(this.offer, {
+        address: host, port: 9, codecs: o.codecs ?? ['PCMU', 'PCMA'],
+        ...(mode !== 'off' ? {
+          answerCrypto: (m) => {
+            const d = decideSrtpAnswer(mode, o.srtpSuites, m);
+            return d === 'plain' ? undefined : d.crypto;
+          },
+        } : {}),
+      });
       return undefined;
     } catch (e) {
-      if (e instanceof NoCommonCodecError) return e.message;
-      return `the offer cannot be read: ${(e as Error).message}`;
+      // RFC 3261 §20.43: 305 for a media format we do not speak, 399 (miscellaneous) for the crypto's reason.
+      if (e instanceof SdpCryptoError) return { problem: e.warning, warning: e.warningHeader(host), srtp: true };
+      const problem = e instanceof NoCommonCodecError ? e.message : `the offer cannot be read: ${(e as Error).message}`;
+      return { problem, warning: `305 ${host} "Incompatible media format: ${problem.replace(/["\\]/g, "'")}"`, srtp: false };
     }
   }
 

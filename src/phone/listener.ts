@@ -23,6 +23,7 @@ import { phoneInternals, type Phone, type PhoneInternals } from './phone.js';
 import { AddressFilter } from './address-filter.js';
 import { fileNameFor, type CallCapture } from './call-capture.js';
 import { messageSummaryNotifyStatus, type MessageSummary } from './message-summary.js';
+import type { MediaSocket } from './media-types.js';
 
 export interface ListenerOptions {
   /** Sources allowed to send requests ("10.0.0.5,10.0.0.0/24,fd00::/8"); others get 403. Default everyone. */
@@ -154,8 +155,10 @@ export class Listener {
     const mediaAddress = this.phone.addressFor(r.source);
     const ctx = {
       ua: this.phone.ua, clock: this.phone.clock, pacer: this.phone.pacer, mediaAddress,
-      openSocket: async () => {
-        const socket = await this.phone.openMediaSocket();
+      openSocket: async (wrap?: (raw: MediaSocket) => MediaSocket) => {
+        const raw = await this.phone.openMediaSocket();
+        // SRTP below the capture: the pcap holds the decrypted RTP (issue 17).
+        const socket = wrap ? wrap(raw) : raw;
         return capture ? capture.wrapSocket(socket) : socket;
       },
     };

@@ -182,8 +182,10 @@ export class Phone {
       pacer: this.#transports.media.pacer,
       protocol: this.#transport,
       mediaAddress,
-      openSocket: async () => {
-        const socket = await this.#openMediaSocket();
+      openSocket: async (wrap) => {
+        const raw = await this.#openMediaSocket();
+        // SRTP below the capture: the pcap holds the decrypted RTP (issue 17).
+        const socket = wrap ? wrap(raw) : raw;
         return capture ? capture.wrapSocket(socket) : socket;
       },
     }, uri, options);

@@ -64,6 +64,15 @@ export function createAnswer(offerInput: SdpInput, local: LocalMediaOptions): Sd
       sd.media.push(rejected(m));
       return;
     }
+    const savp = /^RTP\/SAVPF?$/i.test(m.protocol);
+    if (savp && !local.answerCrypto) {
+      // SRTP is off: an RTP/SAVP stream cannot be answered with plain RTP (RFC 3264 §6 forbids changing the protocol).
+      refusals.push(`${m.protocol} (SRTP, which is off here)`);
+      sd.media.push(rejected(m));
+      return;
+    }
+    // May throw SdpCryptoError: the offer is then refused as a whole (488 with the Warning).
+    const crypto = local.answerCrypto?.(m);
     const offeredTe = wantTe ? telephoneEventOf(m) : undefined;
     const te = offeredTe && wantTe ? { pt: offeredTe.payloadType, events: wantTe.events } : false;
     const conn = mediaConnection(offer, m);
@@ -74,7 +83,7 @@ export function createAnswer(offerInput: SdpInput, local: LocalMediaOptions): Sd
       direction = direction === 'sendrecv' ? 'recvonly' : direction === 'sendonly' ? 'inactive' : direction;
     }
     const rtcpMux = (local.rtcpMux ?? false) && m.attributes.some((a) => a.name.toLowerCase() === 'rtcp-mux');
-    const media = audioMedia(local.port, m.protocol, [codec], te, local.ptime ?? 20, direction, rtcpMux);
+    const media = audioMedia(local.port, m.protocol, [codec], te, local.ptime ?? 20, direction, rtcpMux, crypto ? [crypto] : []);
     sd.media.push(media);
     accepted = describeNegotiated({
       mediaIndex: index,

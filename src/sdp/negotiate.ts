@@ -61,7 +61,8 @@ export interface NegotiatedAudio {
   onHold: boolean;
 }
 
-export const RTP_AUDIO_PROTOCOLS = ['RTP/AVP', 'RTP/AVPF'];
+/** RTP audio transports; the SAVP ones are SRTP (RFC 3711 §12), usable only with keys (answer.ts, call-srtp.ts). */
+export const RTP_AUDIO_PROTOCOLS = ['RTP/AVP', 'RTP/AVPF', 'RTP/SAVP', 'RTP/SAVPF'];
 
 export function isUsableAudio(m: SdpMedia): boolean {
   return m.type.toLowerCase() === 'audio' && RTP_AUDIO_PROTOCOLS.includes(m.protocol.toUpperCase()) && m.port !== 0;

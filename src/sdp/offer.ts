@@ -5,6 +5,8 @@
 import { randomInt } from 'node:crypto';
 import { serializeSdp } from './serialize.js';
 import type { AudioCodecName, SdpAttribute, SdpDirection, SdpMedia, SessionDescription } from './types.js';
+import type { SdpCrypto } from './crypto.js';
+import { serializeCrypto } from './crypto.js';
 
 /** RFC 3551 static payload types of the codecs we speak. */
 export const CODEC_PAYLOAD_TYPES: Readonly<Record<AudioCodecName, number>> = { PCMU: 0, PCMA: 8 };
@@ -33,6 +35,16 @@ export interface LocalMediaOptions {
   rtcpMux?: boolean;
   sessionId?: string | number | bigint;
   sessionVersion?: string | number | bigint;
+  /** An offer's m= protocol: RTP/AVP (default), or RTP/SAVP for SRTP that must be used (RFC 3711 §12). */
+  protocol?: string;
+  /** SDES a=crypto lines (RFC 4568) for an offer's audio m= section; kept across re-offers so the keys stay. */
+  crypto?: readonly SdpCrypto[];
+  /**
+   * Answering: the a=crypto line for the offered audio stream about to be accepted (RFC 4568 §7.1.2), or
+   * undefined for plain RTP; throws SdpCryptoError to refuse the offer (488 with its Warning). Without it,
+   * RTP/SAVP streams are refused and an a=crypto on RTP/AVP is ignored (plain RTP).
+   */
+  answerCrypto?: (offered: SdpMedia) => SdpCrypto | undefined;
   /** o= username; default "-" (RFC 8866 §5.2: "-" when there is no user id). */
   username?: string;
   /** s= text; default "umphone". */
@@ -85,6 +97,7 @@ export function audioMedia(
   ptimeMs: number,
   direction: SdpDirection,
   rtcpMux: boolean,
+  crypto: readonly SdpCrypto[] = [],
 ): SdpMedia {
   const formats = codecs.map((c) => String(c.pt));
   const attributes: SdpAttribute[] = codecs.map((c) => ({ name: 'rtpmap', value: `${c.pt} ${c.name}/8000` }));
@@ -94,6 +107,7 @@ export function audioMedia(
     attributes.push({ name: 'fmtp', value: `${te.pt} ${te.events}` });
   }
   attributes.push({ name: 'ptime', value: String(ptimeMs) });
+  for (const c of crypto) attributes.push({ name: 'crypto', value: serializeCrypto(c) });
   if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
   attributes.push({ name: direction });
   return { type: 'audio', port, protocol, formats, connections: [], bandwidths: [], attributes, otherLines: [] };
@@ -105,7 +119,7 @@ export function buildOffer(local: LocalMediaOptions): SessionDescription {
   const codecs = (local.codecs ?? ['PCMU', 'PCMA']).map((name) => ({ name, pt: CODEC_PAYLOAD_TYPES[name] }));
   const te = local.telephoneEvent === undefined ? DEFAULT_TELEPHONE_EVENT : local.telephoneEvent;
   sd.media.push(
-    audioMedia(local.port, 'RTP/AVP', codecs, te, local.ptime ?? 20, local.direction ?? 'sendrecv', local.rtcpMux ?? false),
+    audioMedia(local.port, local.protocol ?? 'RTP/AVP', codecs, te, local.ptime ?? 20, local.direction ?? 'sendrecv', local.rtcpMux ?? false, local.crypto ?? []),
   );
   return sd;
 }

@@ -89,7 +89,10 @@ export class UmWorker {
       clock: this.o.clock,
       pacer: this.pacer,
       mediaAddress: this.o.address,
-      openSocket: () => this.o.media.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) }),
+      openSocket: async (wrap) => {
+        const socket = await this.o.media.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) });
+        return wrap ? wrap(socket) : socket;
+      },
     }, r, { codecs: ['PCMU', 'PCMA'] });
     // The menus run their own voice activity detector: no listener for waits on the server's calls.
     callInternals(call).configureEar({ fromStart: false });

@@ -61,6 +61,8 @@ export function internalsStayInternal(phone: Phone, call: Call, incoming: Incomi
   void call.session;
   // @ts-expect-error the media session is internal
   void call.media;
+  // @ts-expect-error the call's SRTP state is internal
+  void call.srtp;
   // @ts-expect-error the INVITE as parsed is internal
   void incoming.request;
   // @ts-expect-error a call starts itself

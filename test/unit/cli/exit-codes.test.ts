@@ -10,6 +10,7 @@ describe('exit codes', () => {
     [rejected(500), 3], [rejected(603), 3], [rejected(408), 7], [rejected(503), 8], [rejected(380), 6],
     [{ kind: 'no-codec', by: 'remote', status: 488, message: '488' }, 5],
     [{ kind: 'no-codec', by: 'local', status: 200, message: 'the answer cannot be used' }, 5],
+    [{ kind: 'srtp', by: 'local', status: 200, message: 'SRTP: the answer has no crypto attribute' }, 5],
     [{ kind: 'redirect', problem: 'loop', status: 302, message: 'redirect loop' }, 6],
     [{ kind: 'timeout', timer: 'B', message: '408' }, 7],
     [{ kind: 'transport', message: '503' }, 8],

@@ -1,0 +1,347 @@
+/**
+ * SRTP in a call (RFC 3711 with SDES keys, RFC 4568): the `srtp` option of placed and answered calls.
+ *
+ * - `CallSrtp` takes the SDP side. Placing: the offer's m= protocol and a=crypto lines (made once per call,
+ *   so re-offers repeat the same keys), then the answer read against them. Answering: the a=crypto line
+ *   of our answer for the offered stream, or the reason to refuse it (488 with a Warning).
+ * - `SrtpSocket` takes the packets: a MediaSocket between the real socket pair and the media session
+ *   that protects what goes out (RTP and RTCP, DTMF events included: they are RTP packets) and
+ *   authenticates, replay-checks and decrypts what comes in. A packet that fails is dropped and counted,
+ *   so it is never played, recorded nor counted as received audio. The pcap capture wraps this socket,
+ *   so it writes the decrypted RTP (issue 17).
+ *
+ * Modes. 'mandatory' offers RTP/SAVP (no ICE, no rtcp-mux: Exchange Online answered 488 to those) and
+ * ends the call when the answer has no usable key; it refuses an offer without one. 'optional' offers
+ * RTP/AVP with a=crypto, the "best effort SRTP" of SBCs, Lync/Skype and Exchange's "SIP Secured" peers:
+ * a peer that does SRTP answers with a=crypto and the media is SRTP, a peer that does not ignores the
+ * unknown attribute and the media is plain RTP; an RTP/SAVP offer would be refused outright by those.
+ * Answering, it takes SRTP when the offer has a usable key and plain RTP otherwise. 'off' is plain RTP:
+ * RTP/SAVP offers are refused, a=crypto on RTP/AVP is ignored.
+ */
+import {
+  SdpCryptoError,
+  acceptCryptoAnswer,
+  answerCrypto,
+  createCryptoOffer,
+  cryptoLines,
+  mediaNeedsCrypto,
+  parseSdp,
+  type CryptoNegotiated,
+  type SdesKeys,
+  type SdesSuiteName,
+  type SdpCrypto,
+  type SdpInput,
+  type SdpMedia,
+  type SessionDescription,
+} from '../sdp/index.js';
+import { SrtpReceiver, SrtpSender } from '../rtp/srtp/index.js';
+import type { RemoteAddress } from '../rtp/receiver.js';
+import type { RtpSendSocket } from '../rtp/sender.js';
+import type { MediaSocket } from './media-types.js';
+
+export type SrtpMode = 'off' | 'optional' | 'mandatory';
+
+export const SRTP_MODES: readonly SrtpMode[] = ['off', 'optional', 'mandatory'];
+
+/** The suites a call offers by default, in order: RFC 4568's mandatory one, then the short tag. */
+export const DEFAULT_CALL_SRTP_SUITES: readonly SdesSuiteName[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+
+/** The SRTP part of a call summary (absent when the media was plain RTP). */
+export interface SrtpSummary {
+  /** The crypto suite in use (both directions use the answer's). */
+  suite: string;
+  rtp: {
+    /** Packets we protected and sent. */
+    protected: number;
+    /** Packets that authenticated and were decrypted. */
+    unprotected: number;
+    /** Dropped: the authentication tag did not verify (tampered, forged, or under another key). */
+    authFailures: number;
+    /** Dropped: a replayed packet, or one behind the replay window. */
+    replays: number;
+    /** Dropped for any reason (the two above, too short, malformed, an unknown MKI, too many SSRCs). */
+    dropped: number;
+  };
+  rtcp: { protected: number; unprotected: number; dropped: number };
+  /** Key changes after the first (re-INVITEs with a new a=crypto). */
+  rekeys: number;
+}
+
+/** The socket pair of an SRTP call: plain until keyed, then SRTP both ways. */
+export class SrtpSocket implements MediaSocket {
+  readonly rtpSendSocket: RtpSendSocket;
+  private sender: SrtpSender | undefined;
+  private receiver: SrtpReceiver | undefined;
+  /** undefined while the keys are not known (offer sent, no answer yet): what comes in is dropped. */
+  private plain: boolean | undefined;
+  private rtpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
+  private rtcpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
+  private sentRtp = 0;
+  private sentRtcp = 0;
+  private keys: { local: SdesKeys; remote: SdesKeys } | undefined;
+  rekeys = 0;
+
+  constructor(private readonly inner: MediaSocket) {
+    const send = inner.rtpSendSocket;
+    this.rtpSendSocket = {
+      send: (packet, port, address) => {
+        const out = this.protectRtp(packet);
+        if (out) send.send(out, port, address);
+      },
+      ...(send.leadMs !== undefined ? { leadMs: send.leadMs } : {}),
+      // The native engine takes packets ahead of their deadline: they are protected here, in JS, before
+      // they are handed over (docs/srtp.md: a few µs per packet, far below a frame).
+      ...(send.sendAt ? {
+        sendAt: (packet: Buffer, port: number, address: string, due: number) => {
+          const out = this.protectRtp(packet);
+          if (out) send.sendAt!(out, port, address, due);
+        },
+      } : {}),
+    };
+    inner.onRtp((d, from) => {
+      if (this.plain) return this.rtpHandler?.(d, from);
+      if (!this.receiver) return;
+      const r = this.receiver.unprotectRtp(d);
+      if (r.ok) this.rtpHandler?.(r.packet, from);
+    });
+    inner.onRtcp((d, from) => {
+      if (this.plain) return this.rtcpHandler?.(d, from);
+      if (!this.receiver) return;
+      const r = this.receiver.unprotectRtcp(d);
+      if (r.ok) this.rtcpHandler?.(r.packet, from);
+    });
+  }
+
+  get address(): string {
+    return this.inner.address;
+  }
+
+  get rtpPort(): number {
+    return this.inner.rtpPort;
+  }
+
+  /** The RTCP port, for the capture (RTP + 1 unless multiplexed). */
+  get rtcpPort(): number {
+    return (this.inner as { rtcpPort?: number }).rtcpPort ?? this.inner.rtpPort + 1;
+  }
+
+  get sendRtcp(): ((d: Buffer, address: string, port: number) => void) | undefined {
+    const inner = this.inner;
+    if (!inner.sendRtcp) return undefined;
+    return (d, address, port) => {
+      if (this.plain) return inner.sendRtcp!(d, address, port);
+      if (!this.sender) return;
+      inner.sendRtcp!(this.sender.protectRtcp(d), address, port);
+      this.sentRtcp++;
+    };
+  }
+
+  onRtp(handler: (d: Buffer, from: RemoteAddress) => void): void {
+    this.rtpHandler = handler;
+  }
+
+  onRtcp(handler: (d: Buffer, from: RemoteAddress) => void): void {
+    this.rtcpHandler = handler;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** The answer said plain RTP (optional SRTP with a peer without it). */
+  usePlain(): void {
+    this.plain = true;
+  }
+
+  /**
+   * Keys from the offer/answer: the first ones start SRTP; later different ones rekey (a re-INVITE with a
+   * new a=crypto; RFC 4568 §7.1.4), and the same ones again change nothing.
+   */
+  useKeys(k: CryptoNegotiated): void {
+    this.plain = false;
+    if (!this.sender || !this.receiver) {
+      this.sender = new SrtpSender(k.local, k.local);
+      this.receiver = new SrtpReceiver(k.remote, k.remote);
+      this.keys = { local: k.local, remote: k.remote };
+      return;
+    }
+    const old = this.keys!;
+    let changed = false;
+    if (!sameKey(old.local, k.local)) {
+      this.sender.rekey(k.local);
+      changed = true;
+    }
+    if (!sameKey(old.remote, k.remote)) {
+      this.receiver.rekey(k.remote);
+      changed = true;
+    }
+    if (changed) this.rekeys++;
+    this.keys = { local: k.local, remote: k.remote };
+  }
+
+  /** Whether SRTP is in use (keys known). */
+  get secured(): boolean {
+    return this.plain === false;
+  }
+
+  summary(): SrtpSummary | undefined {
+    if (this.plain !== false || !this.receiver || !this.keys) return undefined;
+    const rtp = this.receiver.counters.rtp;
+    const rtcp = this.receiver.counters.rtcp;
+    const failed = (c: typeof rtp): number => c['too-short'] + c.malformed + c.mki + c.auth + c.replay + c['too-old'] + c.streams;
+    return {
+      suite: this.keys.local.suite,
+      rtp: {
+        protected: this.sentRtp,
+        unprotected: rtp.ok,
+        authFailures: rtp.auth,
+        replays: rtp.replay + rtp['too-old'],
+        dropped: failed(rtp),
+      },
+      rtcp: { protected: this.sentRtcp, unprotected: rtcp.ok, dropped: failed(rtcp) },
+      rekeys: this.rekeys,
+    };
+  }
+
+  private protectRtp(packet: Buffer): Buffer | undefined {
+    if (this.plain) return packet;
+    // Nothing goes out before the keys are known (the media starts from the answer, so this is a guard).
+    if (!this.sender) return undefined;
+    this.sentRtp++;
+    return this.sender.protectRtp(packet);
+  }
+}
+
+function sameKey(a: SdesKeys, b: SdesKeys): boolean {
+  return a.suite === b.suite && a.key.equals(b.key) && a.salt.equals(b.salt) && (a.mki ?? Buffer.alloc(0)).equals(b.mki ?? Buffer.alloc(0));
+}
+
+/** What answering an offered stream comes to: our a=crypto line and the keys, or plain RTP. */
+export type SrtpAnswerDecision = { crypto: SdpCrypto; keys: CryptoNegotiated } | 'plain';
+
+/**
+ * The answerer's choice for one offered audio stream (RFC 4568 §7.1.2), without side effects. Throws
+ * SdpCryptoError (→ 488 with its Warning) when the offer must be refused: RTP/SAVP without a usable key,
+ * or no usable key while SRTP is mandatory.
+ */
+export function decideSrtpAnswer(mode: Exclude<SrtpMode, 'off'>, suites: readonly SdesSuiteName[] | undefined, offered: SdpMedia): SrtpAnswerDecision {
+  const lines = cryptoLines(offered);
+  const savp = mediaNeedsCrypto(offered);
+  if (lines.length === 0) {
+    if (savp) throw new SdpCryptoError(`No crypto attribute in an ${offered.protocol} offer`, 'SDP_CRYPTO_NONE');
+    if (mode === 'mandatory') throw new SdpCryptoError('SRTP is mandatory here: the offer has no crypto attribute (RTP/AVP without a=crypto)', 'SDP_CRYPTO_NONE');
+    return 'plain';
+  }
+  try {
+    const a = answerCrypto(lines, suites ? { suites } : {});
+    return { crypto: a.answer, keys: { local: a.local, remote: a.remote } };
+  } catch (e) {
+    // Best effort SRTP on RTP/AVP with keys we cannot use: plain RTP is still a valid answer there.
+    if (e instanceof SdpCryptoError && !savp && mode === 'optional') return 'plain';
+    throw e;
+  }
+}
+
+export interface CallSrtpOptions {
+  mode: SrtpMode;
+  /** Suites in order of preference (offer) or the ones accepted (answer). Default DEFAULT_CALL_SRTP_SUITES. */
+  suites?: readonly SdesSuiteName[];
+}
+
+/** The SDP side of a call's SRTP, for one call, placed or answered; it keys `socket`. */
+export class CallSrtp {
+  readonly mode: SrtpMode;
+  private readonly suites: readonly SdesSuiteName[];
+  private offered: SdpCrypto[] | undefined;
+  /** Answering: the offered line we last answered and our line for it (a repeat keeps our key). */
+  private lastAnswer: { offered: string; ours: SdpCrypto; keys: CryptoNegotiated } | undefined;
+  socket: SrtpSocket | undefined;
+
+  constructor(options: CallSrtpOptions) {
+    this.mode = options.mode;
+    this.suites = options.suites && options.suites.length > 0 ? options.suites : DEFAULT_CALL_SRTP_SUITES;
+  }
+
+  /** The real socket pair wrapped for SRTP (the call keeps the wrapper to key it). */
+  wrap(inner: MediaSocket): MediaSocket {
+    this.socket = new SrtpSocket(inner);
+    if (this.mode === 'off') this.socket.usePlain();
+    return this.socket;
+  }
+
+  /** Placing: what the offer's audio m= section carries (fresh keys, made once per call). */
+  offerOptions(): { protocol?: string; crypto?: SdpCrypto[] } {
+    if (this.mode === 'off') return {};
+    this.offered ??= createCryptoOffer({ suites: this.suites });
+    return { protocol: this.mode === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP', crypto: this.offered };
+  }
+
+  /**
+   * Placing: reads the answer's audio stream (index `mediaIndex`) and keys the socket, or goes plain.
+   * Throws SdpCryptoError when the answer cannot be used: the caller ends the call (ACK, then BYE).
+   */
+  acceptAnswer(answer: SdpInput, mediaIndex: number): void {
+    if (this.mode === 'off' || !this.offered) return;
+    const sd: SessionDescription = typeof answer === 'string' || Buffer.isBuffer(answer) ? parseSdp(answer) : answer;
+    const m = sd.media[mediaIndex];
+    if (!m) throw new SdpCryptoError('The answer has no audio stream', 'SDP_CRYPTO_ANSWER');
+    const lines = cryptoLines(m);
+    if (this.mode === 'mandatory' && !mediaNeedsCrypto(m)) {
+      throw new SdpCryptoError(`The answer's audio stream is ${m.protocol}, not the RTP/SAVP offered: SRTP is mandatory`, 'SDP_CRYPTO_ANSWER');
+    }
+    if (lines.length === 0) {
+      if (this.mode === 'mandatory') throw new SdpCryptoError('The answer has no crypto attribute: SRTP is mandatory', 'SDP_CRYPTO_ANSWER');
+      this.socket?.usePlain();
+      return;
+    }
+    this.socket?.useKeys(acceptCryptoAnswer(this.offered, lines));
+  }
+
+  /** Answering: the hook for LocalMediaOptions.answerCrypto (undefined when SRTP is off). */
+  answerHook(): ((offered: SdpMedia) => SdpCrypto | undefined) | undefined {
+    const mode = this.mode;
+    if (mode === 'off') return undefined;
+    return (offered) => {
+      const chosen = this.repeatOfLastAnswer(offered);
+      if (chosen) {
+        this.socket?.useKeys(chosen.keys);
+        return chosen.ours;
+      }
+      const d = decideSrtpAnswer(mode, this.suites, offered);
+      if (d === 'plain') {
+        this.lastAnswer = undefined;
+        this.socket?.usePlain();
+        return undefined;
+      }
+      const offeredLine = cryptoLines(offered).find((l) => l.crypto?.tag === d.crypto.tag);
+      this.lastAnswer = { offered: offeredLine ? offeredLine.value.trim() : '', ours: d.crypto, keys: d.keys };
+      this.socket?.useKeys(d.keys);
+      return d.crypto;
+    };
+  }
+
+  summary(): SrtpSummary | undefined {
+    return this.socket?.summary();
+  }
+
+  /** A re-offer that repeats the line we answered: the same answer, so no key changes (RFC 4568 §7.1.4). */
+  private repeatOfLastAnswer(offered: SdpMedia): { ours: SdpCrypto; keys: CryptoNegotiated } | undefined {
+    const last = this.lastAnswer;
+    if (!last) return undefined;
+    const same = cryptoLines(offered).some((l) => l.value.trim() === last.offered);
+    return same ? last : undefined;
+  }
+}
+
+/** An offer cannot be answered under `mode`: the Warning text, or undefined when it can. Pure. */
+export function srtpOfferProblem(mode: SrtpMode, suites: readonly SdesSuiteName[] | undefined, offered: SdpMedia): SdpCryptoError | undefined {
+  if (mode === 'off') return undefined;
+  try {
+    decideSrtpAnswer(mode, suites, offered);
+    return undefined;
+  } catch (e) {
+    if (e instanceof SdpCryptoError) return e;
+    throw e;
+  }
+}
+
