@@ -107,7 +107,7 @@ export class UmWorker {
         const socket = await this.o.media.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) });
         return wrap ? wrap(socket) : socket;
       },
-    }, r, { codecs: ['PCMU', 'PCMA'] });
+    }, r, { codecs: ['PCMU', 'PCMA'], ...(this.o.security === 'secured' ? { srtp: 'mandatory' as const } : {}) });
     // The menus run their own voice activity detector: no listener for waits on the server's calls.
     callInternals(call).configureEar({ fromStart: false });
     this.active.add(call);

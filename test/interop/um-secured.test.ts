@@ -15,6 +15,10 @@ import { UmServer } from '../../src/um/server.js';
 import type { UmLogEntry } from '../../src/um/sip-log.js';
 import type { UmSecurity } from '../../src/um/security.js';
 import { makeTestPki, type CertFiles } from '../support/tls-certs.js';
+import { Phone } from '../../src/phone/phone.js';
+import { openRealTransports } from '../../src/phone/real-transports.js';
+import { loadWavForPlaybackSync } from '../../src/media/wav/reader.js';
+import { packageRoot } from '../../src/um/prompt-library.js';
 
 const pki = makeTestPki();
 const dir = mkdtempSync(join(tmpdir(), 'um-secured-'));
@@ -149,5 +153,31 @@ describe('UM server, Secured', () => {
     const res = await tlsExchange(s.server.worker.port, invite(s.server.worker.port, '6000', 'sec8', sdp), /\r\n\r\n/);
     expect(res.split('\r\n')[0]).toBe('SIP/2.0 488 Not Acceptable Here');
     expect(res).toMatch(/\r\nWARNING: 399 127\.0\.0\.1 "no usable a=crypto line: [^"\r]+"\r\n/);
+  });
+});
+
+describe('UM server, Secured, called by the phone (mutual TLS, SRTP)', () => {
+  const prompt = (name: string) => loadWavForPlaybackSync(join(packageRoot(), 'audio', 'prompts', `${name}.wav`)).samples;
+
+  it('follows the 302 over TLS, answers with SRTP, plays the menu and takes RFC 4733 digits', async () => {
+    const s = await start('secured', ['umphone.test']);
+    const phone = new Phone(await openRealTransports({
+      localIp: '127.0.0.1', tls: { ca: pem(pki.ca), cert: pem(pki.client.cert), key: pem(pki.client.key) },
+    }), { localIp: '127.0.0.1' });
+    try {
+      const call = await phone.call(s.server.pilotUri, { from: '613', srtp: 'mandatory', dtmf: { mode: 'rfc4733' } });
+      await call.waitForPrompt(prompt('enter-extension'), { timeout: 15_000 });
+      await call.sendDtmf('613#');
+      const pin = await call.waitForPrompt(prompt('enter-pin'), { timeout: 15_000 });
+      expect(pin.score).toBeGreaterThan(0.5);
+      const summary = await call.hangup();
+      expect(summary.redirects.map((h) => h.status)).toEqual([302, 200]);
+      expect(summary.srtp?.suite).toBe('AES_CM_128_HMAC_SHA1_80');
+      expect(summary.srtp!.rtp.unprotected).toBeGreaterThan(100);
+      expect(summary.srtp!.rtp.dropped).toBe(0);
+      expect(s.lines()).toContainEqual(expect.stringMatching(/redirecting 6000 to 127\.0\.0\.1:\d+ over TLS \(302\)/));
+    } finally {
+      await phone.close();
+    }
   });
 });
