@@ -73,6 +73,8 @@ interface Connection {
   idle?: TimerHandle;
   closed: boolean;
   tlsPeer?: TlsPeer;
+  /** We opened it (a request of ours is what it carries first). */
+  outgoing?: boolean;
 }
 
 /** node:tls keeps the TCP socket under a TLS one as `_parent` (the socket of the server's 'connection'). */
@@ -204,6 +206,7 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       throw failed(e as Error);
     }
     const conn = this.register(socket, { address: normalizeAddress(target.address), port: target.port });
+    conn.outgoing = true;
     conn.ready = new Promise<void>((resolve, reject) => {
       socket.once(this.sockets.connectEvent, () => resolve());
       socket.once('error', (e) => reject(failed(e)));
@@ -289,7 +292,17 @@ export class StreamTransport extends TransportEvents implements SipTransport {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     socket.on('error', (e) => this.drop(conn, e));
-    socket.on('close', () => this.drop(conn, undefined));
+    socket.on('close', () => {
+      // A peer that closes a connection we opened, unasked, may leave our request unanswered (a TLS
+      // server refusing our client certificate after the handshake does just that): say so, so that
+      // a transaction waiting on it fails now rather than at Timer B.
+      const byPeer = conn.outgoing && !conn.closed && !this.closed
+        ? new Error(this.protocol === 'tls'
+          ? 'closed by the server (with mutual TLS: it may not trust our client certificate)'
+          : 'closed by the peer')
+        : undefined;
+      this.drop(conn, byPeer);
+    });
     this.touch(conn);
     return conn;
   }
