@@ -31,10 +31,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(security: UmSecurity, peerNames?: string[]) {
+async function start(security: UmSecurity, peerNames?: string[], redirectHops: 1 | 2 = 1) {
   const log: UmLogEntry[] = [];
   server = await UmServer.start({
-    port: 0, workerPort: 0, umServicePort: 0, dataDir: dir, security,
+    port: 0, workerPort: 0, umServicePort: 0, dataDir: dir, security, redirectHops,
     tls: { cert: pem(pki.server.cert), key: pem(pki.server.key), ca: pem(pki.ca), ...(peerNames ? { peerNames } : {}) },
     log: (e) => log.push(e),
   });
@@ -99,6 +99,15 @@ describe('UM server, SIP Secured', () => {
     expect(res.split('\r\n')[0]).toBe('SIP/2.0 302 Moved Temporarily');
     expect(res).toContain(`\r\nCONTACT: <sip:6000@127.0.0.1:${s.server.worker.port};user=phone;transport=TLS;maddr=127.0.0.1>\r\n`);
     expect(s.lines()).toContain(`redirecting 6000 to 127.0.0.1:${s.server.worker.port} over TLS (302)`);
+  });
+
+  it('with two hops (Exchange 2013+): the call router and the UM service both 302 to TLS ports', async () => {
+    const s = await start('sip-secured', undefined, 2);
+    const [router, umService] = s.server.fronts;
+    const first = await tlsExchange(router!.port, invite(router!.port, '6000', 'hop1'), /\r\n\r\n/);
+    expect(first).toContain(`\r\nCONTACT: <sip:6000@127.0.0.1:${umService!.port};user=phone;transport=TLS;maddr=127.0.0.1>\r\n`);
+    const second = await tlsExchange(umService!.port, invite(umService!.port, '6000', 'hop2'), /\r\n\r\n/);
+    expect(second).toContain(`\r\nCONTACT: <sip:6000@127.0.0.1:${s.server.worker.port};user=phone;transport=TLS;maddr=127.0.0.1>\r\n`);
   });
 
   it('refuses a gateway whose certificate names no configured gateway: 403 with a Warning, one log line', async () => {
