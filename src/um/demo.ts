@@ -88,7 +88,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
 
   print('umphone demo: a caller leaves a message in mailbox 613 of a built-in Exchange-UM-like server, then the owner signs in and hears it.');
   const security: UmSecurity = o.secured ? 'secured' : 'unsecured';
-  const pki = o.secured ? makeThrowawayPki() : undefined;
+  const pki = o.secured ? makeThrowawayPki(clock.wallNow()) : undefined;
   if (pki) {
     print(`Secured mode: mutual TLS and SRTP, with a throwaway CA and certificates in ${pki.dir} (server: 127.0.0.1, caller: ${pki.gatewayName})`);
   }

@@ -51,13 +51,13 @@ function certificate(
   subjectCn: string,
   extensions: object[],
   issuer: Issued | 'self',
+  now: number,
 ): Issued {
   const keys = keyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
   // A positive serial (the high bit clear) of 16 random bytes (RFC 5280 §4.1.2.2).
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`;
-  const now = Date.now();
   cert.validity.notBefore = new Date(now - 3600_000);
   cert.validity.notAfter = new Date(now + 2 * 86_400_000);
   const subject = [{ name: 'commonName', value: subjectCn }, { name: 'organizationName', value: 'umphone demo' }];
@@ -68,25 +68,28 @@ function certificate(
   return { cert, key: keys.privateKey, keyPem: keys.keyPem };
 }
 
-/** Make the CA, the server and the client certificates in a new temp folder (about 2 s: forge signs in JavaScript). */
-export function makeThrowawayPki(gatewayName = 'gateway.umphone.test'): ThrowawayPki {
+/**
+ * Make the CA, the server and the client certificates in a new temp folder (about 2 s: forge signs in
+ * JavaScript). `now`: wall-clock milliseconds (Clock.wallNow()), the start of their validity.
+ */
+export function makeThrowawayPki(now: number, gatewayName = 'gateway.umphone.test'): ThrowawayPki {
   const dir = mkdtempSync(join(tmpdir(), 'umphone-demo-pki-'));
   const ca = certificate('umphone demo CA', [
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-  ], 'self');
+  ], 'self', now);
   const server = certificate('localhost', [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
     { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-  ], ca);
+  ], ca, now);
   const client = certificate(gatewayName, [
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', clientAuth: true },
     { name: 'subjectAltName', altNames: [{ type: 2, value: gatewayName }] },
-  ], ca);
+  ], ca, now);
   const write = (name: string, issued: Issued): PkiFiles => {
     const files = { cert: join(dir, `${name}.pem`), key: join(dir, `${name}.key`) };
     writeFileSync(files.cert, forge.pki.certificateToPem(issued.cert));
