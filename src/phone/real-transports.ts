@@ -47,8 +47,10 @@ export interface RealTransportOptions {
   rtpLeadMs?: number;
   /** SCHED_FIFO priority for the native RTP I/O thread (see `RtpTransport.realtimeRefused`). */
   rtpRealtimePriority?: number;
-  /** Also open SIP over TLS (on any free port) with these certificates (tls.ts). */
+  /** Also open SIP over TLS (on any free port, or tls.port) with these certificates (tls.ts). */
   tls?: RealTlsOptions;
+  /** SIP over TLS only (a TLS listener: `listen --transport tls`): no TCP or UDP. Needs `tls`. */
+  tlsOnly?: boolean;
 }
 
 /** PEM texts for TLS: trusted CAs (default Node's roots), our certificate and key (mutual TLS). */
@@ -58,6 +60,10 @@ export interface RealTlsOptions {
   key?: string | Buffer;
   /** False: accept any server certificate (--tls-insecure). */
   rejectUnauthorized?: boolean;
+  /** The TLS listening port (default 0: any free port). */
+  port?: number;
+  /** Mutual TLS: callers must present a certificate `ca` verifies (else the handshake fails). */
+  requestClientCert?: boolean;
 }
 
 /** The transports a Phone takes, with the RTP engine's own face (its mode, a refused priority). */
@@ -74,9 +80,10 @@ export async function openRealTransports(o: RealTransportOptions): Promise<RealT
     ...(o.advertise !== undefined ? { advertise: o.advertise } : {}),
     ...(isWildcard(o.localIp) && o.advertise === undefined ? { fallback: await defaultRouteAddress(o.localIp) } : {}),
   });
-  const sip = await openSipTransports(clock, o.localIp, o.localPort ?? 0, addresses);
+  if (o.tlsOnly && !o.tls) throw new Error('tlsOnly needs tls options');
+  const sip = o.tlsOnly ? [] : await openSipTransports(clock, o.localIp, o.localPort ?? 0, addresses);
   try {
-    if (o.tls) sip.push(await TlsTransport.listen({ clock, address: o.localIp, port: 0, ...o.tls }));
+    if (o.tls) sip.push(await TlsTransport.listen({ clock, address: o.localIp, ...o.tls, port: o.tls.port ?? 0 }));
     const media = await createRtpTransport({
       clock,
       ...(o.rtpEngine ? { mode: o.rtpEngine } : {}),

@@ -12,8 +12,12 @@
  *
  * Every wait is on what is heard (the call's waits, src/phone/waits.ts: speech, silence, tone, prompt
  * fingerprints), never on fixed sleeps, and each is bounded by a timeout.
+ *
+ * `secured`: the same in Exchange's Secured mode: the server on mutual TLS with SRTP mandatory, the
+ * phone presenting a client certificate and offering RTP/SAVP, all with a throwaway CA and certificates
+ * made in a temp folder (throwaway-pki.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { RealClock, type Clock } from '../util/clock.js';
 import { Phone } from '../phone/phone.js';
@@ -27,6 +31,8 @@ import type { TraceEvent } from '../sip/transport/transport.js';
 import { UmServer } from './server.js';
 import { packageRoot } from './prompt-library.js';
 import type { UmLogEntry } from './sip-log.js';
+import { makeThrowawayPki } from './throwaway-pki.js';
+import type { UmSecurity } from './security.js';
 
 export interface DemoOptions {
   /** Where recordings/ and um-data/ go (default: the current folder). */
@@ -37,6 +43,8 @@ export interface DemoOptions {
   showRelativeTo?: string;
   /** Also print every SIP message in full. */
   verbose?: boolean;
+  /** Exchange's Secured mode: mutual TLS and SRTP, with throwaway certificates. */
+  secured?: boolean;
   clock?: Clock;
 }
 
@@ -51,6 +59,8 @@ export interface DemoResult {
   serverLog: UmLogEntry[];
   calls: CallSummary[];
   elapsedMs: number;
+  /** With `secured`: what protected the calls (every SIP message over TLS; the SRTP suite of each call). */
+  security?: { sipOverTls: boolean; sipMessages: number; srtpSuites: string[] };
 }
 
 export class DemoError extends Error {
@@ -77,8 +87,15 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
   const scores: Record<string, number> = {};
 
   print('umphone demo: a caller leaves a message in mailbox 613 of a built-in Exchange-UM-like server, then the owner signs in and hears it.');
+  const security: UmSecurity = o.secured ? 'secured' : 'unsecured';
+  const pki = o.secured ? makeThrowawayPki(clock.wallNow()) : undefined;
+  if (pki) {
+    print(`Secured mode: mutual TLS and SRTP, with a throwaway CA and certificates in ${pki.dir} (server: 127.0.0.1, caller: ${pki.gatewayName})`);
+  }
+  const pem = (p: string) => readFileSync(p);
   const server = await UmServer.start({
-    port: 0, workerPort: 0, umServicePort: 0, dataDir: join(outDir, 'um-data'), root, clock,
+    port: 0, workerPort: 0, umServicePort: 0, dataDir: join(outDir, 'um-data'), root, clock, security,
+    ...(pki ? { tls: { cert: pem(pki.server.cert), key: pem(pki.server.key), ca: pem(pki.ca), peerNames: [pki.gatewayName] } } : {}),
     log: (e) => {
       serverLog.push(e);
       if (e.kind === 'menu' || e.kind === 'call') say('UM', e.line.replace(/^call [0-9a-f]{8}: /, ''));
@@ -86,9 +103,14 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     },
   });
   say('UM', server.describe());
-  const phone = new Phone(await openRealTransports({ localIp: '127.0.0.1', clock }), {
+  const sip = { tls: 0, other: 0 };
+  const phone = new Phone(await openRealTransports({
+    localIp: '127.0.0.1', clock,
+    ...(pki ? { tls: { ca: pem(pki.ca), cert: pem(pki.client.cert), key: pem(pki.client.key) } } : {}),
+  }), {
     localIp: '127.0.0.1',
     onTrace: (e) => {
+      sip[e.protocol === 'tls' ? 'tls' : 'other']++;
       say('phone', sipLine(e));
       if (o.verbose) print(indent(e.bytes.toString('utf8')));
     },
@@ -101,7 +123,8 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     print('1. Call answering: a call to the pilot number, diverted from extension 613 (Diversion header)');
     step = 'calling the pilot with Diversion: 613';
     const expectedNew = server.store.newMessages('613').length + 1;
-    const call1 = await phone.call(server.pilotUri, { from: '5551234', name: 'Demo Caller', diversion: ['613'], dtmf: { mode: 'rfc4733' } });
+    const srtp = o.secured ? { srtp: 'mandatory' as const } : {};
+    const call1 = await phone.call(server.pilotUri, { from: '5551234', name: 'Demo Caller', diversion: ['613'], dtmf: { mode: 'rfc4733' }, ...srtp });
     announce(call1, say);
     const greetingPath = join(recordings, 'greeting-613.wav');
     say('phone', `recording the greeting to ${show(greetingPath)} until the beep`);
@@ -137,7 +160,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     print('');
     print('2. Subscriber access: the owner calls the pilot number, signs in with extension 613 and PIN 1234');
     step = 'calling the pilot';
-    const call2 = await phone.call(server.pilotUri, { from: '613', dtmf: { mode: 'rfc4733' } });
+    const call2 = await phone.call(server.pilotUri, { from: '613', dtmf: { mode: 'rfc4733' }, ...srtp });
     announce(call2, say);
     const heardPrompt = async (name: string, label: string) => {
       step = `waiting for "${label}"`;
@@ -176,14 +199,27 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     print(`  message stored in mailbox 613:       ${show(messagePath)}`);
     print(`  message heard back by the owner:     ${show(heardPath)}`);
     print(`  mailbox index:                       ${show(join(server.store.folder('613'), 'index.json'))}`);
+    let secured: DemoResult['security'];
+    if (o.secured) {
+      const srtpSuites = calls.map((c) => c.srtp?.suite ?? 'none');
+      secured = { sipOverTls: sip.other === 0 && sip.tls > 0, sipMessages: sip.tls + sip.other, srtpSuites };
+      const packets = calls.reduce((n, c) => n + (c.srtp?.rtp.unprotected ?? 0), 0);
+      const dropped = calls.reduce((n, c) => n + (c.srtp?.rtp.dropped ?? 0), 0);
+      print('');
+      print('Security:');
+      print(`  SIP:    TLS (mutual, certificates of the throwaway CA) for ${sip.tls} of ${sip.tls + sip.other} messages`);
+      print(`  media:  SRTP ${srtpSuites.join(', ')} on both calls (${packets} packets decrypted, ${dropped} dropped)`);
+      if (!secured.sipOverTls || srtpSuites.includes('none')) throw new Error('Secured mode: a call did not use TLS and SRTP');
+    }
     const elapsedMs = clock.now() - t0;
     print(`Done in ${(elapsedMs / 1000).toFixed(1)} s.`);
-    return { greetingPath, messagePath, heardPath, prompts: scores, serverLog, calls, elapsedMs };
+    return { greetingPath, messagePath, heardPath, prompts: scores, serverLog, calls, elapsedMs, ...(secured ? { security: secured } : {}) };
   } catch (e) {
     throw new DemoError(step, e as Error);
   } finally {
     await phone.close();
     await server.close();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   }
 }
 

@@ -46,8 +46,16 @@ export function exchangeStyle(res: SipResponse): SipResponse {
   return { ...res, headers: new Headers(fields) };
 }
 
-/** The Contact of Exchange's 302: `<sip:user@host:port;transport=Tcp;maddr=host>` (user=phone kept). */
-export function exchangeContact(user: string | undefined, host: string, port: number, userPhone: boolean): string {
+/**
+ * The Contact of Exchange's 302: `<sip:user@host:port;transport=Tcp;maddr=host>` (user=phone kept);
+ * to a TLS worker (SIP Secured and Secured dial plans) `transport=TLS`.
+ */
+export function exchangeContact(user: string | undefined, host: string, port: number, userPhone: boolean, transport: 'tcp' | 'tls' = 'tcp'): string {
   const u = user ? `${user}@` : '';
-  return `<sip:${u}${host}:${port}${userPhone ? ';user=phone' : ''};transport=Tcp;maddr=${host}>`;
+  return `<sip:${u}${host}:${port}${userPhone ? ';user=phone' : ''};transport=${transport === 'tls' ? 'TLS' : 'Tcp'};maddr=${host}>`;
+}
+
+/** Exchange's `Warning` value for a refusal: `399 agent "text"` (quotes in the text become apostrophes). */
+export function exchangeWarning(agent: string, text: string): string {
+  return `399 ${agent} "${text.replace(/["\\]/g, "'")}"`;
 }

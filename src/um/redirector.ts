@@ -6,7 +6,8 @@
  * process that will take it; the caller sends the INVITE again there (RFC 3261 §8.1.3.4). The 302 is
  * sent by the INVITE server transaction, which takes the caller's ACK (§17.2.1).
  *
- * TCP only, as Exchange (2007 onwards listens on TCP and TLS, never UDP).
+ * TCP, or mutual TLS for SIP Secured and Secured dial plans (then the 302 says `transport=TLS` and a
+ * caller whose certificate names no configured gateway gets 403, security.ts), never UDP, as Exchange.
  */
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
@@ -14,17 +15,20 @@ import type { SipTransport } from '../sip/transport/transport.js';
 import { UserAgent } from '../sip/dialog/user-agent.js';
 import { createResponse, parseUri, randomTag, getTo } from '../sip/message/index.js';
 import type { IncomingRequest } from '../sip/transaction/endpoint.js';
-import { EXCHANGE_SERVER, exchangeContact, exchangeStyle } from './exchange-style.js';
+import { EXCHANGE_SERVER, exchangeContact, exchangeStyle, exchangeWarning } from './exchange-style.js';
+import { gatewayRefusal } from './security.js';
 import { traceEntry, type UmLogSink } from './sip-log.js';
 
 export interface RedirectorOptions {
   clock: Clock;
   /** Our address (Via, and Contact/maddr of the OPTIONS answer). */
   address: string;
-  /** The transport it listens on (TCP, as Exchange). */
+  /** The transport it listens on (TCP, or TLS in the secured modes, as Exchange). */
   sip: SipTransport;
-  /** Where the 302 sends the caller. */
+  /** Where the 302 sends the caller (the worker's TLS port when `sip` is TLS). */
   next: { host: string; port: number };
+  /** TLS: the gateways' certificate names (security.ts gatewayRefusal); others get 403. */
+  peerNames?: readonly string[];
   /** For the log: 'UM service' or 'call router'. */
   role: string;
   log?: UmLogSink;
@@ -58,6 +62,9 @@ export class Redirector {
 
   private onRequest(r: IncomingRequest): void {
     const method = r.request.method;
+    if (method === 'ACK') return;
+    const refused = gatewayRefusal(r.source, this.opts.peerNames);
+    if (refused !== undefined) return refuseGateway(r, this.opts.address, this.opts.role, refused, this.opts.log);
     if (method === 'OPTIONS') {
       const res = this.ua.optionsResponse(r.request);
       res.headers.set('Server', EXCHANGE_SERVER);
@@ -85,13 +92,14 @@ export class Redirector {
     } catch {
       user = undefined;
     }
-    const contact = exchangeContact(user, this.opts.next.host, this.opts.next.port, userPhone);
+    const contact = exchangeContact(user, this.opts.next.host, this.opts.next.port, userPhone, this.opts.sip.protocol === 'tls' ? 'tls' : 'tcp');
     const res = createResponse(req, 302, 'Moved Temporarily', {
       toTag: randomTag(),
       headers: [['Contact', contact], ['Server', EXCHANGE_SERVER]],
     });
     this.redirected++;
-    this.opts.log?.({ kind: 'call', role: this.opts.role, line: `redirecting ${user ?? req.uri} to ${this.opts.next.host}:${this.opts.next.port} (302)` });
+    const tls = this.opts.sip.protocol === 'tls' ? ' over TLS' : '';
+    this.opts.log?.({ kind: 'call', role: this.opts.role, line: `redirecting ${user ?? req.uri} to ${this.opts.next.host}:${this.opts.next.port}${tls} (302)` });
     r.transaction.respond(exchangeStyle(res));
   }
 
@@ -106,4 +114,18 @@ function getToTag(r: IncomingRequest): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * 403 Forbidden to a TLS caller whose certificate is not a configured gateway's, with a Warning and one
+ * log line (the UM service and the worker both check: the worker's port is reachable directly too).
+ */
+export function refuseGateway(r: IncomingRequest, agent: string, role: string, why: string, log: UmLogSink | undefined): void {
+  const from = `${r.source.address}:${r.source.port}`;
+  log?.({ kind: 'call', role, line: `refused ${r.request.method} from ${from} with 403: ${why}` });
+  const res = createResponse(r.request, 403, 'Forbidden', {
+    toTag: randomTag(),
+    headers: [['Warning', exchangeWarning(agent, `TLS peer is not a configured IP gateway: ${why}`)], ['Server', EXCHANGE_SERVER]],
+  });
+  r.transaction.respond(exchangeStyle(res));
 }

@@ -1,7 +1,9 @@
 /**
- * The UM worker (Exchange's UMWorkerProcess, TCP 5065/5067): takes the INVITE the front redirected,
- * answers it with an SDP answer (the first offered of PCMU/PCMA, and telephone-event) and runs the
- * menus on it. A called number listed under `forwards:` is redirected (302) before answering instead.
+ * The UM worker (Exchange's UMWorkerProcess, TCP 5065/5067, TLS 5066/5068): takes the INVITE the front
+ * redirected, answers it with an SDP answer (the first offered of PCMU/PCMA, and telephone-event) and
+ * runs the menus on it. A called number listed under `forwards:` is redirected (302) before answering
+ * instead. Over TLS a caller whose certificate is not a configured gateway's gets 403; in Secured mode
+ * an offer without usable SRTP gets 488 with a Warning (security.ts).
  */
 import type { Clock } from '../util/clock.js';
 import { SipEndpoint } from '../sip/transaction/endpoint.js';
@@ -18,6 +20,8 @@ import type { MenuKind, MenuState } from './menu-engine.js';
 import type { MailboxStore } from './mailbox-store.js';
 import type { PromptLibrary } from './prompt-library.js';
 import { EXCHANGE_SERVER, exchangeContact, exchangeStyle } from './exchange-style.js';
+import { refuseGateway } from './redirector.js';
+import { gatewayRefusal, securedOfferRefusal, type UmSecurity } from './security.js';
 import { traceEntry, type UmLogSink } from './sip-log.js';
 import { UmCall } from './um-call.js';
 
@@ -32,6 +36,10 @@ export interface WorkerOptions {
   store: MailboxStore;
   prompts: PromptLibrary;
   rtpPortRange?: { min: number; max: number };
+  /** Exchange's dial plan security (default unsecured); `sip` is TLS for the other two. */
+  security?: UmSecurity;
+  /** TLS: the gateways' certificate names (security.ts gatewayRefusal). */
+  peerNames?: readonly string[];
   log?: UmLogSink;
 }
 
@@ -81,6 +89,12 @@ export class UmWorker {
 
   private async onInvite(r: IncomingRequest): Promise<void> {
     const req = r.request;
+    const refused = gatewayRefusal(r.source, this.o.peerNames);
+    if (refused !== undefined) return refuseGateway(r, this.o.address, 'worker', refused, this.o.log);
+    if (this.o.security === 'secured') {
+      const bad = securedOfferRefusal(req, this.o.address);
+      if (bad) return this.refuseOffer(r, bad.warning, bad.why);
+    }
     const called = userOf(req);
     const forward = called !== undefined ? this.o.config.forwards.get(called) : undefined;
     if (forward !== undefined) return this.forward(r, called!, forward);
@@ -93,7 +107,7 @@ export class UmWorker {
         const socket = await this.o.media.openSocketPair({ address: this.o.address, ...(this.o.rtpPortRange ? { portRange: this.o.rtpPortRange } : {}) });
         return wrap ? wrap(socket) : socket;
       },
-    }, r, { codecs: ['PCMU', 'PCMA'] });
+    }, r, { codecs: ['PCMU', 'PCMA'], ...(this.o.security === 'secured' ? { srtp: 'mandatory' as const } : {}) });
     // The menus run their own voice activity detector: no listener for waits on the server's calls.
     callInternals(call).configureEar({ fromStart: false });
     this.active.add(call);
@@ -123,6 +137,13 @@ export class UmWorker {
     });
   }
 
+  /** Secured mode: 488 Not Acceptable Here with the Warning saying what the offer lacks. */
+  private refuseOffer(r: IncomingRequest, warning: string, why: string): void {
+    this.o.log?.({ kind: 'call', role: 'worker', line: `refused INVITE from ${r.source.address}:${r.source.port} with 488: ${why}` });
+    const res = createResponse(r.request, 488, 'Not Acceptable Here', { toTag: randomTag(), headers: [['Warning', warning], ['Server', EXCHANGE_SERVER]] });
+    r.transaction.respond(exchangeStyle(res));
+  }
+
   /** `forwards:` 302 before answering, to an extension at the caller's host or to a SIP URI. */
   private forward(r: IncomingRequest, called: string, to: string): void {
     let contact: string;
@@ -130,7 +151,7 @@ export class UmWorker {
       contact = `<${to}>`;
     } else {
       const host = r.source.address;
-      contact = exchangeContact(to, host.includes(':') ? `[${host}]` : host, r.source.port, false);
+      contact = exchangeContact(to, host.includes(':') ? `[${host}]` : host, r.source.port, false, r.source.protocol === 'tls' ? 'tls' : 'tcp');
     }
     this.o.log?.({ kind: 'call', role: 'worker', line: `forwarding ${called} to ${to} (302 before answering)` });
     const res = createResponse(r.request, 302, 'Moved Temporarily', { toTag: randomTag(), headers: [['Contact', contact], ['Server', EXCHANGE_SERVER]] });

@@ -11,13 +11,21 @@ import { ExitCode } from '../exit-codes.js';
 export interface DemoArgv {
   'out-dir': string;
   verbose?: boolean;
+  secured?: boolean;
 }
 
 function builder(y: Argv): Argv<DemoArgv> {
   return y.options({
     'out-dir': { type: 'string', default: '.', describe: 'Where recordings/ and um-data/ are written' },
     verbose: { type: 'boolean', alias: 'v', describe: 'Also print every SIP message in full' },
-  }) as unknown as Argv<DemoArgv>;
+    secured: { type: 'boolean', describe: 'Exchange\'s Secured mode: mutual TLS and SRTP, with a throwaway CA and certificates made for the run' },
+  }).epilogue([
+    'Examples:',
+    '  The demo on plain TCP and RTP (Exchange\'s Unsecured dial plan):',
+    '    umphone demo',
+    '  The demo in Secured mode (mutual TLS, SRTP; npm run demo -- --secured):',
+    '    umphone demo --secured',
+  ].join('\n')) as unknown as Argv<DemoArgv>;
 }
 
 export const demoCommand: CommandModule<object, DemoArgv> = {
@@ -27,7 +35,7 @@ export const demoCommand: CommandModule<object, DemoArgv> = {
   handler: async (argv) => {
     const ctx = contextOf(argv);
     try {
-      await runDemo({ outDir: argv['out-dir'], verbose: argv.verbose ?? false, print: (l) => ctx.io.out(`${l}\n`) });
+      await runDemo({ outDir: argv['out-dir'], verbose: argv.verbose ?? false, secured: argv.secured ?? false, print: (l) => ctx.io.out(`${l}\n`) });
       ctx.exitCode = ExitCode.ok;
     } catch (e) {
       ctx.io.err(`umphone: ${oneLine((e as Error).message)}\n`);

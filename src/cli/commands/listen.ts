@@ -38,8 +38,11 @@ import { ExitCode } from '../exit-codes.js';
 import { formatSummary } from '../summary.js';
 import { callReportPage, writeReport } from '../report-file.js';
 import { formatTrace } from '../trace.js';
+import { readServerTlsFiles, SERVER_TLS_OPTIONS, tlsOptionsWithoutTls, type ServerTlsArgv, type ServerTlsFiles } from '../tls-options.js';
 
-export interface ListenArgv {
+export interface ListenArgv extends ServerTlsArgv {
+  transport?: 'tcp' | 'tls';
+  'tls-require-client-cert'?: boolean;
   'local-ip'?: string;
   advertise?: string;
   port?: number;
@@ -78,6 +81,8 @@ const EXAMPLES = [
   '    umphone listen --port 5070 --follow-refer',
   '  Answer RTP/SAVP offers with SRTP and refuse plain RTP with 488 (Exchange\'s "Secured" media):',
   '    umphone listen --auto-answer --srtp mandatory',
+  '  Be a TLS gateway for a SIP Secured dial plan (port 5061, callers must present a certificate of the CA):',
+  '    umphone listen --transport tls --tls-cert gw.pem --tls-key gw.key --tls-ca um-ca.pem --tls-require-client-cert --auto-answer',
 ].join('\n');
 
 const SIP = 'SIP';
@@ -90,7 +95,8 @@ function builder(y: Argv): Argv<ListenArgv> {
     ...REALTIME_OPTIONS,
     'local-ip': { group: SIP, type: 'string', describe: 'Address to bind: one, or 0.0.0.0 for all (callers then see the address they reached); default: the one routing to --allow\'s first entry, else to the default gateway' },
     advertise: { group: SIP, type: 'string', describe: 'Address to write in Via, Contact and SDP instead of ours (NAT, containers)' },
-    port: { group: SIP, type: 'number', default: 5060, describe: 'SIP port, TCP and UDP' },
+    transport: { group: SIP, type: 'string', choices: ['tcp', 'tls'], default: 'tcp', describe: 'tcp: SIP over TCP and UDP; tls: SIP over TLS only (needs --tls-cert and --tls-key)' },
+    port: { group: SIP, type: 'number', describe: 'SIP port: 5060 (TCP and UDP), 5061 with --transport tls; 0 = any' },
     allow: { group: SIP, type: 'string', describe: 'Sources allowed, comma-separated addresses or CIDR blocks (10.0.0.5,10.0.0.0/24,fd00::/8); others get 403' },
     'max-calls': { group: SIP, type: 'number', describe: 'Calls at once at most; more get 486 Busy Here' },
     // A string, not a number: yargs turns a number option given without a value into undefined, the
@@ -108,6 +114,8 @@ function builder(y: Argv): Argv<ListenArgv> {
     ...SRTP_OPTIONS,
     dtmf: { group: DTMF, type: 'string', default: 'auto', describe: 'How to send DTMF: auto, rfc4733 (or rfc2833), inband, info' },
     'dtmf-sequence': { group: DTMF, type: 'string', describe: 'Digits to send once a call is answered, "," = 500 ms pause' },
+    ...SERVER_TLS_OPTIONS,
+    'tls-require-client-cert': { group: 'TLS', type: 'boolean', describe: 'Mutual TLS: refuse callers without a certificate signed by --tls-ca (in the handshake)' },
     pcap: { group: OUTPUT, type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
     report: { group: OUTPUT, type: 'string', describe: 'Write each call\'s HTML call report (records both sides to FILE.wav unless --record); {n} = call number, {callid} = Call-ID' },
     verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
@@ -180,7 +188,15 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
   let rtpTimeoutMs: number | undefined;
+  let tlsFiles: ServerTlsFiles | undefined;
+  const useTls = a.transport === 'tls';
   try {
+    if (useTls) tlsFiles = readServerTlsFiles(a, '--transport tls');
+    else {
+      const stray = tlsOptionsWithoutTls(a);
+      if (stray) throw new UsageError(`${stray}: TLS is for --transport tls`);
+    }
+    if (a['tls-require-client-cert'] && a['tls-ca'] === undefined) throw new UsageError('--tls-require-client-cert needs --tls-ca (the CA that signs the callers\' certificates)');
     autoAnswer = autoAnswerDelay(a['auto-answer'], interactive);
     dtmfMode = dtmfModeOption(a.dtmf);
     rtpTimeoutMs = durationOption('rtp-timeout', a['rtp-timeout'], { unit: 's', check: () => true, says: 'a number of seconds ≥ 0 (0 = never)' });
@@ -208,16 +224,20 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   const sound = new SoundCardTurns<IncomingCall>(audio);
 
   let transports: RealTransports;
+  const port = a.port ?? (useTls ? 5061 : 5060);
   try {
     // --port 0: let TCP pick and UDP take the same number.
     transports = await openRealTransports({
-      localIp, ...(advertise !== undefined ? { advertise } : {}), ...(a.port === 0 ? {} : { localPort: a.port ?? 5060 }), clock, ...rtp,
+      localIp, ...(advertise !== undefined ? { advertise } : {}), ...(port === 0 ? {} : { localPort: port }), clock, ...rtp,
       ...(audio ? { rtpLeadMs: LIVE_INPUT_LEAD_MS } : {}), // the sound card's microphone is live: a short lookahead
+      ...(tlsFiles ? { tlsOnly: true, tls: { ...tlsFiles, port, requestClientCert: a['tls-require-client-cert'] ?? false } } : {}),
     });
   } catch (e) {
     await audio?.close();
-    return fail(ExitCode.transport, `cannot listen on ${localIp}:${a.port ?? 5060}: ${(e as Error).message}`);
+    return fail(ExitCode.transport, `cannot listen on ${localIp}:${port}: ${(e as Error).message}`);
   }
+  // A TLS peer that fails its handshake, stalls or resets is dropped alone: one line says so.
+  for (const t of transports.sip) if (t.protocol === 'tls') t.onError((e) => view.error(`umphone: ${oneLine(e.message)}`));
   const phone = new Phone(transports, {
     localIp,
     ...(a.verbose ? { onTrace: (e) => view.block(formatTrace(e, { color: io.stdoutIsTTY })), log: (line: string) => view.line(`· ${line}`) } : {}),
@@ -305,9 +325,12 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     });
   };
 
-  const tcpPort = transports.sip.find((t) => t.protocol === 'tcp')!.local.port;
+  const tlsPort = transports.sip.find((t) => t.protocol === 'tls')?.local.port;
+  const tcpPort = transports.sip.find((t) => t.protocol === 'tcp')?.local.port;
   const udpPort = transports.sip.find((t) => t.protocol === 'udp')?.local.port;
-  const ports = udpPort === undefined || udpPort === tcpPort ? `${tcpPort} (TCP and UDP)` : `${tcpPort} (TCP; UDP ${udpPort})`;
+  const ports = useTls
+    ? `${tlsPort} (TLS${a['tls-require-client-cert'] ? ', client certificate required' : ''})`
+    : udpPort === undefined || udpPort === tcpPort ? `${tcpPort} (TCP and UDP)` : `${tcpPort} (TCP; UDP ${udpPort})`;
   const advertising = advertise !== undefined ? `, advertising ${advertise}` : isWildcard(localIp) ? ', advertising to each caller the address it reached' : '';
   view.line(`listening on ${localIp}:${ports}${advertising}${allow ? `, allowing ${allow.toString()}` : ''}; Ctrl-C stops`);
   const disposers: Array<() => void> = [];

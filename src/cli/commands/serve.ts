@@ -16,11 +16,16 @@ import { formatEntry, type UmLogEntry } from '../../um/sip-log.js';
 import { contextOf, oneLine, type CliIo } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatTrace } from '../trace.js';
+import { readServerTlsFiles, SERVER_TLS_OPTIONS, tlsOptionsWithoutTls, type ServerTlsArgv } from '../tls-options.js';
+import { defaultPorts, UM_SECURITY_MODES, type UmSecurity, type UmTlsOptions } from '../../um/security.js';
+import { UsageError } from '../context.js';
 
-export interface ServeArgv {
-  port: number;
-  'worker-port': number;
-  'um-service-port': number;
+export interface ServeArgv extends ServerTlsArgv {
+  port?: number;
+  'worker-port'?: number;
+  'um-service-port'?: number;
+  security: UmSecurity;
+  'tls-peer-name'?: string[];
   address: string;
   menus?: string;
   'data-dir': string;
@@ -37,14 +42,27 @@ const EXAMPLES = [
   '    umphone serve --address 10.0.0.7 --redirect-hops 2 -v',
   '  Your own menus (start from the built-in ones):',
   '    umphone serve --print-menus > menus.yaml && umphone serve --menus menus.yaml',
+  '  Exchange "SIP Secured" dial plan (mutual TLS 5061 → 302 transport=TLS → worker 5066, RTP), one trusted gateway:',
+  '    umphone serve --security sip-secured --tls-cert um.pem --tls-key um.key --tls-ca gateways-ca.pem --tls-peer-name gw1.contoso.com',
+  '  Exchange "Secured" dial plan (the same, SRTP mandatory: plain-RTP offers get 488):',
+  '    umphone serve --security secured --tls-cert um.pem --tls-key um.key --tls-ca gateways-ca.pem',
 ].join('\n');
 
 function builder(y: Argv): Argv<ServeArgv> {
   return y.options({
       ...REALTIME_OPTIONS,
-    port: { type: 'number', default: 5060, describe: 'TCP port of the front (UM service, or call router with --redirect-hops 2); 0 = any' },
-    'worker-port': { type: 'number', default: 5065, describe: 'TCP port of the worker the 302 points to; 0 = any' },
-    'um-service-port': { type: 'number', default: 5062, describe: 'With --redirect-hops 2: TCP port of the UM service behind the call router' },
+    port: { type: 'number', describe: 'Port of the front (UM service, or call router with --redirect-hops 2): 5060 TCP, 5061 TLS by default; 0 = any' },
+    'worker-port': { type: 'number', describe: 'Port of the worker the 302 points to: 5065 TCP, 5066 TLS by default; 0 = any' },
+    'um-service-port': { type: 'number', describe: 'With --redirect-hops 2: port of the UM service behind the call router: 5062 TCP, 5063 TLS by default' },
+    security: {
+      type: 'string', choices: UM_SECURITY_MODES, default: 'unsecured',
+      describe: 'The dial plan\'s VoIP security, as Exchange: unsecured (TCP, RTP), sip-secured (mutual TLS, RTP), secured (mutual TLS, SRTP mandatory: 488 to plain-RTP offers)',
+    },
+    ...SERVER_TLS_OPTIONS,
+    'tls-peer-name': {
+      group: 'TLS', type: 'string', array: true,
+      describe: 'A gateway\'s FQDN (Exchange\'s UM IP gateway address): TLS callers whose certificate names none of these (CN or SAN) get 403; repeat or comma-separate. Default: any certificate --tls-ca verifies',
+    },
     address: { type: 'string', default: '127.0.0.1', describe: 'Address to listen on and to advertise (Contact, maddr, SDP); loopback by default' },
     menus: { type: 'string', describe: 'Menus YAML (default: the built-in menus, see --print-menus)' },
     'data-dir': { type: 'string', default: './um-data', describe: 'Where mailboxes (WAV messages) and the server log are kept' },
@@ -66,6 +84,25 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
     io.err(`umphone: ${oneLine((e as Error).message)}\n`);
     return ExitCode.usage;
   }
+  const security: UmSecurity = a.security ?? 'unsecured';
+  let tls: UmTlsOptions | undefined;
+  try {
+    for (const [name, v] of [['port', a.port], ['worker-port', a['worker-port']], ['um-service-port', a['um-service-port']]] as const) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 65535)) throw new UsageError(`--${name} must be a port number 0-65535`);
+    }
+    if (security === 'unsecured') {
+      const stray = tlsOptionsWithoutTls(a);
+      if (stray) throw new UsageError(`${stray}: TLS is for --security sip-secured or secured`);
+    } else {
+      const files = readServerTlsFiles(a, `--security ${security}`);
+      const peerNames = (a['tls-peer-name'] ?? []).flatMap((n) => String(n).split(',')).map((n) => n.trim()).filter((n) => n !== '');
+      tls = { ...files, ...(peerNames.length > 0 ? { peerNames } : {}) };
+    }
+  } catch (e) {
+    io.err(`umphone: ${oneLine((e as Error).message)}\n`);
+    return ExitCode.usage;
+  }
+  const ports = defaultPorts(security);
   const dataDir = resolve(a['data-dir']);
   mkdirSync(dataDir, { recursive: true });
   const logFile = join(dataDir, 'um-server.log');
@@ -87,8 +124,8 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
   let server: UmServer;
   try {
     server = await UmServer.start({
-      address: a.address, port: a.port, workerPort: a['worker-port'], umServicePort: a['um-service-port'],
-      redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log, ...rtp,
+      address: a.address, port: a.port ?? ports.front, workerPort: a['worker-port'] ?? ports.worker, umServicePort: a['um-service-port'] ?? ports.umService,
+      redirectHops: a['redirect-hops'] === 2 ? 2 : 1, menus, dataDir, clock, log, security, ...(tls ? { tls } : {}), ...rtp,
     });
     reportRtpRealtime(server.rtp, io);
   } catch (e) {

@@ -34,7 +34,7 @@ export class IncomingInvite {
   /** 180 Ringing (or 183 with early media when a body is given). */
   ring(body?: { body: Buffer; contentType: string }): void {
     if (this.state !== 'ringing') return;
-    const opts: Parameters<typeof createResponse>[3] = { toTag: this.localTag, headers: [['Contact', this.contact()]] };
+    const opts: Parameters<typeof createResponse>[3] = { toTag: this.localTag, headers: [...this.recordRoute(), ['Contact', this.contact()]] };
     if (body) {
       opts.body = body.body;
       opts.contentType = body.contentType;
@@ -57,7 +57,7 @@ export class IncomingInvite {
     this.ua.pendingInvites.delete(this.r.transaction);
     const res = createResponse(this.request, 200, 'OK', {
       toTag: this.localTag,
-      headers: [['Contact', this.contact()], ['Allow', ALLOW], ['Supported', SUPPORTED], ['Server', this.ua.userAgent], ...headers],
+      headers: [...this.recordRoute(), ['Contact', this.contact()], ['Allow', ALLOW], ['Supported', SUPPORTED], ['Server', this.ua.userAgent], ...headers],
       body: answer.body,
       contentType: answer.contentType,
     });
@@ -69,6 +69,14 @@ export class IncomingInvite {
     this.r.transaction.respond(res);
     this.retransmitUntilAck(res, session);
     return session;
+  }
+
+  /**
+   * §12.1.1: a response that establishes a dialog (18x with a To tag, 2xx) carries the request's
+   * Record-Route values, unchanged and in order, so that the caller's route set takes the proxies too.
+   */
+  private recordRoute(): Array<[string, string]> {
+    return this.request.headers.getLines('Record-Route').map((line): [string, string] => ['Record-Route', line]);
   }
 
   /** Our Contact as the caller reaches us: the address its INVITE arrived at (user-agent.ts). */

@@ -13,6 +13,7 @@ export {
   type MessageSource,
   type RemoteTarget,
   type SipTransport,
+  type TlsPeer,
   type TraceEvent,
   type TransportProtocol,
 } from './transport.js';
@@ -29,6 +30,6 @@ export {
 export { UdpTransport, type UdpTransportOptions } from './udp.js';
 export { StreamTransport, type StreamTransportOptions, type StreamSockets } from './stream-transport.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp.js';
-export { TlsTransport, type TlsTransportOptions } from './tls.js';
+export { TlsTransport, certificateNames, DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, type TlsTransportOptions } from './tls.js';
 export { normalizeAddress, responseTarget, stampReceived, viaNamesUs, type ResponseRoutingOptions } from './via-processing.js';
 export { formatTrace, formatTraceLine, traceStartLine } from './trace-format.js';

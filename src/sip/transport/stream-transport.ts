@@ -26,6 +26,7 @@ import {
   type MessageSource,
   type RemoteTarget,
   type SipTransport,
+  type TlsPeer,
 } from './transport.js';
 import { normalizeAddress, stampReceived } from './via-processing.js';
 
@@ -48,6 +49,17 @@ export interface StreamSockets {
   /** Open a socket to a target; it emits connectEvent when ready for SIP. */
   connect(target: HostPort, localAddress: string | undefined): net.Socket;
   connectEvent: 'connect' | 'secureConnect';
+  /**
+   * TLS: drop an incoming connection whose handshake has not completed after this long (on the injected
+   * clock), so that a peer that stalls mid-handshake holds one socket for a bounded time only.
+   */
+  handshakeTimeoutMs?: number;
+  /** TLS: the certificate an accepted peer presented (on MessageSource.tlsPeer). */
+  peerOf?(socket: net.Socket): TlsPeer | undefined;
+  /** TLS: one readable line for a failed incoming handshake (what it likely was: plain SIP, garbage, a reset). */
+  describeHandshakeError?(error: Error): string;
+  /** TLS: why an incoming connection that closed during its handshake without an error most likely did. */
+  unacceptedReason?: string;
 }
 
 interface Connection {
@@ -60,7 +72,13 @@ interface Connection {
   keys: Set<string>;
   idle?: TimerHandle;
   closed: boolean;
+  tlsPeer?: TlsPeer;
+  /** We opened it (a request of ours is what it carries first). */
+  outgoing?: boolean;
 }
+
+/** node:tls keeps the TCP socket under a TLS one as `_parent` (the socket of the server's 'connection'). */
+const rawOf = (socket: net.Socket): net.Socket => (socket as net.Socket & { _parent?: net.Socket })._parent ?? socket;
 
 const key = (a: HostPort): string => `${normalizeAddress(a.address)}:${a.port}`;
 
@@ -73,6 +91,10 @@ export class StreamTransport extends TransportEvents implements SipTransport {
   private closed = false;
   private boundLocal: HostPort = { address: '0.0.0.0', port: 0 };
   private readonly idleTimeoutMs: number;
+  /** Incoming TLS connections still in their handshake, by remote address:port, with their deadline. */
+  private readonly handshaking = new Map<net.Socket, { remote: HostPort; timer: TimerHandle }>();
+  /** TCP sockets under TLS whose failed handshake has been reported (one line per connection). */
+  private readonly reported = new WeakSet<net.Socket>();
 
   private readonly server: net.Server;
 
@@ -91,8 +113,16 @@ export class StreamTransport extends TransportEvents implements SipTransport {
     const server = this.server;
     const name = this.protocol.toUpperCase();
     server.on(this.sockets.acceptEvent, (socket: net.Socket) => this.adopt(socket));
-    // A failed TLS handshake of an incoming connection must not take the server down.
-    server.on('tlsClientError', (e: Error) => this.errorHandlers.emit(new TransportError(`TLS handshake failed: ${e.message}`, this.protocol, this.local, e)));
+    if (this.sockets.handshakeTimeoutMs !== undefined) server.on('connection', (raw: net.Socket) => this.watchHandshake(raw));
+    // A failed TLS handshake of an incoming connection (plain SIP or garbage on the TLS port, a reset, a
+    // refused certificate) drops that connection alone, with one line; node:tls has destroyed the socket.
+    server.on('tlsClientError', (e: Error, socket: net.Socket) => {
+      // Reported already when its TCP socket closed (node:tls can add a reset after refusing a certificate).
+      if (this.reported.has(rawOf(socket))) return;
+      const from = this.settleHandshake(socket);
+      const what = this.sockets.describeHandshakeError?.(e) ?? e.message;
+      this.errorHandlers.emit(new TransportError(`TLS handshake from ${from ? key(from) : 'a peer'} failed: ${what}`, this.protocol, from ?? this.local, e));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.options.address ?? '0.0.0.0', () => {
@@ -150,6 +180,11 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       c.socket.end();
     })));
     for (const c of conns) this.drop(c, undefined);
+    for (const [raw, h] of this.handshaking) {
+      h.timer.cancel();
+      raw.destroy();
+    }
+    this.handshaking.clear();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -171,6 +206,7 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       throw failed(e as Error);
     }
     const conn = this.register(socket, { address: normalizeAddress(target.address), port: target.port });
+    conn.outgoing = true;
     conn.ready = new Promise<void>((resolve, reject) => {
       socket.once(this.sockets.connectEvent, () => resolve());
       socket.once('error', (e) => reject(failed(e)));
@@ -187,13 +223,58 @@ export class StreamTransport extends TransportEvents implements SipTransport {
   }
 
   private adopt(socket: net.Socket): void {
+    this.settleHandshake(socket);
     if (this.closed) {
       socket.destroy();
       return;
     }
     const remote = { address: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 };
     const conn = this.register(socket, remote);
+    const peer = this.sockets.peerOf?.(socket);
+    if (peer) conn.tlsPeer = peer;
     conn.ready = Promise.resolve();
+  }
+
+  /** An incoming TLS connection starts its handshake: it has handshakeTimeoutMs to finish it. */
+  private watchHandshake(raw: net.Socket): void {
+    const remote = { address: normalizeAddress(raw.remoteAddress ?? ''), port: raw.remotePort ?? 0 };
+    const ms = this.sockets.handshakeTimeoutMs!;
+    const timer = this.options.clock.setTimeout(() => {
+      if (!this.handshaking.delete(raw)) return;
+      raw.destroy();
+      this.errorHandlers.emit(new TransportError(`TLS handshake from ${key(remote)} timed out after ${ms} ms: connection dropped`, this.protocol, remote));
+    }, ms);
+    this.handshaking.set(raw, { remote, timer });
+    raw.once('close', () => {
+      const h = this.handshaking.get(raw);
+      if (!h) return;
+      h.timer.cancel();
+      this.handshaking.delete(raw);
+      // Neither accepted nor failed with an error: node:tls refused the client certificate after the
+      // handshake (it verifies against `ca` then, and closes without an alert), or the peer left.
+      if (!this.closed) {
+        this.reported.add(raw);
+        this.errorHandlers.emit(new TransportError(
+          `TLS connection from ${key(remote)} closed before it was accepted: ${this.sockets.unacceptedReason ?? 'the peer closed it during the handshake'}`,
+          this.protocol, remote,
+        ));
+      }
+    });
+  }
+
+  /**
+   * The handshake of this connection is over (accepted or failed): stop its clock. Returns its remote
+   * end (a TLS socket's own address is gone once it has failed, the raw socket's is kept).
+   */
+  private settleHandshake(socket: net.Socket): HostPort | undefined {
+    const raw = rawOf(socket);
+    const h = this.handshaking.get(raw);
+    if (h) {
+      h.timer.cancel();
+      this.handshaking.delete(raw);
+      return h.remote;
+    }
+    return socket.remoteAddress === undefined ? undefined : { address: normalizeAddress(socket.remoteAddress), port: socket.remotePort ?? 0 };
   }
 
   private register(socket: net.Socket, remote: HostPort): Connection {
@@ -211,7 +292,17 @@ export class StreamTransport extends TransportEvents implements SipTransport {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(conn, chunk));
     socket.on('error', (e) => this.drop(conn, e));
-    socket.on('close', () => this.drop(conn, undefined));
+    socket.on('close', () => {
+      // A peer that closes a connection we opened, unasked, may leave our request unanswered (a TLS
+      // server refusing our client certificate after the handshake does just that): say so, so that
+      // a transaction waiting on it fails now rather than at Timer B.
+      const byPeer = conn.outgoing && !conn.closed && !this.closed
+        ? new Error(this.protocol === 'tls'
+          ? 'closed by the server (with mutual TLS: it may not trust our client certificate)'
+          : 'closed by the peer')
+        : undefined;
+      this.drop(conn, byPeer);
+    });
     this.touch(conn);
     return conn;
   }
@@ -260,6 +351,7 @@ export class StreamTransport extends TransportEvents implements SipTransport {
       port: conn.remote.port,
       connectionId: conn.id,
       local: this.localOf(conn),
+      ...(conn.tlsPeer ? { tlsPeer: conn.tlsPeer } : {}),
     };
     switch (ev.type) {
       case 'ping':

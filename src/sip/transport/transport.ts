@@ -35,6 +35,16 @@ export interface MessageSource extends HostPort {
   connectionId?: string;
   /** The local address it arrived at. */
   local: HostPort;
+  /** TLS only: the certificate the peer presented (mutual TLS), for trust by name (Exchange's gateways). */
+  tlsPeer?: TlsPeer;
+}
+
+/** The client certificate of a TLS connection, as far as trust by name needs it. */
+export interface TlsPeer {
+  /** The subject CN, then every subjectAltName DNS and IP entry (lower case, no duplicates). */
+  names: string[];
+  /** True when the certificate chain verified against the trusted CAs. */
+  verified: boolean;
 }
 
 export type MessageHandler = (message: SipMessage, source: MessageSource) => void;

@@ -57,6 +57,22 @@ describe('IncomingInvite', () => {
     expect(w.net.summaries()).toEqual(['INVITE', '180', '200', 'ACK', 'BYE', '200']);
   });
 
+  it('copies the INVITE\'s Record-Route values, in order, into the 180 and the 200 (RFC 3261 §12.1.1)', async () => {
+    const w = world('tcp');
+    let incoming: IncomingInvite | undefined;
+    w.callee.onInvite((r) => { incoming = new IncomingInvite(w.callee, r, 'tcp'); incoming.ring(); });
+    const rr = ['<sip:192.0.2.2:5060;transport=tls;r2=on;lr>', '<sip:192.0.2.2:5060;transport=tcp;r2=on;lr>'];
+    w.dial({ headers: rr.map((v): [string, string] => ['Record-Route', v]) });
+    await w.flush();
+    incoming!.accept({ body: Buffer.from('answer'), contentType: 'application/sdp' });
+    await w.flush();
+    const responses = w.net.log.filter((p) => p.summary === '180' || p.summary === '200').map((p) => p.bytes.toString());
+    expect(responses.length).toBeGreaterThanOrEqual(2);
+    for (const text of responses.slice(0, 2)) {
+      expect([...text.matchAll(/^Record-Route: (.+)\r$/gm)].map((m) => m[1])).toEqual(rr);
+    }
+  });
+
   it('over UDP retransmits the 2xx until the ACK arrives (RFC 3261 §13.3.1.4)', async () => {
     const w = world('udp');
     w.callee.onInvite((r) => { new IncomingInvite(w.callee, r, 'udp').accept({ body: Buffer.from('a'), contentType: 'application/sdp' }); });
