@@ -3,7 +3,8 @@
  * sip-secured`, both real processes on 127.0.0.1 with a throwaway PKI: mutual TLS to the front, its 302
  * with `transport=TLS` followed onto a new TLS connection to the worker, the menu's first prompt heard
  * (correlated); a caller without a client certificate is refused in the handshake (exit 8, one line
- * naming the cause); serve's bad TLS options are one line and exit 2.
+ * naming the cause); serve's bad TLS options are one line and exit 2. Then `--security secured`: `call
+ * --srtp mandatory` gets SRTP both ways through the 302, `--srtp off` gets the worker's 488 with a Warning.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,5 +95,48 @@ describe('umphone serve: TLS options', () => {
     const r = await umphone(['serve', '--port', '0', '--worker-port', '0', '--data-dir', join(dir, 'bad'), ...args]).exited;
     expect(r.code).toBe(2);
     expect(stderrLines(r)).toEqual([line]);
+  }, 30_000);
+});
+
+describe('umphone call --srtp → umphone serve --security secured (both CLIs)', () => {
+  let secured: TrackedChild;
+  let sFront: number;
+  beforeAll(async () => {
+    sFront = await freeTcpPort();
+    const sWorker = await freeTcpPort();
+    secured = umphone([
+      'serve', '--security', 'secured', '--port', String(sFront), '--worker-port', String(sWorker),
+      '--tls-cert', pki.server.cert, '--tls-key', pki.server.key, '--tls-ca', pki.ca, '--tls-peer-name', 'umphone.test',
+      '--data-dir', join(dir, 'um-secured'),
+    ]);
+    await pollUntil('secured serve listening', async () => secured.hasExited() || secured.stdout().includes('umphone serve: pilot'), 20_000);
+    if (secured.hasExited()) throw new Error(`serve exited: ${secured.stderr()}`);
+  }, 30_000);
+  afterAll(async () => {
+    await secured?.kill();
+  });
+  const tlsArgs = () => ['--tls-ca', pki.ca, '--tls-cert', pki.client.cert, '--tls-key', pki.client.key];
+
+  it('--srtp mandatory: the 302 over TLS, SRTP media both ways, the prompt heard, no packet dropped', async () => {
+    const rec = join(dir, 'heard-srtp.wav');
+    const json = join(dir, 'call-srtp.json');
+    const r = await umphone([
+      'call', `sips:6000@127.0.0.1:${sFront}`, '--from', '613', '--no-audio', '--srtp', 'mandatory', ...tlsArgs(),
+      '--record', rec, '--duration', '5', '--json', json, '-q',
+    ]).exited;
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const summary = JSON.parse(readFileSync(json, 'utf8'));
+    expect(summary.redirects.map((h: { status: number }) => h.status)).toEqual([302, 200]);
+    expect(summary.srtp.suite).toBe('AES_CM_128_HMAC_SHA1_80');
+    expect(summary.srtp.rtp.protected).toBeGreaterThan(100);
+    expect(summary.srtp.rtp.unprotected).toBeGreaterThan(100);
+    expect(summary.srtp.rtp.authFailures).toBe(0);
+    expect(alignAndCorrelate(prompt, readWav(rec).samples, { maxLagMs: 3000 }).correlation).toBeGreaterThanOrEqual(0.9);
+  }, 30_000);
+
+  it('--srtp off: the worker refuses plain RTP with 488 and its Warning; the call exits 5', async () => {
+    const r = await umphone(['call', `sips:6000@127.0.0.1:${sFront}`, '--from', '613', '--no-audio', '--srtp', 'off', ...tlsArgs(), '-v']).exited;
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(5);
+    expect(r.stdout).toMatch(/SIP\/2\.0 488 [^\n]*\n(?:[^\n]+\n)*?\s*Warning: 399 /i);
   }, 30_000);
 });
