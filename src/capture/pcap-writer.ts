@@ -111,7 +111,8 @@ function postBatch(): void {
   }
   outstanding += writes.length;
   diskThread.ref();
-  // The chunks are copied into the message: the writer may refill them once its write is answered.
+  // Chunks in shared memory travel as references, others are copied; a writer refills a chunk only once
+  // its write is answered.
   diskThread.postMessage(writes.map((w) => ({ id: w.id, fd: w.fd, position: w.position, chunks: w.chunks })));
 }
 
@@ -342,8 +343,9 @@ export class PcapWriter {
       return -1;
     }
     if (this.chunk === undefined) {
-      // Every byte of a record is written before it is queued: no need to zero the chunk.
-      this.chunk = need <= this.chunkBytes ? (this.spare.pop() ?? Buffer.allocUnsafe(this.chunkBytes)) : Buffer.allocUnsafe(need);
+      // Shared memory: the disk thread reads a chunk where it is (a message would copy it). Every byte of a
+      // record is written before it is queued: a reused chunk needs no zeroing.
+      this.chunk = need <= this.chunkBytes ? (this.spare.pop() ?? Buffer.from(new SharedArrayBuffer(this.chunkBytes))) : Buffer.allocUnsafe(need);
       this.used = 0;
     }
     const b = this.chunk;
