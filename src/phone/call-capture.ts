@@ -123,6 +123,11 @@ export class CallCapture {
     return this.opened;
   }
 
+  /** Resolves once what was flushed so far is on disk (a simulation running faster than real time waits on it). */
+  whenWritten(): Promise<void> {
+    return this.writer?.whenWritten() ?? Promise.resolve();
+  }
+
   /**
    * Writes what is buffered and closes the file: resolves once it is all on disk (the CLI exits right
    * after the phone closes, and the phone awaits this).
