@@ -116,6 +116,9 @@ async function longCall(minutes: number): Promise<void> {
     tracker.sent(clock.now(), frame);
     socket.rtpSendSocket.send(d, 40002, '127.0.0.1');
     clock.advance(20);
+    // The capture writes asynchronously: each simulated second, wait for its writes (this loop runs
+    // ~700× faster than a call: without waiting, the capture's bound would drop records).
+    if ((i + 1) % 50 === 0) await capture.whenWritten();
     if ((i + 1) % (50 * 600) === 0) {
       gc();
       const m = process.memoryUsage();
@@ -123,7 +126,7 @@ async function longCall(minutes: number): Promise<void> {
     }
   }
   tracker.end(clock.now());
-  capture.close();
+  await capture.close();
   const q = tracker.summary();
   const json = JSON.stringify(q);
   console.log(

@@ -176,7 +176,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
   const child = spawnCmd(
-    [process.execPath, '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
+    [process.execPath, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}), BENCH_SRTP: srtp ? '1' : '' } },
   );
   let out = '';

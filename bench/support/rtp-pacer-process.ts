@@ -128,10 +128,11 @@ clock.setTimeout(() => {
       const sent = senders.reduce((a, s) => a + s.packetsSent, 0);
       const missed = senders.reduce((a, s) => a + s.ticksMissed, 0);
       const engine = transport.engine?.stats();
-      const monitor = trackers.length > 0 ? (() => {
+      const monitor = trackers.length > 0 ? await (async () => {
         for (const t of trackers) t.end(clock.now());
         const q = trackers.map((t) => t.summary());
-        for (const c of captures) c.close();
+        // The captures' writes are asynchronous: the files are whole once their close resolves.
+        await Promise.all(captures.map((c) => c.close()));
         return { streams: q.length, summaryJsonBytes: JSON.stringify(q[0]).length, meanMos: q.reduce((a, x) => a + (x.mos ?? 0), 0) / q.length };
       })() : undefined;
       const srtpDropped = srtp ? secured.reduce((a, s) => a + (s.summary()?.rtp.dropped ?? 0), 0) : undefined;

@@ -74,18 +74,32 @@ function checkFamilies(ends: FrameEnds): 4 | 6 {
   return ends.src.family;
 }
 
-/** Ethernet + IP header around a transport of `transportLength` bytes; returns the frame and the transport offset. */
-function ipFrame(ends: FrameEnds, protocol: number, transportLength: number, ipId: number): { frame: Buffer; at: number } {
+function ipHeaderLength(ends: FrameEnds): number {
+  return checkFamilies(ends) === 4 ? IPV4_HEADER : IPV6_HEADER;
+}
+
+/** Bytes of the Ethernet frame holding a UDP datagram of `payloadLength` bytes between `ends`. */
+export function udpFrameLength(ends: FrameEnds, payloadLength: number): number {
+  const ipHeader = ipHeaderLength(ends);
+  const limit = ipHeader === IPV4_HEADER ? 0xffff - IPV4_HEADER : 0xffff;
+  if (UDP_HEADER + payloadLength > limit) throw new RangeError(`${UDP_HEADER + payloadLength} bytes do not fit in one IPv${ends.src.family} packet`);
+  return ETHERNET_HEADER + ipHeader + UDP_HEADER + payloadLength;
+}
+
+/**
+ * Ethernet + IP header around a transport of `transportLength` bytes, written into `frame` from `base`
+ * (whose bytes may be anything: every header byte is written or zeroed here); returns the transport's offset.
+ */
+function writeIpHeader(frame: Buffer, base: number, ends: FrameEnds, protocol: number, transportLength: number, ipId: number): number {
   const family = checkFamilies(ends);
   const ipHeader = family === 4 ? IPV4_HEADER : IPV6_HEADER;
   const limit = family === 4 ? 0xffff - IPV4_HEADER : 0xffff;
   if (transportLength > limit) throw new RangeError(`${transportLength} bytes do not fit in one IPv${family} packet`);
-  // Unzeroed (from Node's pool for small frames: this runs for every captured packet) but for the
-  // headers, whose every byte not written below must be zero; the payload is copied over the rest.
-  const frame = Buffer.allocUnsafe(ETHERNET_HEADER + ipHeader + transportLength);
-  frame.fill(0, 0, Math.min(frame.length, ETHERNET_HEADER + ipHeader + MAX_TRANSPORT_HEADER));
-  frame.writeUInt16BE(family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, 12);
-  const ip = ETHERNET_HEADER;
+  // Unzeroed memory (this runs for every captured packet) but for the headers, whose every byte not
+  // written below must be zero; the payload is copied over the rest.
+  frame.fill(0, base, Math.min(base + ETHERNET_HEADER + ipHeader + transportLength, base + ETHERNET_HEADER + ipHeader + MAX_TRANSPORT_HEADER));
+  frame.writeUInt16BE(family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, base + 12);
+  const ip = base + ETHERNET_HEADER;
   if (family === 4) {
     frame[ip] = 0x45;
     frame.writeUInt16BE(IPV4_HEADER + transportLength, ip + 2);
@@ -95,7 +109,7 @@ function ipFrame(ends: FrameEnds, protocol: number, transportLength: number, ipI
     frame[ip + 9] = protocol;
     ends.src.bytes.copy(frame, ip + 12);
     ends.dst.bytes.copy(frame, ip + 16);
-    frame.writeUInt16BE(internetChecksum(frame.subarray(ip, ip + IPV4_HEADER)), ip + 10);
+    frame.writeUInt16BE(fold(sumWords(frame, ip, ip + IPV4_HEADER, 0)), ip + 10);
   } else {
     frame.writeUInt32BE(0x60000000, ip);
     frame.writeUInt16BE(transportLength, ip + 4);
@@ -104,20 +118,29 @@ function ipFrame(ends: FrameEnds, protocol: number, transportLength: number, ipI
     ends.src.bytes.copy(frame, ip + 8);
     ends.dst.bytes.copy(frame, ip + 24);
   }
-  return { frame, at: ip + ipHeader };
+  return ip + ipHeader;
+}
+
+/**
+ * An Ethernet frame with one UDP datagram, written into `target` at `base` (udpFrameLength bytes): the
+ * capture builds it straight into its write buffer, with no buffer of its own per packet.
+ */
+export function writeUdpFrame(target: Buffer, base: number, ends: FrameEnds, payload: Buffer, ipId: number): void {
+  const length = UDP_HEADER + payload.length;
+  const at = writeIpHeader(target, base, ends, PROTOCOL_UDP, length, ipId);
+  target.writeUInt16BE(ends.srcPort, at);
+  target.writeUInt16BE(ends.dstPort, at + 2);
+  target.writeUInt16BE(length, at + 4);
+  payload.copy(target, at + UDP_HEADER);
+  // RFC 768: a computed checksum of zero is sent as all ones (zero means "none").
+  const sum = fold(sumWords(target, at, at + length, pseudoHeaderSum(ends, PROTOCOL_UDP, length)));
+  target.writeUInt16BE(sum === 0 ? 0xffff : sum, at + 6);
 }
 
 /** An Ethernet frame with one UDP datagram. */
 export function udpFrame(ends: FrameEnds, payload: Buffer, ipId: number): Buffer {
-  const length = UDP_HEADER + payload.length;
-  const { frame, at } = ipFrame(ends, PROTOCOL_UDP, length, ipId);
-  frame.writeUInt16BE(ends.srcPort, at);
-  frame.writeUInt16BE(ends.dstPort, at + 2);
-  frame.writeUInt16BE(length, at + 4);
-  payload.copy(frame, at + UDP_HEADER);
-  // RFC 768: a computed checksum of zero is sent as all ones (zero means "none").
-  const sum = fold(sumWords(frame, at, frame.length, pseudoHeaderSum(ends, PROTOCOL_UDP, length)));
-  frame.writeUInt16BE(sum === 0 ? 0xffff : sum, at + 6);
+  const frame = Buffer.allocUnsafe(udpFrameLength(ends, payload.length));
+  writeUdpFrame(frame, 0, ends, payload, ipId);
   return frame;
 }
 
@@ -126,7 +149,8 @@ export function tcpFrame(ends: FrameEnds, seg: TcpSegment, ipId: number): Buffer
   const optionsLength = seg.mss !== undefined ? 4 : 0;
   const headerLength = 20 + optionsLength;
   const length = headerLength + seg.payload.length;
-  const { frame, at } = ipFrame(ends, PROTOCOL_TCP, length, ipId);
+  const frame = Buffer.allocUnsafe(ETHERNET_HEADER + ipHeaderLength(ends) + length);
+  const at = writeIpHeader(frame, 0, ends, PROTOCOL_TCP, length, ipId);
   frame.writeUInt16BE(ends.srcPort, at);
   frame.writeUInt16BE(ends.dstPort, at + 2);
   frame.writeUInt32BE(seg.seq >>> 0, at + 4);

@@ -6,7 +6,7 @@
  * check. The caller passes each packet's time (wall clock, ms since the epoch, from the injected clock).
  */
 import { parseIpAddress, type IpAddress } from './ip-address.js';
-import { tcpFrame, udpFrame, type FrameEnds } from './ip-frames.js';
+import { tcpFrame, udpFrame, udpFrameLength, writeUdpFrame, type FrameEnds } from './ip-frames.js';
 import { TcpFlow, type SideSegment, type TcpSide } from './tcp-flow.js';
 
 export interface Endpoint {
@@ -17,6 +17,14 @@ export interface Endpoint {
 /** Where frames go: a PcapWriter, or an array in tests. */
 export interface FrameSink {
   writeFrame(wallMs: number, frame: Buffer): void;
+  /**
+   * Optional: room for a frame in the sink's own buffer (PcapWriter.reserve: the offset in `buffer`, or
+   * −1 when the frame is dropped), so the frame is built there with no buffer of its own.
+   */
+  reserve?(wallMs: number, frameLength: number): number;
+  readonly buffer?: Buffer;
+  /** Frames longer than this are cut (PcapWriter's snaplen): they go through writeFrame. */
+  readonly snaplen?: number;
 }
 
 /** Largest TCP payload per segment: a 1500-byte MTU minus the IP and TCP headers. */
@@ -35,7 +43,16 @@ export class PacketCapture {
 
   /** A UDP datagram from `from` to `to` (SIP over UDP, RTP, RTCP). */
   udp(wallMs: number, from: Endpoint, to: Endpoint, payload: Buffer): void {
-    this.sink.writeFrame(wallMs, udpFrame(this.ends(from, to), payload, this.nextId()));
+    const ends = this.ends(from, to);
+    const sink = this.sink;
+    // Sized and checked first: a frame that cannot be written must not leave a reserved record behind.
+    const length = udpFrameLength(ends, payload.length);
+    if (sink.reserve && length <= (sink.snaplen ?? 0)) {
+      const at = sink.reserve(wallMs, length);
+      if (at >= 0) writeUdpFrame(sink.buffer!, at, ends, payload, this.nextId());
+      return;
+    }
+    sink.writeFrame(wallMs, udpFrame(ends, payload, this.nextId()));
   }
 
   /** The connection was set up (`initiator` connected): the handshake is written now. */

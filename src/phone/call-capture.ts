@@ -123,12 +123,24 @@ export class CallCapture {
     return this.opened;
   }
 
-  /** Writes what is buffered and closes the file. */
-  close(): void {
+  /** Resolves once what was flushed so far is on disk (a simulation running faster than real time waits on it). */
+  whenWritten(): Promise<void> {
+    return this.writer?.whenWritten() ?? Promise.resolve();
+  }
+
+  /**
+   * Writes what is buffered and closes the file: resolves once it is all on disk (the CLI exits right
+   * after the phone closes, and the phone awaits this).
+   */
+  async close(): Promise<void> {
     this.closed = true;
-    this.writer?.close();
-    const err = this.writer?.error;
-    if (err && !this.failed) this.o.warn?.(`pcap: ${err.message}`);
+    const writer = this.writer;
+    if (!writer) return;
+    await writer.close();
+    // The disk fell behind by the writer's bound: said once, with the count, as tcpdump reports its drops.
+    if (writer.dropped > 0 && !this.failed) {
+      this.o.warn?.(`pcap: ${writer.dropped} packets not written (the disk did not keep up)`);
+    }
   }
 
   private udp(wallMs: number, from: Endpoint, to: Endpoint, payload: Buffer): void {
@@ -139,13 +151,11 @@ export class CallCapture {
 
   private open(): PacketCapture | undefined {
     if (this.closed || this.failed) return undefined;
-    if (this.capture) {
-      if (this.writer?.error) this.fail(this.writer.error);
-      return this.failed ? undefined : this.capture;
-    }
+    if (this.capture) return this.capture;
     const path = this.o.path(this.o.callId());
     try {
-      this.writer = new PcapWriter(fileSink(path), { clock: this.o.clock });
+      // Writes are asynchronous: an error (disk full) arrives later, once, through onError.
+      this.writer = new PcapWriter(fileSink(path), { clock: this.o.clock, onError: (e) => this.fail(e) });
       this.opened = path;
     } catch (e) {
       this.fail(e as Error);
@@ -156,6 +166,7 @@ export class CallCapture {
   }
 
   private fail(e: Error): void {
+    if (this.failed) return;
     this.failed = true;
     this.o.warn?.(`pcap: ${e.message}; the call goes on without a capture`);
   }

@@ -249,7 +249,7 @@ export class Phone {
   }
 
   /** Feeds `sink` the call's SIP (history first) until the call has ended and its BYE has its answer. */
-  #follow(call: CallCore, sink: { sip(e: TraceEvent): void }, close: () => void): Promise<void> {
+  #follow(call: CallCore, sink: { sip(e: TraceEvent): void }, close: () => void | Promise<void>): Promise<void> {
     const clock = this.#transports.clock;
     this.#startTracing();
     if (call.callId !== '') for (const e of this.#traceHistory ?? []) sink.sip(e);
@@ -260,8 +260,8 @@ export class Phone {
         const stop = (): void => {
           timer.cancel();
           if (!this.#captures.delete(sink)) return;
-          close();
-          resolve();
+          // Resolved once the sink is done (a capture: its file on disk): Phone.close() awaits it before the CLI exits.
+          void Promise.resolve(close()).then(() => resolve());
         };
         const timer = clock.setTimeout(stop, CAPTURE_GRACE_MS);
         void callInternals(call).settled.then(stop);

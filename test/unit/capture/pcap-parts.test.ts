@@ -1,13 +1,14 @@
 /**
  * The pure parts of the capture: pcap header and record bytes, address parsing, checksums, the TCP
- * numbering of a synthesized flow, and the writer's buffering (bounded memory, flush on the injected clock,
- * write errors kept, not thrown).
+ * numbering of a synthesized flow, and the writer's queue (ordered asynchronous writes, bounded memory with
+ * drops counted, flush on the injected clock, drain on close, a write error reported once, the exit hook).
  */
 import { describe, expect, it } from 'vitest';
 import { IpAddressError, parseIpAddress } from '../../../src/capture/ip-address.js';
 import { internetChecksum, tcpFrame, TCP_ACK, TCP_PSH, udpFrame } from '../../../src/capture/ip-frames.js';
 import { encodePcapGlobalHeader, encodePcapRecord, splitTimestamp } from '../../../src/capture/pcap-format.js';
 import { PcapWriter, type ByteSink } from '../../../src/capture/pcap-writer.js';
+import { PacketCapture } from '../../../src/capture/packet-capture.js';
 import { TcpFlow } from '../../../src/capture/tcp-flow.js';
 import { ManualClock } from '../../../src/util/clock.js';
 
@@ -143,71 +144,213 @@ describe('synthesized TCP flow', () => {
   });
 });
 
-describe('PcapWriter buffering', () => {
-  function memorySink(): ByteSink & { chunks: Buffer[]; closed: boolean } {
-    const s = {
-      chunks: [] as Buffer[],
+describe('PcapWriter queue', () => {
+  /** A disk in memory whose writes complete when the test says (`complete()`), or fail. */
+  function slowDisk() {
+    const d = {
+      file: Buffer.alloc(0),
+      /** Writes issued and not yet completed: [chunks, position, done]. */
+      pending: [] as Array<{ chunks: Buffer[]; position: number; done: (err: Error | null, n: number) => void }>,
+      writes: 0,
       closed: false,
-      write(c: Buffer) {
-        s.chunks.push(Buffer.from(c));
+      failNext: undefined as Error | undefined,
+      sink: undefined as unknown as ByteSink,
+      /** Completes the oldest write (the data lands at its position). */
+      complete() {
+        const w = d.pending.shift()!;
+        if (d.failNext) return w.done(d.failNext, 0);
+        const data = Buffer.concat(w.chunks);
+        d.put(data, w.position);
+        w.done(null, data.length);
       },
-      close() {
-        s.closed = true;
+      put(data: Buffer, position: number) {
+        if (d.file.length < position + data.length) d.file = Buffer.concat([d.file, Buffer.alloc(position + data.length - d.file.length)]);
+        data.copy(d.file, position);
       },
     };
-    return s;
+    d.sink = {
+      write(chunks, position, done) {
+        d.writes++;
+        // Copied now: the writer may reuse a chunk only after its write completed.
+        d.pending.push({ chunks: chunks.map((c) => Buffer.from(c)), position, done });
+      },
+      writeSync(chunks, position) {
+        d.put(Buffer.concat(chunks as Buffer[]), position);
+      },
+      close(done) {
+        d.closed = true;
+        done(null);
+      },
+      closeSync() {
+        d.closed = true;
+      },
+    };
+    return d;
   }
 
-  it('writes the header at once, then whole records after the flush interval of the injected clock', () => {
+  /** The records' timestamps (ms) and first frame byte, read back from the file. */
+  function records(file: Buffer): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let at = 24; at + 16 <= file.length; ) {
+      const len = file.readUInt32LE(at + 8);
+      out.push([file.readUInt32LE(at) * 1000 + file.readUInt32LE(at + 4) / 1000, file[at + 16]!]);
+      at += 16 + len;
+    }
+    return out;
+  }
+
+  it('queues the header at once, then whole records a flush interval (injected clock) after the first', async () => {
     const clock = new ManualClock();
-    const sink = memorySink();
-    const w = new PcapWriter(sink, { clock, flushIntervalMs: 200 });
-    expect(sink.chunks.map((c) => c.length)).toEqual([24]);
-    w.writeFrame(1000, Buffer.alloc(60));
-    w.writeFrame(1020, Buffer.alloc(60));
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock, flushIntervalMs: 200 });
+    expect(d.pending.map((p) => [p.position, Buffer.concat(p.chunks).length])).toEqual([[0, 24]]);
+    d.complete();
+    w.writeFrame(1000, Buffer.alloc(60, 1));
+    w.writeFrame(1020, Buffer.alloc(60, 2));
     clock.advance(199);
-    expect(sink.chunks).toHaveLength(1);
+    expect(d.pending).toHaveLength(0);
+    expect(w.bufferedBytes).toBe(2 * 76);
     clock.advance(1);
-    expect(sink.chunks.map((c) => c.length)).toEqual([24, 2 * 76]);
+    expect(d.pending.map((p) => [p.position, Buffer.concat(p.chunks).length])).toEqual([[24, 2 * 76]]);
+    d.complete();
+    expect(w.bytesWritten).toBe(24 + 152);
     expect(w.bufferedBytes).toBe(0);
-    w.writeFrame(1040, Buffer.alloc(60));
-    w.close();
-    expect(sink.chunks.map((c) => c.length)).toEqual([24, 152, 76]);
-    expect(sink.closed).toBe(true);
-    expect(w.recordCount).toBe(3);
-    w.writeFrame(2000, Buffer.alloc(60));
-    expect(w.recordCount).toBe(3);
+    expect(records(d.file)).toEqual([[1000, 1], [1020, 2]]);
+  });
+
+  it('writes in order, one write at a time, coalescing what queued meanwhile into one write', () => {
+    const clock = new ManualClock();
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock, flushIntervalMs: 100, chunkBytes: 1000 });
+    // 30 records of 76 bytes: a chunk holds 13; the header's write is still in flight all along.
+    for (let i = 0; i < 30; i++) w.writeFrame(i, Buffer.alloc(60, i));
+    w.flush();
+    expect(d.pending).toHaveLength(1);
+    d.complete();
+    // Everything queued while the header was being written goes in one write, right after it.
+    expect(d.pending).toHaveLength(1);
+    expect(d.pending[0]!.position).toBe(24);
+    expect(d.pending[0]!.chunks.length).toBeGreaterThan(1);
+    d.complete();
+    expect(d.writes).toBe(2);
+    expect(records(d.file)).toEqual(Array.from({ length: 30 }, (_, i) => [i, i]));
+  });
+
+  it('reuses a written chunk for later records without corrupting what was written', () => {
+    const clock = new ManualClock();
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock, chunkBytes: 4096 });
+    d.complete();
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 10; i++) w.writeFrame(round * 100 + i, Buffer.alloc(200, round * 10 + i));
+      w.flush();
+      d.complete();
+    }
+    expect(records(d.file)).toEqual(Array.from({ length: 50 }, (_, k) => [Math.floor(k / 10) * 100 + (k % 10), k]));
+  });
+
+  it('bounds the memory: when the disk is behind, records are dropped and counted, whole', async () => {
+    const clock = new ManualClock();
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock, chunkBytes: 1000, maxQueuedBytes: 5000 });
+    // The disk never completes the header's write: 200 records of 200 bytes would be 40 000 bytes.
+    for (let i = 0; i < 200; i++) {
+      w.writeFrame(i, Buffer.alloc(184, i & 0xff));
+      expect(w.bufferedBytes).toBeLessThanOrEqual(5000);
+    }
+    expect(w.dropped).toBeGreaterThan(170);
+    expect(w.recordCount + w.dropped).toBe(200);
+    const kept = w.recordCount;
+    // The disk catches up: what was kept is written, in order, and later records are taken again.
+    while (d.pending.length > 0) d.complete();
+    w.writeFrame(1000, Buffer.alloc(184, 7));
+    const closed = w.close();
+    while (d.pending.length > 0) d.complete();
+    await closed;
+    const got = records(d.file);
+    expect(got).toHaveLength(kept + 1);
+    expect(got.slice(0, kept)).toEqual(Array.from({ length: kept }, (_, i) => [i, i]));
+    expect(got[kept]).toEqual([1000, 7]);
+  });
+
+  it('close() resolves only once everything is on disk and the file closed; later frames are ignored', async () => {
+    const clock = new ManualClock();
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock });
+    w.writeFrame(1, Buffer.alloc(60, 1));
+    let done = false;
+    const closing = w.close().then(() => { done = true; });
+    w.writeFrame(2, Buffer.alloc(60, 2));
+    await Promise.resolve();
+    expect(done).toBe(false);
+    d.complete(); // the header
+    await Promise.resolve();
+    expect(done).toBe(false);
+    expect(d.closed).toBe(false);
+    d.complete(); // the record
+    await closing;
+    expect(d.closed).toBe(true);
+    expect(records(d.file)).toEqual([[1, 1]]);
+    expect(w.recordCount).toBe(1);
     expect(clock.pendingCount).toBe(0);
   });
 
-  it('never holds more than the bound in memory', () => {
+  it('a write error is reported once, stops the capture, and close() still resolves', async () => {
     const clock = new ManualClock();
-    const sink = memorySink();
-    const w = new PcapWriter(sink, { clock, maxBufferedBytes: 1000 });
-    for (let i = 0; i < 100; i++) {
-      w.writeFrame(i, Buffer.alloc(184));
-      expect(w.bufferedBytes).toBeLessThan(1000);
-    }
-    expect(sink.chunks.length).toBeGreaterThan(15);
-    expect(sink.chunks.slice(1).every((c) => c.length % 200 === 0)).toBe(true);
-  });
-
-  it('keeps a write error and drops later records instead of throwing into the call', () => {
-    const clock = new ManualClock();
-    let fail = false;
-    const sink: ByteSink = {
-      write() {
-        if (fail) throw new Error('ENOSPC: no space left on device');
-      },
-      close() {},
-    };
-    const w = new PcapWriter(sink, { clock });
-    fail = true;
+    const d = slowDisk();
+    const errors: string[] = [];
+    const w = new PcapWriter(d.sink, { clock, onError: (e) => errors.push(e.message) });
+    d.complete();
     w.writeFrame(1, Buffer.alloc(10));
-    expect(() => w.flush()).not.toThrow();
+    w.flush();
+    d.failNext = new Error('ENOSPC: no space left on device');
+    expect(() => d.complete()).not.toThrow();
     expect(w.error?.message).toBe('ENOSPC: no space left on device');
     w.writeFrame(2, Buffer.alloc(10));
+    w.flush();
+    expect(d.pending).toHaveLength(0);
     expect(w.bufferedBytes).toBe(0);
+    await w.close();
+    expect(errors).toEqual(['ENOSPC: no space left on device']);
     expect(w.bytesWritten).toBe(24);
+    expect(d.closed).toBe(true);
+  });
+
+  it('finishSync (the exit hook) writes the write in flight and the queue at their places, then closes', () => {
+    const clock = new ManualClock();
+    const d = slowDisk();
+    const w = new PcapWriter(d.sink, { clock, chunkBytes: 1000 });
+    for (let i = 0; i < 20; i++) w.writeFrame(i, Buffer.alloc(60, i));
+    w.finishSync();
+    expect(d.closed).toBe(true);
+    expect(records(d.file)).toEqual(Array.from({ length: 20 }, (_, i) => [i, i]));
+    // The write that was in flight (the header) lands again at its place: same bytes.
+    d.complete();
+    expect(records(d.file)).toHaveLength(20);
+  });
+});
+
+describe('PacketCapture into a PcapWriter: frames built in place', () => {
+  it('writes the same bytes as udpFrame + encodePcapRecord', async () => {
+    const clock = new ManualClock();
+    const chunks: Buffer[] = [];
+    const sink: ByteSink = {
+      write(c, _p, done) { chunks.push(Buffer.concat(c)); done(null, chunks.at(-1)!.length); },
+      writeSync() {},
+      close(done) { done(null); },
+      closeSync() {},
+    };
+    const w = new PcapWriter(sink, { clock, chunkBytes: 512 });
+    const cap = new PacketCapture(w);
+    const a = { address: '10.0.0.1', port: 4000 };
+    const b = { address: '10.0.0.2', port: 5000 };
+    const expected: Buffer[] = [encodePcapGlobalHeader()];
+    for (let i = 0; i < 6; i++) {
+      const payload = Buffer.alloc(100 + i * 30, i + 1);
+      cap.udp(1000 + i, a, b, payload);
+      expected.push(encodePcapRecord(1000 + i, udpFrame({ src: parseIpAddress(a.address), dst: parseIpAddress(b.address), srcPort: 4000, dstPort: 5000 }, payload, i + 1)));
+    }
+    await w.close();
+    expect(Buffer.concat(chunks).equals(Buffer.concat(expected))).toBe(true);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The phone's own pcap files read by the real tshark: SIP over UDP and TCP dissected in order (a message
  * split over three segments, two messages in one segment, twenty on one connection), RTP with a lost and a
- * reordered packet counted as tshark counts them, IPv6, every checksum good, and a file whose writer was
- * never closed (the process killed mid-call) still readable.
+ * reordered packet counted as tshark counts them, IPv6, every checksum good, a file whose writer was
+ * never closed (the process killed mid-call) still readable, and one whose process exited before the
+ * asynchronous writes drained finished by the exit hook.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -42,12 +43,12 @@ function sipResponse(status: number, reason: string, cseq: number, method: strin
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
 
-/** A capture into `name`, with a manual clock; `done()` closes it and returns the path. */
-function capture(name: string): { cap: PacketCapture; writer: PcapWriter; clock: ManualClock; done: () => string } {
+/** A capture into `name`, with a manual clock; `done()` closes it, waits for the disk, and returns the path. */
+function capture(name: string): { cap: PacketCapture; writer: PcapWriter; clock: ManualClock; done: () => Promise<string> } {
   const path = join(tmp, name);
   const clock = new ManualClock();
   const writer = new PcapWriter(fileSink(path), { clock });
-  return { cap: new PacketCapture(writer), writer, clock, done: () => (writer.close(), path) };
+  return { cap: new PacketCapture(writer), writer, clock, done: async () => (await writer.close(), path) };
 }
 
 /** [method or status] per SIP PDU, in file order (a frame with two PDUs gives two entries). */
@@ -61,14 +62,14 @@ function sipSequence(path: string, extra: readonly string[] = []): string[] {
 }
 
 describe('pcap files read by tshark', () => {
-  it('SIP over UDP: each datagram one SIP message, in order, checksums good', () => {
+  it('SIP over UDP: each datagram one SIP message, in order, checksums good', async () => {
     const { cap, done } = capture('sip-udp.pcap');
     cap.udp(T0, PHONE, SERVER, sipRequest('INVITE', 1, SDP));
     cap.udp(T0 + 30, SERVER, PHONE, sipResponse(100, 'Trying', 1, 'INVITE'));
     cap.udp(T0 + 400, SERVER, PHONE, sipResponse(180, 'Ringing', 1, 'INVITE'));
     cap.udp(T0 + 900, SERVER, PHONE, sipResponse(200, 'OK', 1, 'INVITE'));
     cap.udp(T0 + 901, PHONE, SERVER, sipRequest('ACK', 1));
-    const path = done();
+    const path = await done();
     expect(sipSequence(path)).toEqual(['INVITE', '100', '180', '200', 'ACK']);
     const rows = tsharkFields(path, ['frame.time_epoch', 'ip.checksum.status', 'udp.checksum.status', 'udp.srcport'], { extra: CHECK_CHECKSUMS });
     expect(rows.map((r) => Math.round(Number(r[0]) * 1000) - T0)).toEqual([0, 30, 400, 900, 901]);
@@ -77,7 +78,7 @@ describe('pcap files read by tshark', () => {
     expect(rows.map((r) => r[3])).toEqual(['40123', '5060', '5060', '5060', '40123']);
   });
 
-  it('SIP over TCP: handshake, a message split over 3 segments, two messages in one segment, FIN', () => {
+  it('SIP over TCP: handshake, a message split over 3 segments, two messages in one segment, FIN', async () => {
     const { cap, done } = capture('sip-tcp.pcap');
     const invite = sipRequest('INVITE', 1, SDP);
     // The stack wrote the INVITE in three pieces (as a slow socket would), then got two responses at once.
@@ -90,7 +91,7 @@ describe('pcap files read by tshark', () => {
     cap.tcpData(T0 + 900, PHONE, SERVER, 'remote', sipResponse(200, 'OK', 1, 'INVITE'));
     cap.tcpData(T0 + 901, PHONE, SERVER, 'local', sipRequest('ACK', 1));
     cap.tcpClose(T0 + 5000, PHONE, SERVER, 'local');
-    const path = done();
+    const path = await done();
     expect(sipSequence(path)).toEqual(['INVITE', '100', '180', '200', 'ACK']);
     const rows = tsharkFields(path, ['tcp.flags.str', 'tcp.seq', 'tcp.ack', 'tcp.len', 'tcp.checksum.status', 'tcp.analysis.flags'], {
       extra: CHECK_CHECKSUMS,
@@ -111,7 +112,7 @@ describe('pcap files read by tshark', () => {
     expect(rows.map((r) => r[5]).filter((f) => f !== '')).toEqual([]);
   });
 
-  it('SIP over TCP: 20 messages on one connection and one larger than the MSS, all in order', () => {
+  it('SIP over TCP: 20 messages on one connection and one larger than the MSS, all in order', async () => {
     const { cap, done } = capture('sip-tcp-many.pcap');
     const expected: string[] = [];
     for (let i = 1; i <= 10; i++) {
@@ -127,14 +128,14 @@ describe('pcap files read by tshark', () => {
     );
     cap.tcpData(T0 + 2000, PHONE, SERVER, 'local', big);
     expected.push('MESSAGE');
-    const path = done();
+    const path = await done();
     expect(sipSequence(path)).toEqual(expected);
     const lens = tsharkFields(path, ['tcp.len'], { filter: 'tcp.len > 0' }).map((r) => Number(r[0]));
     expect(Math.max(...lens)).toBe(1460);
     expect(lens.slice(-3).reduce((a, b) => a + b)).toBe(big.length);
   });
 
-  it('SIP over TCP/IPv6 on a connection joined mid-stream: no handshake, consistent numbers, dissected', () => {
+  it('SIP over TCP/IPv6 on a connection joined mid-stream: no handshake, consistent numbers, dissected', async () => {
     const { cap, done } = capture('sip-tcp6-joined.pcap');
     const phone: Endpoint = { address: '2001:db8::1', port: 40200 };
     const server: Endpoint = { address: '2001:db8::2', port: 5060 };
@@ -143,7 +144,7 @@ describe('pcap files read by tshark', () => {
     cap.tcpData(T0 + 5, phone, server, 'local', sipResponse(200, 'OK', 7, 'OPTIONS'));
     cap.tcpData(T0 + 9, phone, server, 'local', sipRequest('BYE', 8));
     cap.tcpClose(T0 + 20, phone, server, 'remote');
-    const path = done();
+    const path = await done();
     expect(sipSequence(path)).toEqual(['OPTIONS', '200', 'BYE']);
     const rows = tsharkFields(path, ['tcp.flags.syn', 'tcp.checksum.status', 'tcp.analysis.flags', 'ipv6.src'], { extra: CHECK_CHECKSUMS });
     expect(rows).toHaveLength(6);
@@ -151,21 +152,21 @@ describe('pcap files read by tshark', () => {
     expect(rows[0]![3]).toBe('2001:db8::2');
   });
 
-  it('plain SIP written for a TLS connection on port 5061 is dissected as SIP', () => {
+  it('plain SIP written for a TLS connection on port 5061 is dissected as SIP', async () => {
     const { cap, done } = capture('sip-tls-plain.pcap');
     const tls: Endpoint = { address: '127.0.0.1', port: 5061 };
     cap.tcpData(T0, PHONE, tls, 'local', sipRequest('REGISTER', 1));
     cap.tcpData(T0 + 10, PHONE, tls, 'remote', sipResponse(200, 'OK', 1, 'REGISTER'));
-    expect(sipSequence(done())).toEqual(['REGISTER', '200']);
+    expect(sipSequence(await done())).toEqual(['REGISTER', '200']);
   });
 
-  it('IPv6 UDP: addresses, ports and the UDP checksum (mandatory over IPv6) as sent', () => {
+  it('IPv6 UDP: addresses, ports and the UDP checksum (mandatory over IPv6) as sent', async () => {
     const { cap, done } = capture('sip-udp6.pcap');
     const a: Endpoint = { address: '::1', port: 5062 };
     const b: Endpoint = { address: '2001:db8::10', port: 5060 };
     cap.udp(T0, a, b, sipRequest('OPTIONS', 1));
     cap.udp(T0 + 20, b, a, sipResponse(200, 'OK', 1, 'OPTIONS'));
-    const path = done();
+    const path = await done();
     expect(sipSequence(path)).toEqual(['OPTIONS', '200']);
     const rows = tsharkFields(path, ['ipv6.src', 'ipv6.dst', 'udp.dstport', 'udp.checksum.status'], { extra: CHECK_CHECKSUMS });
     expect(rows).toEqual([
@@ -174,7 +175,7 @@ describe('pcap files read by tshark', () => {
     ]);
   });
 
-  it('RTP with one packet lost and two swapped: tshark counts 49 packets, 1 lost, and flags the disorder', () => {
+  it('RTP with one packet lost and two swapped: tshark counts 49 packets, 1 lost, and flags the disorder', async () => {
     const { cap, done } = capture('rtp.pcap');
     const from: Endpoint = { address: '127.0.0.1', port: 20000 };
     const to: Endpoint = { address: '127.0.0.1', port: 30000 };
@@ -182,7 +183,7 @@ describe('pcap files read by tshark', () => {
     const at = order.indexOf(20);
     [order[at], order[at + 1]] = [21, 20];
     order.forEach((k, slot) => cap.udp(T0 + slot * 20, from, to, buildRtp({ pt: 0, seq: 1000 + k, ts: 160 * k, ssrc: 0x1234, payload: Buffer.alloc(160, 0xff) })));
-    const path = done();
+    const path = await done();
     const seqs = tsharkFields(path, ['rtp.seq'], { extra: ['-d', 'udp.port==30000,rtp'] }).map((r) => Number(r[0]));
     expect(seqs).toEqual(order.map((k) => 1000 + k));
     expect(tsharkRtpStreams(path, 30000)).toMatchObject([{ ssrc: 0x1234, payload: 'g711U', packets: 49, lost: 1, maxDeltaMs: 20, problem: true }]);
@@ -190,7 +191,7 @@ describe('pcap files read by tshark', () => {
     expect(tsharkRtpStreams(path)).toMatchObject([{ ssrc: 0x1234, packets: 49, lost: 1 }]);
   });
 
-  it('a file whose writer was never closed (process killed mid-call) reads up to the last flushed record', () => {
+  it('a file whose writer was never closed (process killed mid-call) reads up to the last flushed record', async () => {
     const path = join(tmp, 'killed.pcap');
     // A child process writes 30 datagrams, lets the flush timer run, writes 5 more and kills itself.
     const script = `
@@ -198,11 +199,13 @@ describe('pcap files read by tshark', () => {
       import { PcapWriter, fileSink } from ${JSON.stringify(new URL('../../../src/capture/pcap-writer.ts', import.meta.url).pathname)};
       import { PacketCapture } from ${JSON.stringify(new URL('../../../src/capture/packet-capture.ts', import.meta.url).pathname)};
       const clock = new ManualClock();
-      const cap = new PacketCapture(new PcapWriter(fileSink(${JSON.stringify(path)}), { clock, flushIntervalMs: 100 }));
+      const writer = new PcapWriter(fileSink(${JSON.stringify(path)}), { clock, flushIntervalMs: 100 });
+      const cap = new PacketCapture(writer);
       const a = { address: '127.0.0.1', port: 20000 }, b = { address: '127.0.0.1', port: 30000 };
       for (let i = 0; i < 35; i++) {
         cap.udp(${T0} + i * 20, a, b, Buffer.alloc(172, i));
-        if (i === 29) clock.advance(100);
+        // The flush queues the first 30 for the disk; the writes are asynchronous: wait for them.
+        if (i === 29) { clock.advance(100); await writer.whenWritten(); }
       }
       process.kill(process.pid, 'SIGKILL');
     `;
@@ -218,10 +221,35 @@ describe('pcap files read by tshark', () => {
     rmSync(cut, { force: true });
     const whole = readFileSync(path);
     const sink = fileSink(cut);
-    sink.write(whole.subarray(0, whole.length - 50));
-    sink.close();
+    sink.writeSync([whole.subarray(0, whole.length - 50)], 0);
+    sink.closeSync();
     const partial = tsharkRaw(cut, ['-T', 'fields', '-e', 'frame.number']);
     expect(partial.stdout.trim().split('\n')).toHaveLength(29);
     expect(partial.stderr).toMatch(/cut short in the middle of a packet/);
+  });
+
+  it('a process that exits with records queued or unflushed (process.exit after a second Ctrl-C) leaves them all', () => {
+    const path = join(tmp, 'exited.pcap');
+    // 35 datagrams: 30 queued by the flush timer (their write not yet done), 5 still in the chunk; then exit.
+    const script = `
+      import { ManualClock } from ${JSON.stringify(new URL('../../../src/util/clock.ts', import.meta.url).pathname)};
+      import { PcapWriter, fileSink } from ${JSON.stringify(new URL('../../../src/capture/pcap-writer.ts', import.meta.url).pathname)};
+      import { PacketCapture } from ${JSON.stringify(new URL('../../../src/capture/packet-capture.ts', import.meta.url).pathname)};
+      const clock = new ManualClock();
+      const writer = new PcapWriter(fileSink(${JSON.stringify(path)}), { clock, flushIntervalMs: 100 });
+      const cap = new PacketCapture(writer);
+      const a = { address: '127.0.0.1', port: 20000 }, b = { address: '127.0.0.1', port: 30000 };
+      for (let i = 0; i < 35; i++) {
+        cap.udp(${T0} + i * 20, a, b, Buffer.alloc(172, i));
+        if (i === 29) clock.advance(100);
+      }
+      process.exit(3);
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(3);
+    expect(statSync(path).size).toBe(24 + 35 * (16 + 14 + 20 + 8 + 172));
+    const read = tsharkRaw(path, ['-T', 'fields', '-e', 'frame.number']);
+    expect(read.stderr).toBe('');
+    expect(read.stdout.trim().split('\n')).toHaveLength(35);
   });
 });

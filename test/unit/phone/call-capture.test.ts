@@ -71,7 +71,7 @@ describe('CallCapture', () => {
     expect(fileNameFor('c-{n}-{callid}.pcap', 3, 'a/b@c')).toBe('c-3-a_b_c.pcap');
   });
 
-  it('writes the call\'s SIP and each RTP datagram once, on the real ports, at their times', () => {
+  it('writes the call\'s SIP and each RTP datagram once, on the real ports, at their times', async () => {
     const clock = new ManualClock(0, 1_700_000_000_000);
     let callId = '';
     const capture = new CallCapture({ clock, path: (id) => join(dir, fileNameFor('{callid}.pcap', 1, id)), callId: () => callId, mediaAddress: '127.0.0.1' });
@@ -92,7 +92,7 @@ describe('CallCapture', () => {
     socket.rtpSendSocket.sendAt!(rtp(2), 30000, '127.0.0.1', clock.now() + 40);
     clock.advance(10);
     inner.deliver(rtp(7));
-    capture.close();
+    await capture.close();
     expect(received).toEqual([7]);
     expect([inner.sent, inner.ahead]).toEqual([1, 1]);
 

@@ -27,7 +27,7 @@ function packet(k: number, atMs: number) {
 }
 
 describe('StreamQuality', () => {
-  it('counts loss and jitter as tshark does for the same packets (1 lost, 2 swapped, uneven arrival)', () => {
+  it('counts loss and jitter as tshark does for the same packets (1 lost, 2 swapped, uneven arrival)', async () => {
     const order = Array.from({ length: 100 }, (_, k) => k).filter((k) => k !== 10);
     const at = order.indexOf(40);
     [order[at], order[at + 1]] = [41, 40];
@@ -45,7 +45,7 @@ describe('StreamQuality', () => {
       const p = packet(k, atMs);
       cap.udp(T0 + atMs, { address: '127.0.0.1', port: 20000 }, { address: '127.0.0.1', port: 30000 }, buildRtp({ pt: 0, seq: p.sequence, ts: p.timestamp, ssrc: SSRC, payload: Buffer.alloc(160, 0xff) }));
     }
-    writer.close();
+    await writer.close();
 
     const s = q.summary();
     expect([s.packets, s.expected, s.lost, s.outOfOrder]).toEqual([99, 100, 1, 1]);
