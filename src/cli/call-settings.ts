@@ -13,7 +13,7 @@ import { parseDtmfSequence } from '../media/dtmf/index.js';
 import { UsageError } from './context.js';
 import { parseQualityExpression, type QualityThreshold } from '../script/quality-thresholds.js';
 import { codecsOption, dtmfModeOption, durationOption, targetOption } from './option-values.js';
-import { srtpSettings } from './srtp-options.js';
+import { srtpSettings, type SrtpArgv } from './srtp-options.js';
 
 /** RFC 5806 §4 / RFC 4458 diversion reasons. */
 export const DIVERSION_REASONS = [
@@ -22,7 +22,7 @@ export const DIVERSION_REASONS = [
 ] as const;
 
 /** The parsed command line of `umphone call` (yargs camel-cases the option names). */
-export interface CallArgv {
+export interface CallArgv extends SrtpArgv {
   target: string;
   transport?: string;
   from?: string;
@@ -65,8 +65,6 @@ export interface CallArgv {
   tlsCert?: string;
   tlsKey?: string;
   tlsInsecure?: boolean;
-  srtp?: string;
-  srtpSuites?: string;
 }
 
 /** TLS files (PEM) as paths; run-call.ts reads them. */

@@ -27,7 +27,7 @@ import { describeMessageSummary } from '../../phone/message-summary.js';
 import { loadWavForPlayback, type PlaybackAudio } from '../../media/wav/reader.js';
 import { parseDtmfSequence, type DtmfModeRequest } from '../../media/dtmf/index.js';
 import { codecsOption, dtmfModeOption, durationOption } from '../option-values.js';
-import { SRTP_OPTIONS, srtpSettings } from '../srtp-options.js';
+import { SRTP_OPTIONS, srtpSettings, type SrtpArgv } from '../srtp-options.js';
 import { DurationError, parseDuration } from '../../util/duration.js';
 import { contextOf, oneLine, UsageError, type CliIo } from '../context.js';
 import { isWildcard } from '../../sip/transport/local-address.js';
@@ -40,7 +40,7 @@ import { callReportPage, writeReport } from '../report-file.js';
 import { formatTrace } from '../trace.js';
 import { readServerTlsFiles, SERVER_TLS_OPTIONS, tlsOptionsWithoutTls, type ServerTlsArgv, type ServerTlsFiles } from '../tls-options.js';
 
-export interface ListenArgv extends ServerTlsArgv {
+export interface ListenArgv extends ServerTlsArgv, SrtpArgv {
   transport?: 'tcp' | 'tls';
   'tls-require-client-cert'?: boolean;
   'local-ip'?: string;
@@ -57,8 +57,6 @@ export interface ListenArgv extends ServerTlsArgv {
   play?: string;
   loop?: boolean;
   codec?: string;
-  srtp?: string;
-  srtpSuites?: string;
   dtmf?: string;
   'dtmf-sequence'?: string;
   'follow-refer'?: boolean;

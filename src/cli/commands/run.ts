@@ -14,7 +14,7 @@ import { Phone } from '../../phone/phone.js';
 import { openRealTransports, type RealTlsOptions, type RealTransports } from '../../phone/real-transports.js';
 import { tlsSettings } from '../call-settings.js';
 import { readTlsFiles, TLS_INSECURE_WARNING, TLS_OPTIONS } from '../tls-options.js';
-import { SRTP_OPTIONS, srtpSettings } from '../srtp-options.js';
+import { SRTP_OPTIONS, srtpSettings, type SrtpArgv } from '../srtp-options.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { Listener } from '../../phone/listener.js';
 import type { CallOptions } from '../../phone/call.js';
@@ -29,7 +29,7 @@ import { ScriptError } from '../../script/errors.js';
 import type { Script } from '../../script/types.js';
 import { contextOf, type CliContext } from '../context.js';
 
-interface RunArgv {
+interface RunArgv extends SrtpArgv {
   file: string;
   report?: string[];
   var?: string[];
@@ -41,8 +41,6 @@ interface RunArgv {
   tlsCert?: string;
   tlsKey?: string;
   tlsInsecure?: boolean;
-  srtp?: string;
-  srtpSuites?: string;
   user?: string;
   password?: string;
   pcap?: string;
