@@ -72,14 +72,7 @@ export async function startKamailioRedirector(o: KamailioRedirectorOptions): Pro
     '}',
     '',
   ].join('\n'));
-  const child = spawnTracked('kamailio', ['-DD', '-E', '-f', join(dir, 'kamailio.cfg'), '-P', join(dir, 'kamailio.pid'), '-Y', dir], { cwd: dir });
-  try {
-    await pollUntil(`kamailio listening on TLS ${port}`, async () => child.hasExited() || (await isPortBound(port, 'tcp')), 10_000);
-  } catch (e) {
-    await child.kill();
-    throw e;
-  }
-  if (child.hasExited()) throw new Error(`kamailio did not start:\n${child.stderr()}`);
+  const child = await runKamailio(dir, port);
   return { child, port, stop: () => child.kill() };
 }
 
@@ -165,13 +158,19 @@ export async function startKamailioTlsProxy(o: KamailioTlsProxyOptions): Promise
     '}',
     '',
   ].join('\n'));
+  const child = await runKamailio(dir, tcpPort);
+  return { child, port: tlsPort, tcpPort, stop: () => child.kill() };
+}
+
+/** Starts Kamailio on `dir`/kamailio.cfg in the foreground and waits until `port` (TCP) is bound. */
+async function runKamailio(dir: string, port: number): Promise<TrackedChild> {
   const child = spawnTracked('kamailio', ['-DD', '-E', '-f', join(dir, 'kamailio.cfg'), '-P', join(dir, 'kamailio.pid'), '-Y', dir], { cwd: dir });
   try {
-    await pollUntil(`kamailio listening on TCP ${tcpPort}`, async () => child.hasExited() || (await isPortBound(tcpPort, 'tcp')), 10_000);
+    await pollUntil(`kamailio listening on TCP ${port}`, async () => child.hasExited() || (await isPortBound(port, 'tcp')), 10_000);
   } catch (e) {
     await child.kill();
     throw e;
   }
   if (child.hasExited()) throw new Error(`kamailio did not start:\n${child.stderr()}`);
-  return { child, port: tlsPort, tcpPort, stop: () => child.kill() };
+  return child;
 }
