@@ -21,7 +21,7 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { UsageError, type CliIo } from './context.js';
-import { nativeRtpIoUnavailable } from '../rtp/io-native.js';
+import { nativeRtpIoUnavailable, type NativeIoStats } from '../rtp/io-native.js';
 import { parseRtpEngineMode, rtpEngineMode, type RtpEngineMode } from '../rtp/rtp-transport.js';
 
 export const REALTIME_GROUP = 'Real-time pacing';
@@ -98,6 +98,18 @@ export function reportRtpRealtime(rtp: { realtimeRefused?: string | undefined; f
     io.err(`umphone: RTP is paced on the main thread: ${rtp.fallback}\n`);
   }
   if (rtp.realtimeRefused) io.err(`umphone: --realtime: the RTP I/O thread: ${rtp.realtimeRefused}; it runs at normal priority\n`);
+}
+
+/**
+ * How the native engine's sends went, for the end of a `load` or `serve` run: a load generator (or a
+ * server) that could not keep its own pace must say so, or its callers' jitter and MOS would be blamed
+ * on the far end. "Produced late": the main thread handed the packet over after its deadline.
+ */
+export function engineLine(s: NativeIoStats): string | undefined {
+  if (s.delivered === 0) return undefined;
+  const pct = (n: number): string => `${((100 * n) / s.delivered).toFixed(2)} %`;
+  return `RTP sent ${s.delivered} packets: ${pct(s.late)} more than 1 ms late (max ${s.maxLateMs.toFixed(1)} ms), ` +
+    `${pct(s.arrivedLate)} produced late by the main thread`;
 }
 
 export interface RealtimeDeps {

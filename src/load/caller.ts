@@ -97,7 +97,11 @@ export interface CallerMetrics {
   setupMs?: number;
   durationMs: number;
   endedBy?: string;
-  rtp?: { sentPackets: number; receivedPackets: number; lost: number; lossPercent: number; jitterMs: number };
+  /**
+   * `late`: packets that arrived but after their turn to play (the jitter buffer discarded them); the
+   * listener loses them like lost ones and the MOS counts them so (docs/quality.md).
+   */
+  rtp?: { sentPackets: number; receivedPackets: number; lost: number; lossPercent: number; jitterMs: number; late?: number; latePercent?: number };
   /** The call's MOS (E-model) when the call reports one. */
   mos?: number;
 }
@@ -175,6 +179,11 @@ export async function runCaller(o: RunCallerOptions): Promise<CallerResult> {
       sentPackets: c.rtp.sent.packets, receivedPackets: c.rtp.received.packets, lost: c.rtp.received.lost,
       lossPercent: c.rtp.received.lossPercent, jitterMs: c.rtp.received.jitterMs,
     };
+    const q = quality?.received;
+    if (q) {
+      m.rtp.late = q.late;
+      m.rtp.latePercent = q.expected > 0 ? (100 * q.late) / q.expected : 0;
+    }
   }
   if (quality?.mos !== undefined) m.mos = quality.mos;
   const stopped = o.interrupted?.() ?? false;

@@ -65,6 +65,7 @@ export function reportText(head: ReportHead, s: LoadStats, checks: ThresholdChec
   out.push(`  final SIP codes   ${codes.length > 0 ? codes.join(', ') : '-'}`);
   out.push(distLine('RTP loss', s.rtpLossPercent, (x) => (x === undefined ? '-' : `${num(x, 2)}%`)));
   out.push(distLine('RTP jitter', s.rtpJitterMs, (x) => (x === undefined ? '-' : `${num(x, 1)}ms`)));
+  if (s.rtpLatePercent.count > 0) out.push(distLine('RTP late', s.rtpLatePercent, (x) => (x === undefined ? '-' : `${num(x, 2)}%`)));
   out.push(s.mos.count === 0 ? '  MOS               not measured' : `  MOS               p5 ${num(s.mos.p5, 2)}  p50 ${num(s.mos.p50, 2)}  min ${num(s.mos.min, 2)}  (${s.mos.count} calls)`);
   if (s.failedSteps.length > 0) {
     out.push('  failed steps:');

@@ -6,6 +6,7 @@
 import { xmlEscape } from '../script/report-junit.js';
 import type { LoadResult } from './engine.js';
 import type { ThresholdCheck } from './expect.js';
+import type { NativeIoStats } from '../rtp/io-native.js';
 
 export const LOAD_REPORT_VERSION = 1;
 
@@ -14,6 +15,8 @@ export interface LoadReportHead {
   name: string;
   /** The options the run was started with (rate, concurrency ...), as given. */
   settings: Record<string, unknown>;
+  /** The native RTP engine's send counters for the whole run (io-native.ts NativeIoStats), when it ran. */
+  rtpEngine?: NativeIoStats;
 }
 
 export function loadJsonReport(head: LoadReportHead, r: LoadResult, checks: ThresholdCheck[]): string {
@@ -35,6 +38,7 @@ export function loadJsonReport(head: LoadReportHead, r: LoadResult, checks: Thre
     script: head.script,
     name: head.name,
     settings: head.settings,
+    ...(head.rtpEngine ? { rtpEngine: head.rtpEngine } : {}),
     startedAt: r.startedAt,
     durationMs: Math.round(r.durationMs),
     interrupted: r.interrupted,

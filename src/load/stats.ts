@@ -48,6 +48,8 @@ export interface LoadStats {
   setupHistogram: HistogramBin[];
   rtpLossPercent: Distribution;
   rtpJitterMs: Distribution;
+  /** Packets the callers' jitter buffers discarded as too late to play, % of expected (docs/quality.md). */
+  rtpLatePercent: Distribution;
   mos: Distribution;
   /** Calls started per second over the run so far. */
   callsPerSecond?: number;
@@ -128,6 +130,7 @@ export function loadStats(done: readonly CallerMetrics[], o: { started?: number;
     setupHistogram: histogram(setup),
     rtpLossPercent: distribution(done.flatMap((m) => (m.rtp ? [m.rtp.lossPercent] : []))),
     rtpJitterMs: distribution(done.flatMap((m) => (m.rtp ? [m.rtp.jitterMs] : []))),
+    rtpLatePercent: distribution(done.flatMap((m) => (m.rtp?.latePercent !== undefined ? [m.rtp.latePercent] : []))),
     mos: distribution(done.flatMap((m) => (m.mos !== undefined ? [m.mos] : []))),
     elapsedMs,
   };

@@ -10,7 +10,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import type { TraceEvent } from '../sip/transport/transport.js';
-import type { RemoteAddress } from '../rtp/receiver.js';
+import type { DatagramHandler } from '../rtp/socket.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
 import { PacketCapture, type Endpoint } from '../capture/packet-capture.js';
 import { PcapWriter, fileSink } from '../capture/pcap-writer.js';
@@ -76,15 +76,17 @@ export class CallCapture {
     const rtcpPort = (inner as { rtcpPort?: number }).rtcpPort ?? inner.rtpPort + 1;
     const rtcp: Endpoint = { address, port: rtcpPort };
     const clock = this.o.clock;
-    let rtpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
-    let rtcpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
-    inner.onRtp((d, from) => {
-      this.udp(clock.wallNow(), { address: from.address, port: from.port }, rtp, d);
-      rtpHandler?.(d, from);
+    let rtpHandler: DatagramHandler | undefined;
+    let rtcpHandler: DatagramHandler | undefined;
+    // A packet's time in the file is its arrival when the transport measured it, not when we got to it.
+    const arrival = (atMs: number | undefined): number => clock.wallNow() - (atMs === undefined ? 0 : Math.max(0, clock.now() - atMs));
+    inner.onRtp((d, from, atMs) => {
+      this.udp(arrival(atMs), { address: from.address, port: from.port }, rtp, d);
+      rtpHandler?.(d, from, atMs);
     });
-    inner.onRtcp((d, from) => {
-      this.udp(clock.wallNow(), { address: from.address, port: from.port }, rtcp, d);
-      rtcpHandler?.(d, from);
+    inner.onRtcp((d, from, atMs) => {
+      this.udp(arrival(atMs), { address: from.address, port: from.port }, rtcp, d);
+      rtcpHandler?.(d, from, atMs);
     });
     const send = inner.rtpSendSocket;
     const rtpSendSocket: RtpSendSocket = {

@@ -37,7 +37,7 @@ import {
 import { SrtpReceiver, SrtpSender } from '../rtp/srtp/index.js';
 import { SpellingError } from '../util/errors.js';
 import { SDES_SUITES, sdesSuite } from '../sdp/index.js';
-import type { RemoteAddress } from '../rtp/receiver.js';
+import type { DatagramHandler } from '../rtp/socket.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
 import type { MediaSocket } from './media-types.js';
 
@@ -98,8 +98,8 @@ export class SrtpSocket implements MediaSocket {
   private receiver: SrtpReceiver | undefined;
   /** undefined while the keys are not known (offer sent, no answer yet): what comes in is dropped. */
   private plain: boolean | undefined;
-  private rtpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
-  private rtcpHandler: ((d: Buffer, from: RemoteAddress) => void) | undefined;
+  private rtpHandler: DatagramHandler | undefined;
+  private rtcpHandler: DatagramHandler | undefined;
   private sentRtp = 0;
   private sentRtcp = 0;
   private keys: { local: SdesKeys; remote: SdesKeys } | undefined;
@@ -122,17 +122,17 @@ export class SrtpSocket implements MediaSocket {
         },
       } : {}),
     };
-    inner.onRtp((d, from) => {
-      if (this.plain) return this.rtpHandler?.(d, from);
+    inner.onRtp((d, from, atMs) => {
+      if (this.plain) return this.rtpHandler?.(d, from, atMs);
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtp(d);
-      if (r.ok) this.rtpHandler?.(r.packet, from);
+      if (r.ok) this.rtpHandler?.(r.packet, from, atMs);
     });
-    inner.onRtcp((d, from) => {
-      if (this.plain) return this.rtcpHandler?.(d, from);
+    inner.onRtcp((d, from, atMs) => {
+      if (this.plain) return this.rtcpHandler?.(d, from, atMs);
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtcp(d);
-      if (r.ok) this.rtcpHandler?.(r.packet, from);
+      if (r.ok) this.rtcpHandler?.(r.packet, from, atMs);
     });
   }
 
@@ -160,11 +160,11 @@ export class SrtpSocket implements MediaSocket {
     };
   }
 
-  onRtp(handler: (d: Buffer, from: RemoteAddress) => void): void {
+  onRtp(handler: DatagramHandler): void {
     this.rtpHandler = handler;
   }
 
-  onRtcp(handler: (d: Buffer, from: RemoteAddress) => void): void {
+  onRtcp(handler: DatagramHandler): void {
     this.rtcpHandler = handler;
   }
 

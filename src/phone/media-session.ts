@@ -120,9 +120,9 @@ export class MediaSession {
         this.rfc4733.receive({ payload: p.payload, sequence: p.sequence, timestamp: p.timestamp, marker: p.marker, ssrc: p.ssrc }),
       ...(opts.quality ? { onAccepted: this.qualityReceiver(opts.quality) } : {}),
     });
-    opts.socket.onRtp((datagram, from) => {
+    opts.socket.onRtp((datagram, from, atMs) => {
       if (this.stopped) return;
-      const verdict = this.receiver.receive(datagram, from);
+      const verdict = this.receiver.receive(datagram, from, atMs);
       if (verdict === 'audio' && this.recordings.size > 0) this.recordPacket(datagram);
     });
     this.sender = new RtpSender({
@@ -154,8 +154,8 @@ export class MediaSession {
         }
       },
     });
-    opts.socket.onRtcp((datagram) => {
-      if (!this.stopped) this.rtcp.receive(datagram);
+    opts.socket.onRtcp((datagram, _from, atMs) => {
+      if (!this.stopped) this.rtcp.receive(datagram, atMs);
     });
     opts.output?.onError((e) => this.warn(`sound card output failed: ${e.message}; the call goes on without sound`));
     opts.input?.onError((e) => this.warn(`microphone failed: ${e.message}; sending silence`));

@@ -12,8 +12,9 @@ export interface MediaSocket {
   readonly address: string;
   readonly rtpPort: number;
   readonly rtpSendSocket: RtpSendSocket;
-  onRtp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
-  onRtcp(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  /** `atMs`: the arrival on the phone's clock when the transport measured it (rtp/socket.ts DatagramHandler). */
+  onRtp(handler: (datagram: Buffer, from: RemoteAddress, atMs?: number) => void): void;
+  onRtcp(handler: (datagram: Buffer, from: RemoteAddress, atMs?: number) => void): void;
   /** RTCP out (absent: no reports are sent). */
   sendRtcp?(datagram: Buffer, address: string, port: number): void;
   close(): Promise<void>;

@@ -60,7 +60,7 @@ export interface PhoneOptions {
    * is built, else the RTP transport's `fallback` says why not) or 'main'; UMPHONE_RTP_ENGINE when not given.
    */
   rtpEngine?: RtpEngineMode;
-  /** How far ahead the native engine produces payloads (ms; default 40): LIVE_INPUT_LEAD_MS for a microphone. */
+  /** How far ahead the native engine produces payloads (ms; default 100, io-engine.ts DEFAULT_LEAD_MS): LIVE_INPUT_LEAD_MS for a microphone. */
   rtpLeadMs?: number;
   /** SCHED_FIFO priority for the native RTP I/O thread. */
   rtpRealtimePriority?: number;

@@ -43,7 +43,7 @@ export interface RealTransportOptions {
   clock?: Clock;
   /** How RTP is paced and carried (rtp-transport.ts); default UMPHONE_RTP_ENGINE, else native where it is built. */
   rtpEngine?: RtpEngineMode;
-  /** The native engine's lookahead (ms; default 40): LIVE_INPUT_LEAD_MS for a live microphone. */
+  /** The native engine's lookahead (ms; default 100, io-engine.ts DEFAULT_LEAD_MS): LIVE_INPUT_LEAD_MS for a live microphone. */
   rtpLeadMs?: number;
   /** SCHED_FIFO priority for the native RTP I/O thread (see `RtpTransport.realtimeRefused`). */
   rtpRealtimePriority?: number;

@@ -11,7 +11,8 @@
  *   0  u32  socket id (the engine's number for an RTP/RTCP socket pair)
  *   4  u16  remote port
  *   6  u16  remote address id (see below)
- *   8  f64  deadline on the I/O thread's clock (ms), NaN = at once; unused for received datagrams
+ *   8  f64  time on the I/O thread's clock (ms): to send, the deadline (NaN = at once);
+ *          received, when the thread read it (the arrival the jitter figures use)
  *   16 u16  datagram length
  *   18 u8   channel: 0 RTP, 1 RTCP, 255 = defines address id as the UTF-8 text that follows
  *   19 u8   (zero)
@@ -31,7 +32,7 @@ export interface BatchRecord {
   channel: Channel;
   address: string;
   port: number;
-  /** Deadline on the I/O thread's clock (ms), NaN = at once. */
+  /** On the I/O thread's clock (ms): a send's deadline (NaN = at once), a received datagram's arrival. */
   due: number;
   /** A view into the batch's buffer (never reused: it may be kept). */
   datagram: Buffer;

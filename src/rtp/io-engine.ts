@@ -12,9 +12,9 @@
  *
  * The price of the lookahead: what the payload source decides (a DTMF key, a playback starting, mute,
  * the microphone's frame) reaches the wire `leadMs` later than on the main-thread engine, and stopping a
- * stream lets the packets already produced go out. The default 40 ms (two frames) absorbs a main thread
- * held up by a garbage collection under load and stays below what a caller or an IVR notices; a call
- * with a live microphone asks for less (rtp-transport.ts, LIVE_INPUT_LEAD_MS).
+ * stream lets the packets already produced go out. The default (DEFAULT_LEAD_MS) absorbs a main thread
+ * held up by call set-up or a garbage collection under load and stays below what a caller or an IVR
+ * notices; a call with a live microphone asks for less (rtp-transport.ts, LIVE_INPUT_LEAD_MS).
  *
  * Clocks. The offset between the main thread's clock and the thread's is measured at start (the fastest
  * of a few readings) and every deadline is shifted by it; an error in it moves every packet by the same
@@ -27,6 +27,15 @@ import { NativeIoThread, type NativeIoSettings, type NativeIoStats } from './io-
 import { EngineSocketPair } from './io-socket.js';
 import type { RtpSocketPairOptions } from './socket.js';
 import { RtpSocketError } from './socket.js';
+
+/**
+ * How far ahead of its deadline a packet is produced by default (ms). A main thread carrying a hundred
+ * calls and their set-ups stalls 35–80 ms at times (measured in `umphone serve` under `umphone load`,
+ * docs/measurements/load.md): with 40 ms of lead a quarter of its packets reached the thread after their
+ * deadline and left in bursts that the callers' jitter buffers discarded as late. Five frames cover
+ * those stalls; a prompt stopped by barge-in or a DTMF key reaches the wire at most this much later.
+ */
+export const DEFAULT_LEAD_MS = 100;
 
 export type { NativeIoSettings, NativeIoStats } from './io-native.js';
 
@@ -84,7 +93,7 @@ export class RtpIoEngine {
 
   /** Starts the I/O thread; throws when the addon is not available (nativeRtpIoUnavailable says why). */
   static async start(options: RtpIoEngineOptions): Promise<RtpIoEngine> {
-    const leadMs = options.leadMs ?? 40;
+    const leadMs = options.leadMs ?? DEFAULT_LEAD_MS;
     if (!(leadMs >= 0) || !Number.isFinite(leadMs)) throw new RtpIoEngineError(`The lead must be zero or more milliseconds, got ${leadMs}.`);
     return new RtpIoEngine(options.clock, { ...DEFAULT_SETTINGS, ...options.settings }, leadMs);
   }
@@ -191,8 +200,10 @@ export class RtpIoEngine {
     this.incoming.read(batch, (r) => {
       const pair = this.pairs.get(r.socket);
       if (!pair) return;
-      if (r.channel === CHANNEL_RTCP) pair.deliverRtcp(r.datagram, { address: r.address, port: r.port });
-      else if (r.channel === CHANNEL_RTP) pair.deliverRtp(r.datagram, { address: r.address, port: r.port });
+      // The thread's arrival time, on our clock: a busy main thread must not look like network jitter.
+      const at = Number.isFinite(r.due) ? Math.min(r.due - this.offsetMs, this.clock.now()) : undefined;
+      if (r.channel === CHANNEL_RTCP) pair.deliverRtcp(r.datagram, { address: r.address, port: r.port }, at);
+      else if (r.channel === CHANNEL_RTP) pair.deliverRtp(r.datagram, { address: r.address, port: r.port }, at);
     });
   }
 }

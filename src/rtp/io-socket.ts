@@ -56,12 +56,12 @@ export class EngineSocketPair extends RtpPairEvents {
   }
 
   /** Called by the engine for each received datagram (in arrival order). */
-  deliverRtp(datagram: Buffer, from: RemoteAddress): void {
-    if (!this.closed) this.rtpHandler?.(datagram, from);
+  deliverRtp(datagram: Buffer, from: RemoteAddress, atMs?: number): void {
+    if (!this.closed) this.rtpHandler?.(datagram, from, atMs);
   }
 
-  deliverRtcp(datagram: Buffer, from: RemoteAddress): void {
-    if (!this.closed) this.rtcpHandler?.(datagram, from);
+  deliverRtcp(datagram: Buffer, from: RemoteAddress, atMs?: number): void {
+    if (!this.closed) this.rtcpHandler?.(datagram, from, atMs);
   }
 
   /** A send error reported by the thread (onError); the pair stays usable. */

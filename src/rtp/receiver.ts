@@ -48,7 +48,7 @@ export interface RtpReceiverOptions {
   /** Telephone-event packets, parsed but untouched (the DTMF layer decodes RFC 4733). */
   onTelephoneEvent?: (packet: RtpPacket, from: RemoteAddress) => void;
   /** RTCP arriving on the RTP port (RFC 5761 multiplexing). */
-  onRtcp?: (datagram: Buffer, from: RemoteAddress) => void;
+  onRtcp?: (datagram: Buffer, from: RemoteAddress, atMs?: number) => void;
   /** Called once when latching picks the remote. */
   onLatch?: (remote: RemoteAddress) => void;
   /**
@@ -130,11 +130,15 @@ export class RtpReceiver {
     return this.remote;
   }
 
-  receive(datagram: Buffer, from: RemoteAddress): ReceiveVerdict {
+  /**
+   * `atMs`: the arrival on our clock when the transport measured it (the native engine's I/O thread);
+   * the RFC 3550 jitter and the quality model use it, so a busy main thread is not counted as network jitter.
+   */
+  receive(datagram: Buffer, from: RemoteAddress, atMs?: number): ReceiveVerdict {
     // RFC 5761 §4: with RTCP multiplexed, payload type octets 192..223 (64..95 with M) are RTCP.
     if (datagram.length >= 2 && datagram[1]! >= 192 && datagram[1]! <= 223 && this.opts.onRtcp) {
       if (!this.fromExpected(from)) return this.unexpected();
-      this.opts.onRtcp(datagram, from);
+      this.opts.onRtcp(datagram, from, atMs);
       return 'rtcp';
     }
     let packet: RtpPacket;
@@ -161,7 +165,7 @@ export class RtpReceiver {
       this.remote = { address: from.address, port: from.port };
       this.opts.onLatch?.(this.remote);
     }
-    const now = this.clock.now();
+    const now = atMs ?? this.clock.now();
     const info = { ssrc: packet.ssrc, sequence: packet.sequence, timestamp: packet.timestamp, payloadLength: packet.payload.length };
     if (isEvent) {
       // Events share the stream's SSRC and sequence space (RFC 4733 §2.1): count them for loss, but

@@ -117,7 +117,8 @@ export class RtcpSession {
   }
 
   /** A datagram from the peer's RTCP port. Malformed ones are counted, never thrown. */
-  receive(datagram: Buffer): void {
+  /** `atMs`: the arrival on the session's clock when the transport measured it (else now): for the RTT. */
+  receive(datagram: Buffer, atMs?: number): void {
     let packets: RtcpPacket[];
     try {
       packets = parseRtcpCompound(datagram);
@@ -127,8 +128,8 @@ export class RtcpSession {
       return;
     }
     this.state.reportsReceived++;
-    const now = this.opts.clock.now();
-    const arrival = ntpFromUnixMs(this.opts.clock.wallNow());
+    const now = atMs ?? this.opts.clock.now();
+    const arrival = ntpFromUnixMs(this.opts.clock.wallNow() - (this.opts.clock.now() - now));
     const a = ntpMiddle32(arrival.seconds, arrival.fraction);
     const ours = this.opts.sender?.()?.ssrc ?? this.opts.ssrc;
     let rtt: number | undefined;

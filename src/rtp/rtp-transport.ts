@@ -56,7 +56,7 @@ export interface RtpTransportOptions {
   clock: Clock;
   /** Default: `rtpEngineMode()`, else `defaultRtpEngine()`; forced to 'main' when the clock is not a RealClock. */
   mode?: RtpEngineMode;
-  /** Native mode: how far ahead payloads are produced (ms). Default 40; LIVE_INPUT_LEAD_MS for a microphone. */
+  /** Native mode: how far ahead payloads are produced (ms). Default DEFAULT_LEAD_MS (100); LIVE_INPUT_LEAD_MS for a microphone. */
   leadMs?: number;
   settings?: Partial<NativeIoSettings>;
   /** Passed on to the Pacer (aheadMs, maxLateMs, phaseSlots, onError...). */

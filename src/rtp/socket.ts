@@ -17,7 +17,12 @@ export class RtpSocketError extends UmphoneError {
   }
 }
 
-export type DatagramHandler = (datagram: Buffer, from: RemoteAddress) => void;
+/**
+ * A received datagram. `atMs`: when it arrived, on the phone's clock, if the transport knows better than
+ * the moment the handler runs (the native engine's I/O thread reads it while the main thread may be
+ * busy); absent, the handler's own clock reading is the arrival.
+ */
+export type DatagramHandler = (datagram: Buffer, from: RemoteAddress, atMs?: number) => void;
 
 export interface RtpSocketPairOptions {
   /** Local address to bind, e.g. 127.0.0.1 or ::1. Default 0.0.0.0. */

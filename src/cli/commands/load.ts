@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
+import { applyRealtime, engineLine, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
 import { Phone } from '../../phone/phone.js';
@@ -282,8 +282,12 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
     if (!a.quiet) draw(true);
     const checks = checkThresholds(result.stats, s.thresholds);
     io.out(reportText({ name: base.name, durationMs: result.durationMs, interrupted: result.interrupted }, result.stats, checks));
+    const engineStats = transports.media.engine?.stats();
+    const sent = engineStats ? engineLine(engineStats) : undefined;
+    if (sent) io.out(`  ${sent}\n`);
     const head = {
       script: a.file, name: base.name,
+      ...(engineStats ? { rtpEngine: engineStats } : {}),
       settings: { calls: s.calls ?? null, durationMs: s.durationMs ?? null, rate: s.rate, concurrency: s.concurrency ?? null, rampMs: s.rampMs ?? null, csv: a.csv ?? null, csvOrder: a['csv-order'], vars: s.vars },
     };
     const write = (file: string | undefined, text: () => string): void => {

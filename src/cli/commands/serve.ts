@@ -6,7 +6,7 @@
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { applyRealtime, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
+import { applyRealtime, engineLine, REALTIME_OPTIONS, reportRtpRealtime, rtpEngineChoice, type RealtimeArgv, type RtpEngineChoice } from '../realtime.js';
 import { RealClock } from '../../util/clock.js';
 import { UmServer } from '../../um/server.js';
 import { DEFAULT_MENUS_YAML } from '../../um/default-menus.js';
@@ -142,6 +142,8 @@ export async function runServe(a: ServeArgv, io: CliIo, rtp: RtpEngineChoice = {
     }));
   });
   io.out('umphone serve: stopping (BYE to calls in progress)\n');
+  const sent = server.rtp.engine ? engineLine(server.rtp.engine.stats()) : undefined;
+  if (sent) io.out(`umphone serve: ${sent}\n`);
   await server.close();
   await new Promise<void>((r) => logStream.end(() => r()));
   return ExitCode.ok;

@@ -55,21 +55,20 @@ OutRecord BatchReader::Resolve(OutRecord r, uint16_t id, uint16_t port) {
   return r;
 }
 
-void BatchWriter::Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length) {
+void BatchWriter::Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length, double at) {
   size_t o = bytes_.size();
   bytes_.resize(o + kRecordHeader);
   uint8_t* h = &bytes_[o];
   Put32(h, pair);
   Put16(h + 4, port);
   Put16(h + 6, id);
-  double nan = NAN;
-  memcpy(h + 8, &nan, 8);
+  memcpy(h + 8, &at, 8);
   Put16(h + 16, uint16_t(length));
   h[18] = channel;
   h[19] = 0;
 }
 
-void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length) {
+void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length, double at) {
   uint16_t port;
   std::string key = AddressText(from, &port);
   auto it = ids_.find(key);
@@ -80,12 +79,12 @@ void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& fr
     if (ids_.size() >= 0x10000) ids_.clear();
     id = uint16_t(ids_.size());
     ids_.emplace(key, id);
-    Header(0, kChannelAddress, id, 0, key.size());
+    Header(0, kChannelAddress, id, 0, key.size(), NAN);
     bytes_.insert(bytes_.end(), key.begin(), key.end());
   } else {
     id = it->second;
   }
-  Header(pair, channel, id, port, length);
+  Header(pair, channel, id, port, length, at);
   bytes_.insert(bytes_.end(), data, data + length);
 }
 

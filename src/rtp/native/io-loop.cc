@@ -275,16 +275,19 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
   int fd = rtcpSocket ? p->rtcp.get() : p->rtp.get();
   for (;;) {
     int n = burst_.Read(fd);
+    // One reading per recvmmsg burst: the thread reads as soon as the socket is readable, so this is the
+    // arrival time to within microseconds, whatever the main thread is doing meanwhile.
+    double at = n > 0 ? MonoMs() : 0;
     for (int i = 0; i < n; i++) {
       const uint8_t* d = burst_.data(i);
       size_t len = burst_.length(i);
       // RFC 5761 §4: on a multiplexed port, payload type octets 192..223 are RTCP.
       bool rtcp = rtcpSocket || (!p->rtcp.valid() && len >= 2 && d[1] >= 192 && d[1] <= 223);
-      received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, len);
+      received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, len, at);
       stats_.received++;
       if (!receivedPending_) {
         receivedPending_ = true;
-        receivedFirst_ = MonoMs();
+        receivedFirst_ = at;
       }
     }
     if (received_.size() >= kFlushBytes) Flush();

@@ -97,6 +97,31 @@ describe('RtpIoEngine', () => {
       await pair.close();
     });
 
+    it('gives each received datagram the time the I/O thread read it, not when the busy main thread got to it', async () => {
+      const pair = await engine.open({ address: '127.0.0.1', port: 0 });
+      const got: { at: number | undefined; handled: number }[] = [];
+      let wake: (() => void) | undefined;
+      pair.onRtp((_d, _from, atMs) => {
+        got.push({ at: atMs, handled: clock.now() });
+        wake?.();
+      });
+      const sentAt = clock.now();
+      await new Promise<void>((resolve) => peer.send('late', pair.rtpPort, '127.0.0.1', () => resolve())); // on the wire
+      // The main thread is busy for 300 ms while the datagram waits: its arrival must not move with us.
+      const busyUntil = clock.now() + 300;
+      while (clock.now() < busyUntil) { /* a stalled event loop */ }
+      await new Promise<void>((resolve) => {
+        wake = () => got.length >= 1 && resolve();
+        wake();
+      });
+      const { at, handled } = got[0]!;
+      expect(at).toBeDefined();
+      expect(at!).toBeGreaterThanOrEqual(sentAt - 1); // the two clocks agree within their sync's error
+      expect(at!).toBeLessThan(busyUntil);
+      expect(handled).toBeGreaterThanOrEqual(busyUntil);
+      await pair.close();
+    });
+
     it('multiplexes RTCP on the RTP port (RFC 5761): both directions on one port, RTCP told apart by its type', async () => {
       atPeer.length = 0;
       const pair = await engine.open({ address: '127.0.0.1', port: 0, rtcpMux: true });

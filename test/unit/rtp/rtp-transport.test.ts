@@ -3,6 +3,7 @@
  * where the addon is built, else main and why), and what each engine's transport opens.
  */
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LEAD_MS } from '../../../src/rtp/io-engine.js';
 import { ManualClock, RealClock } from '../../../src/util/clock.js';
 import {
   createRtpTransport,
@@ -39,7 +40,7 @@ describe('createRtpTransport', () => {
     try {
       expect(t.mode).toBe(asked ?? 'native');
       expect(t.fallback).toBeUndefined();
-      if (t.mode === 'native') expect(t.engine?.leadMs).toBe(40);
+      if (t.mode === 'native') expect(t.engine?.leadMs).toBe(DEFAULT_LEAD_MS);
     } finally {
       await t.close();
     }
