@@ -24,9 +24,11 @@ import {
   answerCrypto,
   createCryptoOffer,
   cryptoLines,
+  encryptionLevel,
   mediaNeedsCrypto,
   parseSdp,
   type CryptoNegotiated,
+  type EncryptionLevel,
   type SdesKeys,
   type SdesSuiteName,
   type SdpCrypto,
@@ -251,17 +253,23 @@ export type SrtpAnswerDecision = { crypto: SdpCrypto; keys: CryptoNegotiated } |
 export function decideSrtpAnswer(mode: Exclude<SrtpMode, 'off'>, suites: readonly SdesSuiteName[] | undefined, offered: SdpMedia): SrtpAnswerDecision {
   const lines = cryptoLines(offered);
   const savp = mediaNeedsCrypto(offered);
+  const level = encryptionLevel(offered);
   if (lines.length === 0) {
     if (savp) throw new SdpCryptoError(`No crypto attribute in an ${offered.protocol} offer`, 'SDP_CRYPTO_NONE');
-    if (mode === 'mandatory') throw new SdpCryptoError('SRTP is mandatory here: the offer has no crypto attribute (RTP/AVP without a=crypto)', 'SDP_CRYPTO_NONE');
+    if (level === 'required') throw new SdpCryptoError('Encryption Levels not compatible: a=encryption:required without a crypto attribute', 'SDP_CRYPTO_NONE');
+    if (mode === 'mandatory') {
+      const why = level === 'rejected' ? 'the offer rejects encryption (a=encryption:rejected)' : 'the offer has no crypto attribute (RTP/AVP without a=crypto)';
+      throw new SdpCryptoError(`SRTP is mandatory here: ${why}`, 'SDP_CRYPTO_NONE');
+    }
     return 'plain';
   }
   try {
     const a = answerCrypto(lines, suites ? { suites } : {});
     return { crypto: a.answer, keys: { local: a.local, remote: a.remote } };
   } catch (e) {
-    // Best effort SRTP on RTP/AVP with keys we cannot use: plain RTP is still a valid answer there.
-    if (e instanceof SdpCryptoError && !savp && mode === 'optional') return 'plain';
+    // Best effort SRTP on RTP/AVP with keys we cannot use: plain RTP is still a valid answer there,
+    // unless the peer said it requires encryption (a=encryption:required).
+    if (e instanceof SdpCryptoError && !savp && mode === 'optional' && level !== 'required') return 'plain';
     throw e;
   }
 }
@@ -293,11 +301,15 @@ export class CallSrtp {
     return this.socket;
   }
 
-  /** Placing: what the offer's audio m= section carries (fresh keys, made once per call). */
-  offerOptions(): { protocol?: string; crypto?: SdpCrypto[] } {
+  /**
+   * Placing: what the offer's audio m= section carries (fresh keys, made once per call), with Microsoft's
+   * a=encryption level beside them: Lync/Skype, Exchange UM and Teams SBCs read it, others ignore it.
+   */
+  offerOptions(): { protocol?: string; crypto?: SdpCrypto[]; encryption?: EncryptionLevel } {
     if (this.mode === 'off') return {};
     this.offered ??= createCryptoOffer({ suites: this.suites });
-    return { protocol: this.mode === 'mandatory' ? 'RTP/SAVP' : 'RTP/AVP', crypto: this.offered };
+    const mandatory = this.mode === 'mandatory';
+    return { protocol: mandatory ? 'RTP/SAVP' : 'RTP/AVP', crypto: this.offered, encryption: mandatory ? 'required' : 'optional' };
   }
 
   /**
@@ -314,7 +326,10 @@ export class CallSrtp {
       throw new SdpCryptoError(`The answer's audio stream is ${m.protocol}, not the RTP/SAVP offered: SRTP is mandatory`, 'SDP_CRYPTO_ANSWER');
     }
     if (lines.length === 0) {
-      if (this.mode === 'mandatory') throw new SdpCryptoError('The answer has no crypto attribute: SRTP is mandatory', 'SDP_CRYPTO_ANSWER');
+      if (this.mode === 'mandatory') {
+        const why = encryptionLevel(m) === 'rejected' ? 'the answer rejects encryption (a=encryption:rejected)' : 'the answer has no crypto attribute';
+        throw new SdpCryptoError(`${why[0]!.toUpperCase()}${why.slice(1)}: SRTP is mandatory`, 'SDP_CRYPTO_ANSWER');
+      }
       this.socket?.usePlain();
       return;
     }

@@ -4,6 +4,7 @@
  * and the offer's telephone-event payload type; every other stream rejected with port 0.
  */
 import { NoCommonCodecError } from './errors.js';
+import { encryptionLevel, type EncryptionLevel } from './crypto-negotiate.js';
 import { answerDirection, findCodec, isNullAddress, mediaConnection, mediaDirection, rtpMaps } from './media-format.js';
 import { describeCodecs, describeNegotiated, isUsableAudio, toDescription, telephoneEventOf } from './negotiate.js';
 import type { NegotiatedAudio, SdpInput } from './negotiate.js';
@@ -65,14 +66,20 @@ export function createAnswer(offerInput: SdpInput, local: LocalMediaOptions): Sd
       return;
     }
     const savp = /^RTP\/SAVPF?$/i.test(m.protocol);
-    if (savp && !local.answerCrypto) {
-      // SRTP is off: an RTP/SAVP stream cannot be answered with plain RTP (RFC 3264 §6 forbids changing the protocol).
-      refusals.push(`${m.protocol} (SRTP, which is off here)`);
+    const level = encryptionLevel(m);
+    if ((savp || level === 'required') && !local.answerCrypto) {
+      // SRTP is off: an RTP/SAVP stream cannot be answered with plain RTP (RFC 3264 §6 forbids changing the
+      // protocol), nor can a Microsoft peer's a=encryption:required ("Encryption Levels not compatible").
+      refusals.push(`${m.protocol}${!savp ? ' with a=encryption:required' : ''} (SRTP, which is off here)`);
       sd.media.push(rejected(m));
       return;
     }
     // May throw SdpCryptoError: the offer is then refused as a whole (488 with the Warning).
     const crypto = local.answerCrypto?.(m);
+    // MS-SDPEXT: a peer that speaks a=encryption takes RTP/SAVP in the answer as the acknowledgement of
+    // SRTP on its RTP/AVP offer, and reads our level back; other peers keep RFC 3264's same protocol.
+    const protocol = level !== undefined && crypto ? 'RTP/SAVP' : m.protocol;
+    const ourLevel: EncryptionLevel | undefined = level === undefined ? undefined : !crypto ? 'rejected' : level === 'required' ? 'required' : 'optional';
     const offeredTe = wantTe ? telephoneEventOf(m) : undefined;
     const te = offeredTe && wantTe ? { pt: offeredTe.payloadType, events: wantTe.events } : false;
     const conn = mediaConnection(offer, m);
@@ -83,7 +90,7 @@ export function createAnswer(offerInput: SdpInput, local: LocalMediaOptions): Sd
       direction = direction === 'sendrecv' ? 'recvonly' : direction === 'sendonly' ? 'inactive' : direction;
     }
     const rtcpMux = (local.rtcpMux ?? false) && m.attributes.some((a) => a.name.toLowerCase() === 'rtcp-mux');
-    const media = audioMedia(local.port, m.protocol, [codec], te, local.ptime ?? 20, direction, rtcpMux, crypto ? [crypto] : []);
+    const media = audioMedia(local.port, protocol, [codec], te, local.ptime ?? 20, direction, rtcpMux, crypto ? [crypto] : [], ourLevel);
     sd.media.push(media);
     accepted = describeNegotiated({
       mediaIndex: index,

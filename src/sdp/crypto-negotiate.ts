@@ -80,6 +80,20 @@ export function mediaSecurity(media: SdpMedia): 'none' | 'sdes' | 'dtls-srtp' {
   return 'none';
 }
 
+/**
+ * Microsoft's media-level `a=encryption:required|optional|rejected` (MS-SDP §3.1.5.4, MS-SDPEXT), which
+ * Lync/Skype for Business, Exchange UM and Teams' SBC partners put next to their a=crypto lines on an
+ * RTP/AVP stream. A peer that sends it acknowledges SRTP with RTP/SAVP in its answer, and answers
+ * "488 Encryption Levels not compatible" when the levels cannot meet.
+ */
+export type EncryptionLevel = 'required' | 'optional' | 'rejected';
+
+/** The m= section's a=encryption level, or undefined when absent or not one of the three. */
+export function encryptionLevel(media: SdpMedia): EncryptionLevel | undefined {
+  const v = findAttributes(media.attributes, 'encryption')[0]?.value?.trim().toLowerCase();
+  return v === 'required' || v === 'optional' || v === 'rejected' ? v : undefined;
+}
+
 /** True when the m= line is RTP/SAVP(F): it must carry a=crypto and its media must be SRTP. */
 export function mediaNeedsCrypto(media: SdpMedia): boolean {
   return mediaSecurity(media) === 'sdes';

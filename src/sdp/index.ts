@@ -51,7 +51,8 @@ export {
   createCryptoOffer,
   cryptoAttribute,
   cryptoLines,
+  encryptionLevel,
   mediaNeedsCrypto,
   mediaSecurity,
 } from './crypto-negotiate.js';
-export type { CryptoAnswer, CryptoAnswerOptions, CryptoLine, CryptoNegotiated, CryptoOfferOptions } from './crypto-negotiate.js';
+export type { CryptoAnswer, CryptoAnswerOptions, CryptoLine, CryptoNegotiated, CryptoOfferOptions, EncryptionLevel } from './crypto-negotiate.js';

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { serializeSdp } from './serialize.js';
 import type { AudioCodecName, SdpAttribute, SdpDirection, SdpMedia, SessionDescription } from './types.js';
 import type { SdpCrypto } from './crypto.js';
+import type { EncryptionLevel } from './crypto-negotiate.js';
 import { serializeCrypto } from './crypto.js';
 
 /** RFC 3551 static payload types of the codecs we speak. */
@@ -39,6 +40,8 @@ export interface LocalMediaOptions {
   protocol?: string;
   /** SDES a=crypto lines (RFC 4568) for an offer's audio m= section; kept across re-offers so the keys stay. */
   crypto?: readonly SdpCrypto[];
+  /** An offer's Microsoft a=encryption level (crypto-negotiate.ts EncryptionLevel); none when absent. */
+  encryption?: EncryptionLevel;
   /**
    * Answering: the a=crypto line for the offered audio stream about to be accepted (RFC 4568 §7.1.2), or
    * undefined for plain RTP; throws SdpCryptoError to refuse the offer (488 with its Warning). Without it,
@@ -98,6 +101,7 @@ export function audioMedia(
   direction: SdpDirection,
   rtcpMux: boolean,
   crypto: readonly SdpCrypto[] = [],
+  encryption?: EncryptionLevel,
 ): SdpMedia {
   const formats = codecs.map((c) => String(c.pt));
   const attributes: SdpAttribute[] = codecs.map((c) => ({ name: 'rtpmap', value: `${c.pt} ${c.name}/8000` }));
@@ -108,6 +112,7 @@ export function audioMedia(
   }
   attributes.push({ name: 'ptime', value: String(ptimeMs) });
   for (const c of crypto) attributes.push({ name: 'crypto', value: serializeCrypto(c) });
+  if (encryption) attributes.push({ name: 'encryption', value: encryption });
   if (rtcpMux) attributes.push({ name: 'rtcp-mux' });
   attributes.push({ name: direction });
   return { type: 'audio', port, protocol, formats, connections: [], bandwidths: [], attributes, otherLines: [] };
@@ -119,7 +124,7 @@ export function buildOffer(local: LocalMediaOptions): SessionDescription {
   const codecs = (local.codecs ?? ['PCMU', 'PCMA']).map((name) => ({ name, pt: CODEC_PAYLOAD_TYPES[name] }));
   const te = local.telephoneEvent === undefined ? DEFAULT_TELEPHONE_EVENT : local.telephoneEvent;
   sd.media.push(
-    audioMedia(local.port, local.protocol ?? 'RTP/AVP', codecs, te, local.ptime ?? 20, local.direction ?? 'sendrecv', local.rtcpMux ?? false, local.crypto ?? []),
+    audioMedia(local.port, local.protocol ?? 'RTP/AVP', codecs, te, local.ptime ?? 20, local.direction ?? 'sendrecv', local.rtcpMux ?? false, local.crypto ?? [], local.encryption),
   );
   return sd;
 }

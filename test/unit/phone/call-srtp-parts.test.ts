@@ -9,7 +9,7 @@ import { CallSrtp, decideSrtpAnswer, parseSrtpSuites, srtpOfferProblem, type Srt
 import type { MediaSocket } from '../../../src/phone/media-types.js';
 import type { RemoteAddress } from '../../../src/rtp/receiver.js';
 import { writeRtpHeader } from '../../../src/rtp/packet.js';
-import { parseSdp, type SdpMedia } from '../../../src/sdp/index.js';
+import { createAnswer, createOffer, parseSdp, type SdpMedia } from '../../../src/sdp/index.js';
 import { SpellingError } from '../../../src/util/errors.js';
 
 const FROM: RemoteAddress = { address: '192.0.2.9', port: 4000 };
@@ -35,10 +35,15 @@ function rtpPacket(seq: number, fill = 0x55): Buffer {
   return p;
 }
 
-function media(protocol: string, crypto: string[]): SdpMedia {
-  const sdp = ['v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', `m=audio 4000 ${protocol} 0`, 'a=rtpmap:0 PCMU/8000', ...crypto.map((c) => `a=crypto:${c}`), ''].join('\r\n');
-  return parseSdp(sdp).media[0]!;
+function media(protocol: string, crypto: string[], extra: string[] = []): SdpMedia {
+  return parseSdp(sdpText(protocol, crypto, extra)).media[0]!;
 }
+
+function sdpText(protocol: string, crypto: string[], extra: string[] = []): string {
+  return ['v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', `m=audio 4000 ${protocol} 0`, 'a=rtpmap:0 PCMU/8000', ...crypto.map((c) => `a=crypto:${c}`), ...extra, ''].join('\r\n');
+}
+
+const KEY = `inline:${Buffer.alloc(30, 7).toString('base64')}|2^31|1:1`;
 
 function cryptoValues(opts: { crypto?: { tag: number; suite: string; keys: { keySalt: Buffer }[] }[] }): string[] {
   return (opts.crypto ?? []).map((c) => `${c.tag} ${c.suite} inline:${c.keys[0]!.keySalt.toString('base64')}`);
@@ -158,6 +163,63 @@ describe('CallSrtp and SrtpSocket', () => {
     ]));
     expect(d).not.toBe('plain');
     expect(d !== 'plain' && [d.crypto.tag, d.crypto.suite]).toEqual([2, 'AES_CM_128_HMAC_SHA1_32']);
+  });
+
+  describe("Microsoft's a=encryption (MS-SDP §3.1.5.4, MS-SDPEXT: Lync/Skype, Exchange UM, Teams SBCs)", () => {
+    it('our offers carry the level: optional on RTP/AVP, required on RTP/SAVP; off carries none', () => {
+      expect(new CallSrtp({ mode: 'optional' }).offerOptions()).toMatchObject({ protocol: 'RTP/AVP', encryption: 'optional' });
+      expect(new CallSrtp({ mode: 'mandatory' }).offerOptions()).toMatchObject({ protocol: 'RTP/SAVP', encryption: 'required' });
+      expect(new CallSrtp({ mode: 'off' }).offerOptions()).toEqual({});
+      const sdp = createOffer({ address: '192.0.2.1', port: 4000, ...new CallSrtp({ mode: 'optional' }).offerOptions() });
+      expect(sdp).toMatch(/\r\na=encryption:optional\r\n/);
+    });
+
+    it('a Lync-style RTP/AVP offer with a=encryption:required and an MKI key is answered RTP/SAVP with our key and the level', () => {
+      const offer = sdpText('RTP/AVP', [`2 AES_CM_128_HMAC_SHA1_80 ${KEY}`], ['a=encryption:required']);
+      const b = new CallSrtp({ mode: 'optional' });
+      const a = createAnswer(offer, { address: '192.0.2.2', port: 5000, answerCrypto: b.answerHook()! });
+      const m = a.description.media[0]!;
+      expect(m.protocol).toBe('RTP/SAVP');
+      expect(m.attributes.find((x) => x.name === 'encryption')?.value).toBe('required');
+      expect(m.attributes.find((x) => x.name === 'crypto')?.value).toMatch(/^2 AES_CM_128_HMAC_SHA1_80 inline:/);
+    });
+
+    it('a=encryption:required that cannot be met is refused (488): SRTP off, no key, or only keys we cannot use', () => {
+      const required = ['a=encryption:required'];
+      // SRTP off: no answer hook, the stream cannot be answered plain.
+      expect(() => createAnswer(sdpText('RTP/AVP', [`1 AES_CM_128_HMAC_SHA1_80 ${KEY}`], required), { address: '192.0.2.2', port: 5000 }))
+        .toThrow(/a=encryption:required \(SRTP, which is off here\)/);
+      expect(() => decideSrtpAnswer('optional', undefined, media('RTP/AVP', [], required))).toThrow(/Encryption Levels not compatible/);
+      expect(srtpOfferProblem('optional', undefined, media('RTP/AVP', ['1 AES_256_CM_HMAC_SHA1_80 inline:AAAA'], required))).toBeDefined();
+      // The same unusable key without the requirement is best effort: plain RTP.
+      expect(decideSrtpAnswer('optional', undefined, media('RTP/AVP', ['1 AES_256_CM_HMAC_SHA1_80 inline:AAAA'], ['a=encryption:optional']))).toBe('plain');
+    });
+
+    it('a=encryption:rejected: plain answer with the level under optional, 488 under mandatory, either way round', () => {
+      const offer = sdpText('RTP/AVP', [], ['a=encryption:rejected']);
+      const a = createAnswer(offer, { address: '192.0.2.2', port: 5000, answerCrypto: new CallSrtp({ mode: 'optional' }).answerHook()! });
+      expect(a.description.media[0]!.protocol).toBe('RTP/AVP');
+      expect(a.description.media[0]!.attributes.find((x) => x.name === 'encryption')?.value).toBe('rejected');
+      expect(() => decideSrtpAnswer('mandatory', undefined, media('RTP/AVP', [], ['a=encryption:rejected']))).toThrow(/rejects encryption/);
+      // Placing: an answer that rejects encryption ends a mandatory call, and is plain RTP for an optional one.
+      const answer = { ...parseSdp(sdpText('RTP/AVP', [], ['a=encryption:rejected'])) };
+      const mandatory = new CallSrtp({ mode: 'mandatory' });
+      mandatory.offerOptions();
+      expect(() => mandatory.acceptAnswer(answer, 0)).toThrow(/SRTP is mandatory/);
+      const optional = new CallSrtp({ mode: 'optional' });
+      const ws = optional.wrap(fakeSocket().socket) as SrtpSocket;
+      optional.offerOptions();
+      optional.acceptAnswer(answer, 0);
+      expect(ws.secured).toBe(false);
+    });
+
+    it('placing optional: an RTP/SAVP answer to our RTP/AVP offer (the MS acknowledgement) keys SRTP', () => {
+      const caller = new CallSrtp({ mode: 'optional' });
+      const ws = caller.wrap(fakeSocket().socket) as SrtpSocket;
+      const offered = caller.offerOptions().crypto![0]!;
+      caller.acceptAnswer(parseSdp(sdpText('RTP/SAVP', [`${offered.tag} ${offered.suite} ${KEY}`], ['a=encryption:optional'])), 0);
+      expect(ws.secured).toBe(true);
+    });
   });
 
   it('parseSrtpSuites: any case, in order; unknown or repeated names are SpellingErrors', () => {

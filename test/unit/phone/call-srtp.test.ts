@@ -155,11 +155,16 @@ describe('SRTP in calls (srtp option)', () => {
     expect(rtpOf(wire, 0).every((d) => d.bytes.length === 172)).toBe(true);
   });
 
-  it('optional to a callee with optional SRTP: SRTP on RTP/AVP (best effort)', async () => {
+  it('optional to a callee with optional SRTP: SRTP on an RTP/AVP offer, acknowledged with RTP/SAVP (MS-SDPEXT)', async () => {
     const { w, wire } = setup('optional');
     const call = w.caller.dial(w.calleeUri, { srtp: 'optional', rtpTimeout: 0 });
     await w.settle(call.answered);
-    expect(audioOf(w, 'answer')!.protocol).toBe('RTP/AVP');
+    const offer = audioOf(w, 'offer')!;
+    expect(offer.protocol).toBe('RTP/AVP');
+    expect(offer.attributes.find((a) => a.name === 'encryption')?.value).toBe('optional');
+    // Our offer speaks Microsoft's a=encryption, so the answer takes its dialect: SAVP and the level.
+    expect(audioOf(w, 'answer')!.protocol).toBe('RTP/SAVP');
+    expect(audioOf(w, 'answer')!.attributes.find((a) => a.name === 'encryption')?.value).toBe('optional');
     expect(audioOf(w, 'answer')!.attributes.filter((a) => a.name === 'crypto')).toHaveLength(1);
     await w.run(1000);
     const s = await w.settle(call.hangup());
