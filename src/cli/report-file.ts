@@ -7,7 +7,10 @@
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { reportPageForCall, reportPageForRun, type CallSummaryWithEvidence, type IterationWithEvidence, type ReportAudio, type ReportPage } from '../report/model.js';
+import { reportCallFromIteration, reportPageForCall, reportPageForRun, type CallSummaryWithEvidence, type IterationWithEvidence, type ReportAudio, type ReportPage } from '../report/model.js';
+import type { LoadResult } from '../load/engine.js';
+import type { CallerMetrics } from '../load/caller.js';
+import type { ThresholdCheck } from '../load/expect.js';
 import { renderReport } from '../report/page.js';
 import { waveformOf } from '../report/wav-peaks.js';
 import type { RunResult } from '../script/results.js';
@@ -102,4 +105,43 @@ export function pageFromJson(text: string, jsonPath: string, reportPath: string)
     return callReportPage(o as unknown as CallSummaryWithEvidence, reportPath, base);
   }
   throw new Error(`${jsonPath} is neither a call summary (umphone call --json) nor a run report (umphone run --report x.json)`);
+}
+
+/** What `umphone load --report` puts on its page: the run, and the callers shown in full. */
+export interface LoadPageInput {
+  script: string;
+  name: string;
+  settings: Record<string, unknown>;
+  result: LoadResult;
+  checks: ThresholdCheck[];
+  engineLine?: string | undefined;
+  /** The callers shown in full (failed ones first chosen, in caller order), with their evidence. */
+  kept: Array<{ metrics: CallerMetrics; iteration: IterationWithEvidence }>;
+  failedNotShown: number;
+}
+
+export function loadReportPage(o: LoadPageInput, reportPath: string): ReportPage {
+  const sections: Record<number, string> = {};
+  const calls = o.kept.map(({ metrics, iteration }, i) => {
+    const c = reportCallFromIteration(iteration);
+    c.title = `Caller ${metrics.caller}${metrics.outcome === 'passed' ? '' : ` (${metrics.reason ?? metrics.outcome})`}`;
+    const rec = pickRecording(iteration.recordings.map((r) => r.path), []);
+    if (rec !== undefined) c.audio = reportAudio(rec, reportPath);
+    sections[metrics.caller] = `call-${i + 1}`;
+    return c;
+  });
+  const r = o.result;
+  return {
+    title: `umphone load ${o.name}`,
+    kind: 'load',
+    generatedAt: new Date().toISOString(),
+    passed: o.checks.length > 0 ? o.checks.every((c) => c.ok) : r.stats.failed === 0,
+    script: o.script,
+    durationMs: r.durationMs,
+    calls,
+    load: {
+      stats: r.stats, callers: r.callers, checks: o.checks, settings: o.settings, sections, failedNotShown: o.failedNotShown,
+      ...(o.engineLine !== undefined ? { engineLine: o.engineLine } : {}),
+    },
+  };
 }

@@ -96,6 +96,8 @@ export interface CallerMetrics {
   /** Dial → the answer (200 OK). */
   setupMs?: number;
   durationMs: number;
+  /** When the caller started, ms from the start of the run (set by the scheduler, engine.ts). */
+  startMs?: number;
   endedBy?: string;
   /**
    * `late`: packets that arrived but after their turn to play (the jitter buffer discarded them); the

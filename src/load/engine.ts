@@ -37,8 +37,8 @@ export interface LoadOptions {
   outDir?: string;
   /** After stop(), how long to wait for the calls to end (ms, default 5000). */
   stopGraceMs?: number;
-  /** Each caller as it ends. */
-  onCallerDone?: (r: CallerRecord) => void;
+  /** Each caller as it ends, with its call when it placed one (the HTML report keeps a few calls' evidence). */
+  onCallerDone?: (r: CallerRecord, call: Call | undefined) => void;
   /** Keep each caller's full iteration result (steps, timeline) for the JSON report. Default true. */
   keepResults?: boolean;
 }
@@ -191,6 +191,7 @@ export class LoadRun {
 
   private launch(): void {
     const n = ++this.started;
+    const startMs = Math.round(this.o.clock.now() - this.t0);
     this.recentStarts.push(this.o.clock.now());
     const entry: { call?: Call; promise: Promise<void> } = { promise: Promise.resolve() };
     this.running.set(n, entry);
@@ -223,8 +224,9 @@ export class LoadRun {
         r = { metrics: { caller: n, outcome: 'failed', reason: 'script', failedStep: 'script', error: message, answered: false, durationMs: 0 } };
       }
       this.running.delete(n);
+      r.metrics.startMs = startMs;
       this.done.push(r);
-      this.o.onCallerDone?.(r);
+      this.o.onCallerDone?.(r, entry.call);
       this.checkDone();
     })();
   }

@@ -3,6 +3,7 @@
  * steps) and `--junit` (one testcase per caller, failed with its reason, plus one per threshold: what
  * a CI server shows as the load test's outcome).
  */
+import { resolve } from 'node:path';
 import { xmlEscape } from '../script/report-junit.js';
 import type { LoadResult } from './engine.js';
 import type { ThresholdCheck } from './expect.js';
@@ -53,7 +54,11 @@ export function loadJsonReport(head: LoadReportHead, r: LoadResult, checks: Thre
 const attr = (name: string, value: string | number): string => ` ${name}="${xmlEscape(String(value))}"`;
 const secs = (ms: number): string => (ms / 1000).toFixed(3);
 
-export function loadJunitReport(head: LoadReportHead, r: LoadResult, checks: ThresholdCheck[]): string {
+/**
+ * `attachments`: files for the callers' suite (the HTML page of --report), as `[[ATTACHMENT|/abs/path]]`
+ * in its system-out, the convention Jenkins' JUnit Attachments plugin and GitLab read.
+ */
+export function loadJunitReport(head: LoadReportHead, r: LoadResult, checks: ThresholdCheck[], opts: { attachments?: readonly string[] } = {}): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const s = r.stats;
   const thresholdFailures = checks.filter((c) => !c.ok).length;
@@ -79,6 +84,8 @@ export function loadJunitReport(head: LoadReportHead, r: LoadResult, checks: Thr
       out.push(`${head2}>\n      <failure${attr('message', msg)}${attr('type', m.reason ?? 'failed')}>${xmlEscape(c.result?.timeline.join('\n') ?? msg)}</failure>\n    </testcase>`);
     }
   }
+  const files = (opts.attachments ?? []).map((f) => `[[ATTACHMENT|${resolve(f)}]]`);
+  if (files.length > 0) out.push(`    <system-out>${xmlEscape(files.join('\n'))}</system-out>`);
   out.push('  </testsuite>');
   if (checks.length > 0) {
     out.push(`  <testsuite${attr('name', `${head.name} thresholds`)}${attr('tests', checks.length)}${attr('failures', thresholdFailures)}${attr('errors', 0)}${attr('skipped', 0)}${attr('time', '0.000')}${attr('timestamp', r.startedAt)}>`);

@@ -8,6 +8,7 @@ import type { CallEvidenceData, EvidenceEvent, SipRecord } from '../phone/call-e
 import type { IterationResult, RunResult, StepResult } from '../script/results.js';
 import type { CallQuality } from '../phone/call-quality.js';
 import type { Waveform } from './wav-peaks.js';
+import type { ReportLoad } from './load-section.js';
 
 /** The quality figures of a call: CallSummary.quality (phone/call-quality.ts, src/rtp/quality/). */
 export type ReportQuality = CallQuality;
@@ -55,14 +56,16 @@ export interface ReportCall {
 
 export interface ReportPage {
   title: string;
-  /** "call" for one call, "run" for a script. */
-  kind: 'call' | 'run';
+  /** "call" for one call, "run" for a script, "load" for `umphone load` (its figures, then some callers' calls). */
+  kind: 'call' | 'run' | 'load';
   generatedAt: string;
   passed?: boolean;
   /** The script's file, for a run. */
   script?: string;
   durationMs?: number;
   calls: ReportCall[];
+  /** The load run's figures and callers (kind "load"). */
+  load?: ReportLoad;
 }
 
 /** A call summary as `--json` writes it: the summary plus its evidence (and quality, when measured). */

@@ -51,6 +51,13 @@ tr.failed td{background:#fff1f1}tr.failed .st{color:var(--fail);font-weight:700}
 .series{fill:none;stroke-width:1.8}.series.mos{stroke:#2b6cb0}.series.loss{stroke:var(--c4)}.series.jitter{stroke:#805ad5}.series.jitter-max{stroke:#b794f4;stroke-dasharray:4 3}
 .dot.mos{fill:#2b6cb0}.dot.loss{fill:var(--c4)}.dot.jitter{fill:#805ad5}.dot.jitter-max{fill:#b794f4}
 .empty,.note{color:var(--muted);font-size:13px;margin:4px 0}
+.series.active{stroke:#2b6cb0}.series.started{stroke:var(--pass)}.series.failed{stroke:var(--fail)}.dot.active{fill:#2b6cb0}.dot.started{fill:var(--pass)}.dot.failed{fill:var(--fail)}
+.dists,.tables{display:flex;flex-wrap:wrap;gap:24px}.dists>div{min-width:260px;flex:1}.dists h4{margin:0 0 4px;font-size:12px;color:var(--muted);text-transform:uppercase}
+table.bars{border-collapse:collapse;width:100%;font-size:12px}table.bars th{width:90px;text-transform:none;font-size:12px;color:var(--fg)}table.bars td{border:0;padding:2px 4px}
+.bar{height:12px;background:#2b6cb0;border-radius:2px;min-width:1px}td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.counts,table.checks,table.callers-table{border-collapse:collapse;font-size:12.5px}table.callers-table{width:100%}
+tr.caller.failed td,tr.caller.setup-failed td,table.checks tr.fail td{background:#fff1f1}table.checks .st{font-weight:700}table.checks tr.pass .st{color:var(--pass)}table.checks tr.fail .st{color:var(--fail)}
+.settings code{margin-right:10px;font-size:12px}.legend .k.active::before{background:#2b6cb0}.legend .k.started::before{background:var(--pass)}.legend .k.failed::before{background:var(--fail)}
 `;
 
 export const PAGE_SCRIPT = `

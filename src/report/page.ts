@@ -8,6 +8,7 @@
 import { lineChart, timelineSvg, waveformSvg } from './charts.js';
 import { attr, esc, secs } from './html.js';
 import { renderLadder } from './ladder.js';
+import { renderLoadSection } from './load-section.js';
 import type { ReportCall, ReportPage, ReportQuality } from './model.js';
 import { PAGE_CSS, PAGE_SCRIPT } from './page-assets.js';
 
@@ -122,9 +123,11 @@ export function renderReport(page: ReportPage): string {
   const toc = page.calls.length > 1
     ? `<nav class="toc">${page.calls.map((c, i) => `<a${attr('href', `#call-${i + 1}`)} class="${c.passed === false ? 'fail' : c.passed ? 'pass' : ''}">${esc(c.title)}</a>`).join('')}</nav>`
     : '';
-  const sub = page.kind === 'run'
-    ? `script <code>${esc(page.script ?? '')}</code> · ${page.calls.length} call(s)${failedCalls ? `, ${failedCalls} failed` : ''}${page.durationMs !== undefined ? ` · ${secs(page.durationMs, 1)}` : ''}`
-    : 'one call';
+  const sub = page.kind === 'load' && page.load
+    ? `script <code>${esc(page.script ?? '')}</code> · ${page.load.stats.started} caller(s), ${page.load.stats.failed} failed${page.durationMs !== undefined ? ` · ${secs(page.durationMs, 1)}` : ''}`
+    : page.kind === 'run'
+      ? `script <code>${esc(page.script ?? '')}</code> · ${page.calls.length} call(s)${failedCalls ? `, ${failedCalls} failed` : ''}${page.durationMs !== undefined ? ` · ${secs(page.durationMs, 1)}` : ''}`
+      : 'one call';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy"${attr('content', CSP)}>
@@ -135,6 +138,7 @@ export function renderReport(page: ReportPage): string {
 <body data-kind="${page.kind}">
 <header><h1>${esc(page.title)} ${badge}</h1><p class="sub">${sub} · made ${esc(page.generatedAt)} by umphone</p>${toc}</header>
 <main>
+${page.load ? renderLoadSection(page.load) : ''}
 ${page.calls.map((c, i) => callSection(c, i)).join('\n')}
 </main>
 <script>${PAGE_SCRIPT}</script>

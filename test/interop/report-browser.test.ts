@@ -235,5 +235,41 @@ describe('the HTML call report in Chromium (Debian\'s chromium, installed by scr
       await page.close();
     }
   }, 120_000);
-});
 
+  it('umphone load --report: the load figures equal the JSON\'s, every caller has its row, failed callers link to their full call', async () => {
+    const server = await UmServer.start({ port: 0, workerPort: 0, dataDir: mkdtempSync(join(dir, 'um-')) });
+    // Four callers of the load example; the fourth waits 50 ms for a greeting that takes longer: it fails alone.
+    const script = join(dir, 'load.yaml');
+    writeFileSync(script, readFileSync('scripts/examples/load-leave-message.yaml', 'utf8')
+      .replace('    timeout: 10s', '    timeout: ${greet}').replace('../../audio/message.wav', join(process.cwd(), 'audio/message.wav')));
+    const csv = join(dir, 'load.csv');
+    writeFileSync(csv, 'greet\n10s\n10s\n10s\n0.05s\n');
+    const html = join(dir, 'load.html');
+    const json = join(dir, 'load.json');
+    try {
+      const r = await umphone(['load', script, '--var', `port=${server.port}`, '--calls', '4', '--rate', '4', '--csv', csv, '--report', html, '--json', json, '-q']).exited;
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+    } finally {
+      await server.close();
+    }
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { stats: { asr: number; passed: number; failed: number; postDialDelayMs: { p50: number } } };
+    const { page, errors } = await open(html);
+    const value = (name: string): Promise<string | null> => page.$eval(`[data-figure="${name}"]`, (e) => e.getAttribute('data-value'));
+    expect(Number(await value('asr'))).toBe(report.stats.asr);
+    expect(Number(await value('passed'))).toBe(report.stats.passed);
+    expect(Number(await value('failed'))).toBe(report.stats.failed);
+    expect(Number(await value('pdd-p50'))).toBe(report.stats.postDialDelayMs.p50);
+    expect(await page.$$eval('tr.caller', (rows) => rows.map((r) => r.getAttribute('data-outcome')))).toEqual(['passed', 'passed', 'passed', 'failed']);
+    // The failed caller's row links to its section, which draws its call through the 302.
+    await page.click('tr.caller[data-caller="4"] a');
+    const failed = page.locator('section.call[data-passed="false"]');
+    expect(await failed.locator('h2').textContent()).toMatch(/Caller 4/);
+    const labels = await failed.locator('.msg').evaluateAll((els) => els.map((e) => e.getAttribute('data-label')).filter((l) => !/^1\d\d$/.test(l!)));
+    expect(labels.slice(0, 5)).toEqual(['INVITE', '302', 'ACK', 'INVITE', '200']);
+    // One passed caller is shown for comparison; the histogram's bars count every measured caller.
+    expect(await page.$$eval('section.call', (s) => s.length)).toBe(2);
+    expect(await page.$$eval('[data-histogram="pdd"] tr', (rows) => rows.reduce((n, r) => n + Number(r.getAttribute('data-count')), 0))).toBe(4);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+});

@@ -40,7 +40,7 @@ const below: Record<string, string[]> = {
   load: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone', 'script'],
   artillery: ['util', 'sip/message', 'sdp', 'rtp', 'media', 'phone', 'script'],
   um: ['util', 'sip/message', 'sip/transport', 'sip/transaction', 'sip/dialog', 'sdp', 'rtp', 'media', 'phone', 'script'],
-  report: ['util', 'rtp', 'phone', 'script'],
+  report: ['util', 'rtp', 'phone', 'script', 'load'],
   cli: ['*'],
   '.': ['*'],
 };

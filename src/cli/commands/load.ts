@@ -15,12 +15,15 @@ import { applyRealtime, engineLine, REALTIME_OPTIONS, reportRtpRealtime, rtpEngi
 import { RealClock } from '../../util/clock.js';
 import { parseDuration } from '../../util/duration.js';
 import { Phone } from '../../phone/phone.js';
+import type { Call, CallOptions } from '../../phone/call.js';
+import { renderReport } from '../../report/page.js';
+import { loadReportPage } from '../report-file.js';
 import { openRealTransports, type RealTransports } from '../../phone/real-transports.js';
 import { parseTarget } from '../../phone/call-headers.js';
 import { ScriptError } from '../../script/errors.js';
 import { parseCsv, CsvError } from '../../script/csv.js';
 import { CallerScripts } from '../../load/caller.js';
-import { LoadRun, type LoadOptions } from '../../load/engine.js';
+import { LoadRun, type CallerRecord, type LoadOptions } from '../../load/engine.js';
 import { checkThresholds, ExpectError, parseThreshold, type Threshold } from '../../load/expect.js';
 import { progressLine, reportText } from '../../load/format.js';
 import { loadJsonReport, loadJunitReport } from '../../load/report.js';
@@ -40,6 +43,7 @@ export interface LoadArgv {
   expect?: string[];
   json?: string;
   junit?: string;
+  report?: string;
   out?: string;
   'rtp-ports'?: string;
   'local-ip'?: string;
@@ -50,6 +54,9 @@ export interface LoadArgv {
   'stop-grace': string;
   quiet?: boolean;
 }
+
+/** Failed callers whose full evidence goes into the HTML page (the rest are rows of its table). */
+const MAX_FAILED_SECTIONS = 20;
 
 const EPILOG = [
   'Examples:',
@@ -83,6 +90,7 @@ function builder(y: Argv): Argv<LoadArgv> {
       expect: { type: 'string', array: true, describe: 'A threshold that sets the exit code: "asr>=99%", "pdd_p95<2s", "mos_p5>=3.8" (repeatable)' },
       json: { type: 'string', describe: 'Write the report and one row per caller as JSON to this file' },
       junit: { type: 'string', describe: 'Write a JUnit XML report (a testcase per caller and per threshold) to this file' },
+      report: { type: 'string', describe: `Write the HTML report (*.html): figures, charts, every caller's row, and the SIP ladder, timeline and quality of the first ${MAX_FAILED_SECTIONS} failed callers and one that passed` },
       out: { type: 'string', describe: 'Keep recordings here, one folder per caller (default: a temporary folder, removed at the end)' },
       'rtp-ports': { type: 'string', describe: 'RTP port range of the calls: 20000-29999 (each call takes two)' },
       'local-ip': { type: 'string', describe: 'Address to bind and advertise (default: the one routing to the target)' },
@@ -138,6 +146,7 @@ function duration(text: string | undefined, what: string): number | undefined {
 export function loadSettings(a: LoadArgv): Settings {
   positiveInt(a.calls, '--calls');
   positiveInt(a.concurrency, '--concurrency');
+  if (a.report !== undefined && !/\.html?$/i.test(a.report)) throw new UsageError(`--report ${a.report}: the HTML report's file name ends in .html`);
   if (!(typeof a.rate === 'number' && a.rate > 0 && Number.isFinite(a.rate))) throw new UsageError(`--rate ${a.rate}: calls per second above 0`);
   const s: Settings = { rate: a.rate, vars: {}, thresholds: [], stopGraceMs: duration(a['stop-grace'], '--stop-grace') ?? 5000 };
   if (a.calls !== undefined) s.calls = a.calls;
@@ -237,6 +246,22 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
     ...(s.rtpPortRange ? { rtpPortRange: s.rtpPortRange } : {}),
     ...(a.user && a.password ? { credentials: { username: a.user, password: a.password } } : {}),
   });
+  // The HTML page shows some callers' calls in full: every call collects its evidence (its SIP messages
+  // and events, a few kilobytes), and only the kept callers' survive their call.
+  const dialer = a.report === undefined ? phone : { dial: (target: string, options: CallOptions) => phone.dial(target, { ...options, evidence: true }) };
+  const kept: Array<{ record: CallerRecord; call: Call }> = [];
+  let failedKept = 0;
+  let failedNotShown = 0;
+  let passedKept = 0;
+  const keep = (r: CallerRecord, call: Call | undefined): void => {
+    if (a.report === undefined || !call || !r.result) return;
+    if (r.metrics.outcome === 'passed') {
+      if (passedKept++ < 1) kept.push({ record: r, call });
+    } else if (r.metrics.outcome !== 'interrupted') {
+      if (failedKept++ < MAX_FAILED_SECTIONS) kept.push({ record: r, call });
+      else failedNotShown++;
+    }
+  };
   reportRtpRealtime(transports.media, io);
   const most = s.concurrency ?? s.calls;
   const limit = openFileLimit();
@@ -246,7 +271,7 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
   }
   const tempOut = a.out === undefined ? mkdtempSync(join(tmpdir(), 'umphone-load-')) : undefined;
   const o: LoadOptions = {
-    phone, clock, scripts, rate: s.rate, order: a['csv-order'], outDir: resolve(a.out ?? tempOut!), stopGraceMs: s.stopGraceMs,
+    phone: dialer, clock, scripts, rate: s.rate, onCallerDone: keep, order: a['csv-order'], outDir: resolve(a.out ?? tempOut!), stopGraceMs: s.stopGraceMs,
     ...(s.calls !== undefined ? { calls: s.calls } : {}),
     ...(s.durationMs !== undefined ? { durationMs: s.durationMs } : {}),
     ...(s.concurrency !== undefined ? { concurrency: s.concurrency } : {}),
@@ -276,6 +301,7 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
     run.stop();
   }));
   let code: number;
+  let writeHtml: (() => void) | undefined;
   try {
     const result = await run.run();
     progress?.cancel();
@@ -299,7 +325,17 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
       }
     };
     write(a.json, () => loadJsonReport(head, result, checks));
-    write(a.junit, () => loadJunitReport(head, result, checks));
+    write(a.junit, () => loadJunitReport(head, result, checks, { attachments: a.report !== undefined ? [a.report] : [] }));
+    // Written once the phone is closed, so the kept calls' evidence holds the answers to our BYEs.
+    const html = a.report;
+    if (html !== undefined) {
+      writeHtml = () => write(html, () => renderReport(loadReportPage({
+        script: a.file, name: base.name, settings: head.settings, result, checks, engineLine: sent, failedNotShown,
+        kept: kept.sort((x, y) => x.record.metrics.caller - y.record.metrics.caller).map(({ record, call }) => ({
+          metrics: record.metrics, iteration: { ...record.result!, ...(call.evidence ? { evidence: call.evidence.toJSON() } : {}) },
+        })),
+      }, html)));
+    }
     if (result.interrupted) code = ExitCode.interrupted;
     else if (s.thresholds.length > 0) code = checks.every((c) => c.ok) ? ExitCode.ok : ExitCode.callFailed;
     else code = result.stats.failed === 0 ? ExitCode.ok : ExitCode.callFailed;
@@ -307,6 +343,7 @@ export async function runLoadCommand(a: LoadArgv, ctx: CliContext, rtp: RtpEngin
     progress?.cancel();
     for (const off of offs) off();
     await phone.close();
+    writeHtml?.();
     if (tempOut) rmSync(tempOut, { recursive: true, force: true });
   }
   return code;
