@@ -139,6 +139,11 @@ export class RtpIoEngine {
     const { id } = opened;
     const pair = new EngineSocketPair(id, address, opened.rtpPort, opened.rtcpPort, this.leadMs, {
       send: (channel, datagram, addr, port, due) => this.enqueue(id, channel, datagram, addr, port, due),
+      waitUntil: (at) => new Promise<void>((resolve) => {
+        const wait = at - this.clock.now();
+        if (wait <= 0 || this.closing) resolve();
+        else this.clock.setTimeout(resolve, wait + 1);
+      }),
       close: () => this.closePair(id),
     });
     this.pairs.set(id, pair);

@@ -14,11 +14,15 @@ import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
 /** What the pair needs from its engine. */
 export interface EngineLink {
   send(channel: 0 | 1, datagram: Uint8Array, address: string, port: number, due: number | undefined): void;
+  /** Resolves once the engine's clock has passed `at` (ms). */
+  waitUntil(at: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export class EngineSocketPair extends RtpPairEvents {
   private closed = false;
+  /** The latest deadline handed to the thread: close() lets it pass first. */
+  private lastDue: number | undefined;
   readonly rtpSendSocket: RtpSendSocket;
 
   constructor(
@@ -36,7 +40,9 @@ export class EngineSocketPair extends RtpPairEvents {
       leadMs,
       send: (packet, port, addr) => this.send(packet, addr, port),
       sendAt: (packet, port, addr, due) => {
-        if (!this.closed) link.send(CHANNEL_RTP, packet, addr, port, due);
+        if (this.closed) return;
+        if (this.lastDue === undefined || due > this.lastDue) this.lastDue = due;
+        link.send(CHANNEL_RTP, packet, addr, port, due);
       },
     };
   }
@@ -49,9 +55,15 @@ export class EngineSocketPair extends RtpPairEvents {
     if (!this.closed) this.link.send(CHANNEL_RTCP, datagram, address, port, undefined);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes the pair once what was produced has gone out: the thread drops what is still queued when its
+   * pair closes, while the call's figures (and RTCP) count every produced packet as sent. So a hang-up
+   * waits up to `leadMs` for the last frames' deadlines. `dropQueued`: close at once, what is queued unsent.
+   */
+  async close(o: { dropQueued?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.lastDue !== undefined && !o.dropQueued) await this.link.waitUntil(this.lastDue);
     await this.link.close();
   }
 

@@ -73,6 +73,19 @@ describe('RtpIoEngine', () => {
       await pair.close();
     });
 
+    it('a pair closed with packets still waiting for their deadlines sends them first (they were counted as sent)', async () => {
+      atPeer.length = 0;
+      const pair = await engine.open({ address: '127.0.0.1', port: 0 });
+      const t = clock.now();
+      for (let i = 0; i < 4; i++) pair.rtpSendSocket.sendAt!(Buffer.from(`queued${i}`), peerPort, '127.0.0.1', t + 20 + 20 * i);
+      await pair.close();
+      await waitFor(() => atPeer.length >= 4);
+      expect(atPeer.map((p) => p.data)).toEqual(['queued0', 'queued1', 'queued2', 'queued3']);
+      pair.rtpSendSocket.sendAt!(Buffer.from('after close'), peerPort, '127.0.0.1', clock.now());
+      await new Promise((r) => setTimeout(r, 50));
+      expect(atPeer).toHaveLength(4);
+    });
+
     it('hands received datagrams to onRtp / onRtcp with their source, in order', async () => {
       const pair = await engine.open({ address: '127.0.0.1', port: 0 });
       const got: string[] = [];
@@ -176,12 +189,12 @@ describe('RtpIoEngine', () => {
       await Promise.all(pairs.map((p) => p.close()));
     });
 
-    it('frees the ports when a pair closes, and drops what was still queued for it', async () => {
+    it('frees the ports when a pair closes, and drops what was still queued for it when asked to', async () => {
       atPeer.length = 0;
       const pair = await engine.open({ address: '127.0.0.1', port: 0 });
       const { rtpPort, rtcpPort } = pair;
       pair.rtpSendSocket.sendAt!(Buffer.from('never'), peerPort, '127.0.0.1', clock.now() + 200);
-      await pair.close();
+      await pair.close({ dropQueued: true });
       for (const port of [rtpPort, rtcpPort]) {
         const s = dgram.createSocket('udp4');
         await new Promise<void>((resolve, reject) => {
@@ -287,7 +300,7 @@ describe('RtpIoEngine, the hedge', () => {
         b!.rtpSendSocket.sendAt!(Buffer.from(`b${i}`), peerPort, '127.0.0.1', t + i + 0.5);
       }
       await vi.waitFor(() => expect(atPeer.length).toBeGreaterThanOrEqual(40), { timeout: 10_000, interval: 5 });
-      await a!.close();
+      await a!.close({ dropQueued: true });
       await new Promise((r) => setTimeout(r, 30)); // what was sent before the close reaches the peer's handler
       const fromA = atPeer.filter((x) => x.data.startsWith('a')).length;
       await vi.waitFor(() => expect(atPeer.filter((x) => x.data === 'b199')).toHaveLength(1), { timeout: 10_000, interval: 20 });
