@@ -103,6 +103,27 @@ describe('umphone listen against SIPp callers', () => {
     }
   });
 
+  it('--expect: each call\'s quality checked as it ends; the figure that holds and the one that breaks printed, exit 1 at the stop', async () => {
+    const { child, port } = await listen(['--expect', 'loss<5%', '--expect', 'mos>=4.9']);
+    try {
+      const caller = await startSipp({
+        scenario: scenarioPath('uac-invite-rtp.xml'), transport: 't1', remote: `127.0.0.1:${port}`, service: '613',
+        files: { 'audio.pcap': pcap }, pauseMs: 2500,
+      });
+      expect((await caller.exited).code, caller.describe()).toBe(0);
+      await pollUntil('the call summary', () => /Call 1 summary/.test(child.stdout()), 10_000);
+      await pollUntil('the quality lines', () => /mos/.test(child.stdout() + child.stderr()), 5_000);
+      const r = await stop(child);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout).toMatch(/^call 1 ✓ loss [\d.]+ ?% < 5 ?%/m);
+      // G.711 tops out at 4.4 in the E-model: 4.9 cannot hold, and the message says the figure.
+      expect(r.stderr).toMatch(/umphone: call 1: quality: mos [1-4]\.\d+ .*4\.9/);
+      expect(r.stderr).toMatch(/1 quality threshold\(s\) broken/);
+    } finally {
+      await child.kill();
+    }
+  });
+
   it('--allow 127.0.0.2 refuses a SIPp on 127.0.0.1 with 403 and says why on stderr', async () => {
     const { child, port } = await listen(['--allow', '127.0.0.2']);
     try {

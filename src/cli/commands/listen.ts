@@ -37,6 +37,7 @@ import { ConsoleView } from '../console-view.js';
 import { ExitCode } from '../exit-codes.js';
 import { formatSummary } from '../summary.js';
 import { callReportPage, writeReport } from '../report-file.js';
+import { checkCallQuality, parseQualityExpression, type QualityThreshold } from '../../script/quality-thresholds.js';
 import { formatTrace } from '../trace.js';
 import { readServerTlsFiles, SERVER_TLS_OPTIONS, tlsOptionsWithoutTls, type ServerTlsArgv, type ServerTlsFiles } from '../tls-options.js';
 
@@ -54,6 +55,7 @@ export interface ListenArgv extends ServerTlsArgv, SrtpArgv {
   'record-both'?: boolean;
   pcap?: string;
   report?: string;
+  expect?: string[];
   play?: string;
   loop?: boolean;
   codec?: string;
@@ -79,6 +81,8 @@ const EXAMPLES = [
   '    umphone listen --port 5070 --follow-refer',
   '  Answer RTP/SAVP offers with SRTP and refuse plain RTP with 488 (Exchange\'s "Secured" media):',
   '    umphone listen --auto-answer --srtp mandatory',
+  '  Check every call\'s quality as it ends (a breach makes the exit code 1 when listen stops):',
+  '    umphone listen --auto-answer --expect "mos>=4.0" --expect "one_way_audio=false"',
   '  Be a TLS gateway for a SIP Secured dial plan (port 5061, callers must present a certificate of the CA):',
   '    umphone listen --transport tls --tls-cert gw.pem --tls-key gw.key --tls-ca um-ca.pem --tls-require-client-cert --auto-answer',
 ].join('\n');
@@ -115,6 +119,7 @@ function builder(y: Argv): Argv<ListenArgv> {
     ...SERVER_TLS_OPTIONS,
     'tls-require-client-cert': { group: 'TLS', type: 'boolean', describe: 'Mutual TLS: refuse callers without a certificate signed by --tls-ca (in the handshake)' },
     pcap: { group: OUTPUT, type: 'string', describe: 'Write each call\'s SIP, RTP and RTCP packets to this pcap; {n} = call number, {callid} = Call-ID' },
+    expect: { group: OUTPUT, type: 'string', array: true, describe: 'Quality threshold checked as each call ends, repeatable: "mos>=4.0", "loss<1%", "jitter<30ms", "one_way_audio=false"; a breach prints the figure and makes the exit code 1 when listen stops' },
     report: { group: OUTPUT, type: 'string', describe: 'Write each call\'s HTML call report (records both sides to FILE.wav unless --record); {n} = call number, {callid} = Call-ID' },
     verbose: { group: OUTPUT, alias: 'v', type: 'boolean', describe: 'Print every SIP message sent and received' },
     quiet: { group: OUTPUT, alias: 'q', type: 'boolean', describe: 'Print nothing but errors' },
@@ -183,6 +188,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   let dtmfMode: DtmfModeRequest;
   let advertise: string | undefined;
   let srtp: ReturnType<typeof srtpSettings> = { srtp: 'off' };
+  let expect: QualityThreshold[] = [];
   const interactive = io.rawInput !== undefined && io.stdoutIsTTY;
   let autoAnswer: number | undefined;
   let rtpTimeoutMs: number | undefined;
@@ -204,6 +210,11 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     if (a['dtmf-sequence'] !== undefined) parseDtmfSequence(a['dtmf-sequence']);
     if (a['record-both'] && !a.record) throw new UsageError('--record-both needs --record FILE');
     srtp = srtpSettings(a);
+    expect = (a.expect ?? []).map((e) => {
+      const t = parseQualityExpression(String(e));
+      if ('error' in t) throw new UsageError(`bad --expect: ${t.error}`);
+      return t;
+    });
     if (a.pcap !== undefined && a.pcap.trim() === '') throw new UsageError('--pcap needs a file name');
     if (a.report !== undefined && !/\.html?$/i.test(a.report)) throw new UsageError(`--report ${a.report}: the report is an HTML page, name it .html`);
     if (a.play !== undefined) play = await loadWavForPlayback(a.play);
@@ -281,6 +292,7 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     }
   });
 
+  let breaches = 0;
   const watchCall = (n: number, call: IncomingCall): void => {
     const tag = `call ${n}`;
     view.line(`${tag} from ${call.fromName ? `"${call.fromName}" ` : ''}${call.from} to ${call.requestUri} (${call.source.protocol.toUpperCase()} ${call.source.address}:${call.source.port})`);
@@ -308,6 +320,15 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
     });
     void call.ended.then((s) => {
       view.block(formatSummary(s, { title: `Call ${n} summary (from ${call.from})` }));
+      if (expect.length > 0 && s.answeredAtMs !== undefined) {
+        for (const o of checkCallQuality(expect, s.quality)) {
+          if (o.ok) view.line(`${tag} ✓ ${o.message}`);
+          else {
+            breaches++;
+            view.error(`umphone: ${tag}: quality: ${o.message}`);
+          }
+        }
+      }
       const report = a.report;
       if (report === undefined || !call.evidence) return;
       // Once the evidence has the answer to the BYE (or 2 s after the end).
@@ -359,7 +380,8 @@ export async function runListen(a: ListenArgv, io: CliIo, rtp: RtpEngineChoice =
   for (const d of disposers) d();
   await phone.close().catch(() => undefined);
   await audio?.close().catch(() => undefined);
-  return ExitCode.ok;
+  if (breaches > 0) view.error(`umphone: ${breaches} quality threshold(s) broken (--expect)`);
+  return breaches > 0 ? ExitCode.callFailed : ExitCode.ok;
 }
 
 export const listenCommand: CommandModule<object, ListenArgv> = {
