@@ -9,6 +9,10 @@
  *   authenticates, replay-checks and decrypts what comes in. A packet that fails is dropped and counted,
  *   so it is never played, recorded nor counted as received audio. The pcap capture wraps this socket,
  *   so it writes the decrypted RTP (issue 17).
+ * - Where the packets are protected: on a socket pair of the native RTP I/O engine (io-socket.ts), the
+ *   I/O thread does it (src/rtp/native/srtp.cc: keys derived here, handed over, ROC and replay kept
+ *   there), so the main thread sends and receives plain RTP and hands packets over as early as without
+ *   SRTP; on any other socket pair, here in JavaScript (src/rtp/srtp). docs/srtp.md says why.
  *
  * Modes. 'mandatory' offers RTP/SAVP (no ICE, no rtcp-mux: Exchange Online answered 488 to those) and
  * ends the call when the answer has no usable key; it refuses an offer without one. 'optional' offers
@@ -36,7 +40,8 @@ import {
   type SdpMedia,
   type SessionDescription,
 } from '../sdp/index.js';
-import { SrtpReceiver, SrtpSender } from '../rtp/srtp/index.js';
+import { SrtpReceiver, SrtpSender, engineSrtpConfig, type EngineSrtpConfig } from '../rtp/srtp/index.js';
+import type { NativeSrtpCounters } from '../rtp/io-native.js';
 import { SpellingError } from '../util/errors.js';
 import { SDES_SUITES, sdesSuite } from '../sdp/index.js';
 import type { DatagramHandler } from '../rtp/socket.js';
@@ -93,9 +98,30 @@ export interface SrtpSummary {
   rekeys: number;
 }
 
+/** A socket pair that runs SRTP itself (the native engine's, io-socket.ts EngineSocketPair). */
+interface SrtpCapableSocket {
+  useSrtp(config: EngineSrtpConfig): void;
+  srtpCounters(): NativeSrtpCounters | undefined;
+}
+
+function srtpCapable(s: MediaSocket): (MediaSocket & SrtpCapableSocket) | undefined {
+  const c = s as MediaSocket & Partial<SrtpCapableSocket>;
+  return typeof c.useSrtp === 'function' && typeof c.srtpCounters === 'function' ? (c as MediaSocket & SrtpCapableSocket) : undefined;
+}
+
+export interface SrtpSocketOptions {
+  /**
+   * 'auto' (default): on the native engine's socket pairs the I/O thread protects and unprotects; 'js':
+   * always here, in JavaScript (the benchmark compares both).
+   */
+  where?: 'auto' | 'js';
+}
+
 /** The socket pair of an SRTP call: plain until keyed, then SRTP both ways. */
 export class SrtpSocket implements MediaSocket {
   readonly rtpSendSocket: RtpSendSocket;
+  /** The inner pair when it does SRTP itself: then every packet passes through here plain. */
+  private readonly native: (MediaSocket & SrtpCapableSocket) | undefined;
   private sender: SrtpSender | undefined;
   private receiver: SrtpReceiver | undefined;
   /** undefined while the keys are not known (offer sent, no answer yet): what comes in is dropped. */
@@ -107,7 +133,8 @@ export class SrtpSocket implements MediaSocket {
   private keys: { local: SdesKeys; remote: SdesKeys } | undefined;
   rekeys = 0;
 
-  constructor(private readonly inner: MediaSocket) {
+  constructor(private readonly inner: MediaSocket, options: SrtpSocketOptions = {}) {
+    this.native = options.where === 'js' ? undefined : srtpCapable(inner);
     const send = inner.rtpSendSocket;
     this.rtpSendSocket = {
       send: (packet, port, address) => {
@@ -126,12 +153,15 @@ export class SrtpSocket implements MediaSocket {
     };
     inner.onRtp((d, from, atMs) => {
       if (this.plain) return this.rtpHandler?.(d, from, atMs);
+      // Native: the thread delivers only what it authenticated and decrypted once keyed.
+      if (this.native) return this.plain === false ? this.rtpHandler?.(d, from, atMs) : undefined;
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtp(d);
       if (r.ok) this.rtpHandler?.(r.packet, from, atMs);
     });
     inner.onRtcp((d, from, atMs) => {
       if (this.plain) return this.rtcpHandler?.(d, from, atMs);
+      if (this.native) return this.plain === false ? this.rtcpHandler?.(d, from, atMs) : undefined;
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtcp(d);
       if (r.ok) this.rtcpHandler?.(r.packet, from, atMs);
@@ -156,6 +186,7 @@ export class SrtpSocket implements MediaSocket {
     if (!inner.sendRtcp) return undefined;
     return (d, address, port) => {
       if (this.plain) return inner.sendRtcp!(d, address, port);
+      if (this.native) return this.plain === false ? inner.sendRtcp!(d, address, port) : undefined;
       if (!this.sender) return;
       inner.sendRtcp!(this.sender.protectRtcp(d), address, port);
       this.sentRtcp++;
@@ -185,6 +216,7 @@ export class SrtpSocket implements MediaSocket {
    */
   useKeys(k: CryptoNegotiated): void {
     this.plain = false;
+    if (this.native) return this.useNativeKeys(k);
     if (!this.sender || !this.receiver) {
       this.sender = new SrtpSender(k.local, k.local);
       this.receiver = new SrtpReceiver(k.remote, k.remote);
@@ -205,13 +237,29 @@ export class SrtpSocket implements MediaSocket {
     this.keys = { local: k.local, remote: k.remote };
   }
 
+  /** The I/O thread gets the derived keys; ROC, SRTCP index and replay state carry on there across a rekey. */
+  private useNativeKeys(k: CryptoNegotiated): void {
+    const first = !this.keys;
+    if (!first && sameKey(this.keys!.local, k.local) && sameKey(this.keys!.remote, k.remote)) return;
+    if (!first) this.rekeys++;
+    this.keys = { local: k.local, remote: k.remote };
+    this.native!.useSrtp(engineSrtpConfig(k.local, k.remote));
+  }
+
+  /** Where this call's SRTP runs: 'native' (the I/O thread) or 'js'. */
+  get engine(): 'native' | 'js' {
+    return this.native ? 'native' : 'js';
+  }
+
   /** Whether SRTP is in use (keys known). */
   get secured(): boolean {
     return this.plain === false;
   }
 
   summary(): SrtpSummary | undefined {
-    if (this.plain !== false || !this.receiver || !this.keys) return undefined;
+    if (this.plain !== false || !this.keys) return undefined;
+    if (this.native) return this.nativeSummary(this.keys.local.suite);
+    if (!this.receiver) return undefined;
     const rtp = this.receiver.counters.rtp;
     const rtcp = this.receiver.counters.rtcp;
     const failed = (c: typeof rtp): number => c['too-short'] + c.malformed + c.mki + c.auth + c.replay + c['too-old'] + c.streams;
@@ -229,8 +277,24 @@ export class SrtpSocket implements MediaSocket {
     };
   }
 
+  private nativeSummary(suite: string): SrtpSummary {
+    const c = this.native!.srtpCounters();
+    const zero = { ok: 0, tooShort: 0, malformed: 0, mki: 0, auth: 0, replay: 0, tooOld: 0, streams: 0 };
+    const rtp = c?.rtp ?? zero;
+    const rtcp = c?.rtcp ?? zero;
+    const failed = (x: typeof rtp): number => x.tooShort + x.malformed + x.mki + x.auth + x.replay + x.tooOld + x.streams;
+    return {
+      suite,
+      rtp: { protected: c?.rtpProtected ?? 0, unprotected: rtp.ok, authFailures: rtp.auth, replays: rtp.replay + rtp.tooOld, dropped: failed(rtp) },
+      rtcp: { protected: c?.rtcpProtected ?? 0, unprotected: rtcp.ok, dropped: failed(rtcp) },
+      rekeys: this.rekeys,
+    };
+  }
+
   private protectRtp(packet: Buffer): Buffer | undefined {
     if (this.plain) return packet;
+    // Native: the I/O thread protects it; nothing goes out before the keys are known.
+    if (this.native) return this.plain === false ? packet : undefined;
     // Nothing goes out before the keys are known (the media starts from the answer, so this is a guard).
     if (!this.sender) return undefined;
     this.sentRtp++;

@@ -15,7 +15,7 @@
  *          received, when the thread read it (the arrival the jitter figures use)
  *   16 u16  datagram length
  *   18 u8   channel: 0 RTP, 1 RTCP, 255 = defines address id as the UTF-8 text that follows
- *   19 u8   (zero)
+ *   19 u8   flags, received datagrams only: 1 = the I/O thread's SRTP session authenticated and decrypted it
  * Addresses are interned: the first record naming an address defines its id in the same batch, before
  * the records that use it, so a batch is read in order with no side table travelling separately.
  */
@@ -36,7 +36,11 @@ export interface BatchRecord {
   due: number;
   /** A view into the batch's buffer (never reused: it may be kept). */
   datagram: Buffer;
+  /** Received only: the I/O thread unprotected it (SRTP); FLAG_UNPROTECTED. */
+  flags: number;
 }
+
+export const FLAG_UNPROTECTED = 1;
 
 /** Builds batches; one writer per direction, it remembers which addresses the reader already knows. */
 export class BatchWriter {
@@ -124,6 +128,7 @@ export class BatchReader {
       const due = b.readDoubleLE(o + 8);
       const length = b.readUInt16LE(o + 16);
       const channel = b[o + 18]!;
+      const flags = b[o + 19]!;
       const start = o + HEADER;
       o = start + length;
       if (o > b.length) throw new RangeError('BatchReader: a record runs past the end of the batch.');
@@ -134,7 +139,7 @@ export class BatchReader {
       const address = this.addresses[id];
       if (address === undefined) throw new RangeError(`BatchReader: address id ${id} was never defined.`);
       n++;
-      visit({ socket, channel: channel as Channel, address, port, due, datagram: b.subarray(start, o) });
+      visit({ socket, channel: channel as Channel, address, port, due, datagram: b.subarray(start, o), flags });
     }
     return n;
   }

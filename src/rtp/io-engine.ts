@@ -22,7 +22,7 @@
  */
 import type { Clock } from '../util/clock.js';
 import { UmphoneError } from '../util/errors.js';
-import { BatchReader, BatchWriter, CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
+import { BatchReader, BatchWriter, CHANNEL_RTCP, CHANNEL_RTP, FLAG_UNPROTECTED } from './io-batch.js';
 import { NativeIoThread, type NativeIoSettings, type NativeIoStats } from './io-native.js';
 import { EngineSocketPair } from './io-socket.js';
 import type { RtpSocketPairOptions } from './socket.js';
@@ -145,6 +145,11 @@ export class RtpIoEngine {
         else this.clock.setTimeout(resolve, wait + 1);
       }),
       close: () => this.closePair(id),
+      srtp: (config) => {
+        this.flush(); // what was produced under the old keys (or none) goes first, in order
+        this.thread.srtp(id, config);
+      },
+      srtpStats: () => this.thread.srtpStats(id),
     });
     this.pairs.set(id, pair);
     return pair;
@@ -160,7 +165,10 @@ export class RtpIoEngine {
     this.closing ??= (async () => {
       this.flush();
       await this.thread.stop();
-      for (const p of this.pairs.values()) p.markClosed();
+      for (const p of this.pairs.values()) {
+        p.keepSrtpCounters(this.thread.srtpStats(p.id));
+        p.markClosed();
+      }
       this.pairs.clear();
     })();
     return this.closing;
@@ -182,9 +190,13 @@ export class RtpIoEngine {
   }
 
   private async closePair(id: number): Promise<void> {
-    if (!this.pairs.delete(id)) return;
+    const pair = this.pairs.get(id);
+    if (!pair || !this.pairs.delete(id)) return;
     this.flush(); // what was sent before the close goes first
     if (!this.closing) await this.thread.closePair(id);
+    // The sockets are closed: the SRTP counters are final, and the thread may let go of them.
+    pair.keepSrtpCounters(this.thread.srtpStats(id));
+    this.thread.srtpForget(id);
   }
 
   /** The fastest of a few readings of both clocks gives the offset between them. */
@@ -207,8 +219,9 @@ export class RtpIoEngine {
       if (!pair) return;
       // The thread's arrival time, on our clock: a busy main thread must not look like network jitter.
       const at = Number.isFinite(r.due) ? Math.min(r.due - this.offsetMs, this.clock.now()) : undefined;
-      if (r.channel === CHANNEL_RTCP) pair.deliverRtcp(r.datagram, { address: r.address, port: r.port }, at);
-      else if (r.channel === CHANNEL_RTP) pair.deliverRtp(r.datagram, { address: r.address, port: r.port }, at);
+      const unprotected = (r.flags & FLAG_UNPROTECTED) !== 0;
+      if (r.channel === CHANNEL_RTCP) pair.deliverRtcp(r.datagram, { address: r.address, port: r.port }, at, unprotected);
+      else if (r.channel === CHANNEL_RTP) pair.deliverRtp(r.datagram, { address: r.address, port: r.port }, at, unprotected);
     });
   }
 }

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { bindFromRange } from './socket.js';
+import type { EngineSrtpConfig } from './srtp/engine-keys.js';
 
 /** Tuning of the thread, fixed when it starts. */
 export interface NativeIoSettings {
@@ -73,9 +74,47 @@ export interface NativeIoHandlers {
   error(id: number, error: NodeJS.ErrnoException): void;
 }
 
+/** Received datagrams dropped by the native SRTP session, by reason (src/rtp/srtp/policy.ts's names, camel-cased). */
+export interface NativeSrtpKindCounters {
+  ok: number;
+  tooShort: number;
+  malformed: number;
+  mki: number;
+  auth: number;
+  replay: number;
+  tooOld: number;
+  streams: number;
+}
+
+/** One pair's SRTP counters on the native thread. */
+export interface NativeSrtpCounters {
+  rtpProtected: number;
+  rtcpProtected: number;
+  /** Outgoing datagrams that could not be protected (not RTP/RTCP, or the index ran out): not sent. */
+  protectErrors: number;
+  /** Keys set after the first. */
+  rekeys: number;
+  rtp: NativeSrtpKindCounters;
+  rtcp: NativeSrtpKindCounters;
+}
+
+/** The native SRTP session without sockets (the code the thread runs), for tests: see binding.cc. */
+export interface NativeSrtpContext {
+  configure(config: EngineSrtpConfig): void;
+  /** A new protected buffer, or null when it cannot be protected. */
+  protectRtp(packet: Buffer): Buffer | null;
+  protectRtcp(packet: Buffer): Buffer | null;
+  /** The plain packet (a new buffer), or null when dropped (counted in stats()). */
+  unprotectRtp(packet: Buffer): Buffer | null;
+  unprotectRtcp(packet: Buffer): Buffer | null;
+  stats(): NativeSrtpCounters;
+  rolloverCounter(ssrc: number, sending: boolean): number;
+}
+
 /** What native/binding.cc exports. */
 interface RtpIoAddon {
   IoThread: new (settings: NativeIoSettings, onEvent: AddonEventHandler) => AddonIoThread;
+  SrtpContext: new (config: EngineSrtpConfig) => NativeSrtpContext;
   /** CLOCK_MONOTONIC in ms: the clock of the deadlines. */
   now(): number;
 }
@@ -85,6 +124,9 @@ interface AddonIoThread {
   send(batch: ArrayBuffer): void;
   close(id: number): void;
   stats(): NativeIoStats;
+  srtp(id: number, config: EngineSrtpConfig): void;
+  srtpStats(id: number): NativeSrtpCounters | null;
+  srtpForget(id: number): void;
   realtime(priority: number): number;
   ref(on: boolean): void;
   stop(): void;
@@ -113,6 +155,13 @@ function load(): RtpIoAddon | Error {
 export function nativeRtpIoUnavailable(): string | undefined {
   const a = load();
   return a instanceof Error ? a.message : undefined;
+}
+
+/** The native SRTP session on this thread, for tests; throws when the addon is not available. */
+export function nativeSrtpContext(config: EngineSrtpConfig): NativeSrtpContext {
+  const addon = load();
+  if (addon instanceof Error) throw addon;
+  return new addon.SrtpContext(config);
 }
 
 export class NativeIoThread {
@@ -178,6 +227,20 @@ export class NativeIoThread {
 
   stats(): NativeIoStats {
     return this.thread.stats();
+  }
+
+  /** SRTP for pair `id` from now on (first keys or a rekey): applied after what was sent before. */
+  srtp(id: number, config: EngineSrtpConfig): void {
+    if (!this.stopped) this.thread.srtp(id, config);
+  }
+
+  /** The pair's SRTP counters (undefined when it never had keys); still there after it closed, until srtpForget. */
+  srtpStats(id: number): NativeSrtpCounters | undefined {
+    return this.thread.srtpStats(id) ?? undefined;
+  }
+
+  srtpForget(id: number): void {
+    this.thread.srtpForget(id);
   }
 
   /** SCHED_FIFO at `priority` for the I/O thread and its hedge thread alone: 0 or the errno of the refusal. */

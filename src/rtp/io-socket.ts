@@ -5,11 +5,16 @@
  * Its `rtpSendSocket` has `sendAt` and `leadMs`: an RtpSender on it asks the pacer to tick `leadMs`
  * ahead and passes each packet's deadline, which the thread keeps. `send`/`sendRtcp` (RTCP, anything
  * without a deadline) go out as soon as the thread reads them.
+ *
+ * SRTP: `useSrtp` hands the thread the session keys; from then on the thread protects what goes out and
+ * unprotects what comes in, so the main thread sends and receives plain RTP (call-srtp.ts).
  */
 import { RtpPairEvents } from './socket.js';
 import type { RemoteAddress } from './receiver.js';
 import type { RtpSendSocket } from './sender.js';
 import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
+import type { NativeSrtpCounters } from './io-native.js';
+import type { EngineSrtpConfig } from './srtp/engine-keys.js';
 
 /** What the pair needs from its engine. */
 export interface EngineLink {
@@ -17,12 +22,20 @@ export interface EngineLink {
   /** Resolves once the engine's clock has passed `at` (ms). */
   waitUntil(at: number): Promise<void>;
   close(): Promise<void>;
+  srtp(config: EngineSrtpConfig): void;
+  srtpStats(): NativeSrtpCounters | undefined;
 }
 
 export class EngineSocketPair extends RtpPairEvents {
   private closed = false;
   /** The latest deadline handed to the thread: close() lets it pass first. */
   private lastDue: number | undefined;
+  /** Keys were handed to the thread: only what it unprotected is delivered from then on. */
+  private srtpKeyed = false;
+  /** The SRTP counters as they were when the pair closed. */
+  private srtpFinal: NativeSrtpCounters | undefined;
+  /** Datagrams read before the thread had the keys (still SRTP): dropped here. */
+  srtpBeforeKeys = 0;
   readonly rtpSendSocket: RtpSendSocket;
 
   constructor(
@@ -67,13 +80,47 @@ export class EngineSocketPair extends RtpPairEvents {
     await this.link.close();
   }
 
-  /** Called by the engine for each received datagram (in arrival order). */
-  deliverRtp(datagram: Buffer, from: RemoteAddress, atMs?: number): void {
-    if (!this.closed) this.rtpHandler?.(datagram, from, atMs);
+  /**
+   * SRTP on the I/O thread from now on (first keys, or new ones on a re-INVITE): what is sent after this
+   * call is protected there, what it receives is authenticated and decrypted there.
+   */
+  useSrtp(config: EngineSrtpConfig): void {
+    if (this.closed) return;
+    this.srtpKeyed = true;
+    this.link.srtp(config);
   }
 
-  deliverRtcp(datagram: Buffer, from: RemoteAddress, atMs?: number): void {
-    if (!this.closed) this.rtcpHandler?.(datagram, from, atMs);
+  /** The thread's SRTP counters for this pair (undefined before the first keys). */
+  srtpCounters(): NativeSrtpCounters | undefined {
+    return this.srtpFinal ?? this.link.srtpStats();
+  }
+
+  /** The engine keeps the last counters when the pair closes (the thread lets go of them). */
+  keepSrtpCounters(final: NativeSrtpCounters | undefined): void {
+    if (final) this.srtpFinal = final;
+  }
+
+  /**
+   * Called by the engine for each received datagram (in arrival order), `atMs` when the thread read it
+   * (our clock). `unprotected`: the thread's SRTP session decrypted it. Once keyed, a datagram that was not is one read before the keys reached the
+   * thread: still encrypted, so it is dropped (the JavaScript SRTP drops those too, uncounted).
+   */
+  deliverRtp(datagram: Buffer, from: RemoteAddress, atMs?: number, unprotected = false): void {
+    if (this.closed) return;
+    if (this.srtpKeyed && !unprotected) {
+      this.srtpBeforeKeys++;
+      return;
+    }
+    this.rtpHandler?.(datagram, from, atMs);
+  }
+
+  deliverRtcp(datagram: Buffer, from: RemoteAddress, atMs?: number, unprotected = false): void {
+    if (this.closed) return;
+    if (this.srtpKeyed && !unprotected) {
+      this.srtpBeforeKeys++;
+      return;
+    }
+    this.rtcpHandler?.(datagram, from, atMs);
   }
 
   /** A send error reported by the thread (onError); the pair stays usable. */

@@ -55,7 +55,7 @@ OutRecord BatchReader::Resolve(OutRecord r, uint16_t id, uint16_t port) {
   return r;
 }
 
-void BatchWriter::Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length, double at) {
+void BatchWriter::Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length, double at, uint8_t flags) {
   size_t o = bytes_.size();
   bytes_.resize(o + kRecordHeader);
   uint8_t* h = &bytes_[o];
@@ -65,10 +65,10 @@ void BatchWriter::Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t p
   memcpy(h + 8, &at, 8);
   Put16(h + 16, uint16_t(length));
   h[18] = channel;
-  h[19] = 0;
+  h[19] = flags;
 }
 
-void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length, double at) {
+void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length, double at, uint8_t flags) {
   uint16_t port;
   std::string key = AddressText(from, &port);
   auto it = ids_.find(key);
@@ -84,7 +84,7 @@ void BatchWriter::Add(uint32_t pair, uint8_t channel, const sockaddr_storage& fr
   } else {
     id = it->second;
   }
-  Header(pair, channel, id, port, length, at);
+  Header(pair, channel, id, port, length, at, flags);
   bytes_.insert(bytes_.end(), data, data + length);
 }
 

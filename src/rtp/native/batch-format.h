@@ -2,8 +2,9 @@
 // and the I/O thread in batches because one call per packet would cost more than the send itself.
 //
 // A record is a 20-octet little-endian header and the datagram: u32 pair id, u16 remote port, u16 address
-// id, f64 time (to send: the deadline, ms, NaN: at once; received: when the I/O thread read it), u16 length, u8 channel (0 RTP, 1 RTCP, 255: defines the address id
-// as the text that follows), u8 zero.
+// id, f64 time (to send: the deadline, ms, NaN: at once; received: when the I/O thread read it), u16 length,
+// u8 channel (0 RTP, 1 RTCP, 255: defines the address id as the text that follows), u8 flags (received
+// only: kFlagUnprotected; else zero).
 #pragma once
 
 #include <sys/socket.h>
@@ -19,6 +20,8 @@ constexpr size_t kRecordHeader = 20;
 constexpr uint8_t kChannelRtp = 0;
 constexpr uint8_t kChannelRtcp = 1;
 constexpr uint8_t kChannelAddress = 255;
+// A received datagram that the pair's SRTP session authenticated and decrypted (srtp.h).
+constexpr uint8_t kFlagUnprotected = 1;
 
 // A datagram to send, as read from a batch. `to` is null when the address is not an IP literal.
 struct OutRecord {
@@ -60,7 +63,7 @@ class BatchWriter {
  public:
   BatchWriter() { bytes_.reserve(kInitial); }
   // `at`: when the I/O thread read the datagram (its clock, ms): the arrival the jitter figures use.
-  void Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length, double at);
+  void Add(uint32_t pair, uint8_t channel, const sockaddr_storage& from, const uint8_t* data, size_t length, double at, uint8_t flags = 0);
   bool empty() const { return bytes_.empty(); }
   size_t size() const { return bytes_.size(); }
   // The batch so far; the writer starts a new one (the address ids carry over, as the reader keeps them).
@@ -68,7 +71,7 @@ class BatchWriter {
 
  private:
   static constexpr size_t kInitial = 64 * 1024;
-  void Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length, double at);
+  void Header(uint32_t pair, uint8_t channel, uint16_t id, uint16_t port, size_t length, double at, uint8_t flags = 0);
 
   std::vector<uint8_t> bytes_;
   std::unordered_map<std::string, uint16_t> ids_;

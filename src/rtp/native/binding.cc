@@ -1,5 +1,6 @@
 // The addon's JavaScript face (N-API): `new IoThread(settings, onEvent)` with bind, send, close, stats,
-// realtime, ref and stop, and `now()`, the clock of every deadline. io-native.ts types it.
+// realtime, ref, stop and the pair's SRTP (srtp, srtpStats, srtpForget); `now()`, the clock of every
+// deadline; and `SrtpContext`, the I/O thread's SRTP without sockets, for the tests. io-native.ts types it.
 #define NAPI_VERSION 8
 #include <node_api.h>
 
@@ -47,6 +48,223 @@ double NumberProp(napi_env env, napi_value obj, const char* name, double fallbac
   double d;
   return napi_get_value_double(env, v, &d) == napi_ok && std::isfinite(d) ? d : fallback;
 }
+
+// ---- SRTP keys from JavaScript ----------------------------------------------------------------------
+
+bool BytesProp(napi_env env, napi_value obj, const char* name, std::vector<uint8_t>* out) {
+  napi_value v;
+  bool has = false, isBuffer = false;
+  out->clear();
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return true;
+  napi_get_named_property(env, obj, name, &v);
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined) return true;
+  if (napi_is_buffer(env, v, &isBuffer) != napi_ok || !isBuffer) return false;
+  void* data;
+  size_t len;
+  napi_get_buffer_info(env, v, &data, &len);
+  out->assign(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + len);
+  return true;
+}
+
+bool BoolProp(napi_env env, napi_value obj, const char* name, bool fallback) {
+  napi_value v;
+  bool has = false, b;
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return fallback;
+  napi_get_named_property(env, obj, name, &v);
+  return napi_get_value_bool(env, v, &b) == napi_ok ? b : fallback;
+}
+
+bool ObjectProp(napi_env env, napi_value obj, const char* name, napi_value* out) {
+  bool has = false;
+  napi_valuetype t;
+  if (napi_has_named_property(env, obj, name, &has) != napi_ok || !has) return false;
+  napi_get_named_property(env, obj, name, out);
+  return napi_typeof(env, *out, &t) == napi_ok && t == napi_object;
+}
+
+bool ReadKeys(napi_env env, napi_value obj, SrtpSessionKeys* k) {
+  return BytesProp(env, obj, "encryption", &k->encryption) && BytesProp(env, obj, "auth", &k->auth) && BytesProp(env, obj, "salt", &k->salt);
+}
+
+bool ReadDirection(napi_env env, napi_value obj, SrtpDirectionConfig* d) {
+  napi_value rtp, rtcp;
+  if (!ObjectProp(env, obj, "rtp", &rtp) || !ObjectProp(env, obj, "rtcp", &rtcp)) return false;
+  if (!ReadKeys(env, rtp, &d->rtp) || !ReadKeys(env, rtcp, &d->rtcp) || !BytesProp(env, obj, "mki", &d->mki)) return false;
+  d->encryptRtp = BoolProp(env, obj, "encryptRtp", true);
+  d->encryptRtcp = BoolProp(env, obj, "encryptRtcp", true);
+  d->replayWindow = int(NumberProp(env, obj, "replayWindow", 128));
+  return d->mki.size() <= 16;
+}
+
+// { suite: 0 | 1 | 2, out: Direction, in: Direction, srtcpTag32, maxStreams } as io-native.ts builds it.
+std::shared_ptr<SrtpConfig> ReadSrtpConfig(napi_env env, napi_value obj) {
+  auto c = std::make_shared<SrtpConfig>();
+  napi_value out, in;
+  double suite = NumberProp(env, obj, "suite", -1);
+  if (suite != 0 && suite != 1 && suite != 2) return nullptr;
+  c->suite = SrtpSuite(int(suite));
+  if (!ObjectProp(env, obj, "out", &out) || !ObjectProp(env, obj, "in", &in)) return nullptr;
+  if (!ReadDirection(env, out, &c->out) || !ReadDirection(env, in, &c->in)) return nullptr;
+  c->srtcpTag32 = NumberProp(env, obj, "srtcpTag32", 10) == 4 ? 4 : 10;
+  c->maxStreams = int(NumberProp(env, obj, "maxStreams", 16));
+  return c;
+}
+
+napi_value SrtpCountersObject(napi_env env, const SrtpCounters& c) {
+  static const char* const kReasons[kDropReasons] = {"tooShort", "malformed", "mki", "auth", "replay", "tooOld", "streams"};
+  napi_value out, v;
+  napi_create_object(env, &out);
+  auto set = [&](napi_value o, const char* name, uint64_t x) {
+    napi_create_double(env, double(x), &v);
+    napi_set_named_property(env, o, name, v);
+  };
+  set(out, "rtpProtected", c.rtpProtected.load());
+  set(out, "rtcpProtected", c.rtcpProtected.load());
+  set(out, "protectErrors", c.protectErrors.load());
+  set(out, "rekeys", c.rekeys.load());
+  for (int k = 0; k < 2; k++) {
+    const SrtpCounters::Kind& kind = k ? c.rtcp : c.rtp;
+    napi_value o;
+    napi_create_object(env, &o);
+    set(o, "ok", kind.ok.load());
+    for (int r = 0; r < kDropReasons; r++) set(o, kReasons[r], kind.dropped[r].load());
+    napi_set_named_property(env, out, k ? "rtcp" : "rtp", o);
+  }
+  return out;
+}
+
+// A session without sockets, on JavaScript's thread: the same code the I/O thread runs, for the tests
+// (RFC test vectors, agreement with the JavaScript implementation) and nothing else.
+class SrtpContext {
+ public:
+  static napi_value DefineClass(napi_env env) {
+    napi_property_descriptor methods[] = {
+        {"configure", nullptr, Configure, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"protectRtp", nullptr, Protect<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"protectRtcp", nullptr, Protect<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unprotectRtp", nullptr, Unprotect<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"unprotectRtcp", nullptr, Unprotect<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"rolloverCounter", nullptr, Roc, nullptr, nullptr, nullptr, napi_default, nullptr},
+    };
+    napi_value cls;
+    if (napi_define_class(env, "SrtpContext", NAPI_AUTO_LENGTH, New, nullptr, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return nullptr;
+    return cls;
+  }
+
+ private:
+  SrtpContext() : counters_(std::make_shared<SrtpCounters>()), session_(counters_) {}
+
+  template <size_t N>
+  static SrtpContext* Self(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+    size_t argc = N;
+    napi_value that;
+    void* self = nullptr;
+    if (napi_get_cb_info(env, info, &argc, argv, &that, nullptr) != napi_ok || napi_unwrap(env, that, &self) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "rtp_io: not an SrtpContext");
+      return nullptr;
+    }
+    return static_cast<SrtpContext*>(self);
+  }
+
+  static bool Apply(napi_env env, SrtpContext* self, napi_value config) {
+    auto c = ReadSrtpConfig(env, config);
+    if (!c) {
+      napi_throw_type_error(env, nullptr, "rtp_io: SRTP config: want { suite, out, in } with Buffer keys");
+      return false;
+    }
+    if (!self->session_.Configure(*c)) {
+      napi_throw_error(env, nullptr, "rtp_io: OpenSSL refused the SRTP session keys");
+      return false;
+    }
+    return true;
+  }
+
+  // new SrtpContext(config)
+  static napi_value New(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1], that;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, &that, nullptr));
+    std::unique_ptr<SrtpContext> self(new SrtpContext());
+    if (!Apply(env, self.get(), argv[0])) return nullptr;
+    CHECK(napi_wrap(env, that, self.get(), [](napi_env, void* data, void*) { delete static_cast<SrtpContext*>(data); }, nullptr, nullptr));
+    self.release();
+    return that;
+  }
+
+  static napi_value Configure(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    SrtpContext* self = Self(env, info, argv);
+    if (!self || !Apply(env, self, argv[0])) return nullptr;
+    return Undefined(env);
+  }
+
+  // protectRtp(buffer) -> a new Buffer, or null when it could not be protected
+  template <bool kRtcp>
+  static napi_value Protect(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    SrtpContext* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    void* data;
+    size_t len;
+    CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
+    std::vector<uint8_t> packet(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + len);
+    bool ok = kRtcp ? self->session_.ProtectRtcp(packet) : self->session_.ProtectRtp(packet);
+    napi_value out;
+    if (!ok) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    CHECK(napi_create_buffer_copy(env, packet.size(), packet.data(), nullptr, &out));
+    return out;
+  }
+
+  // unprotectRtp(buffer) -> the plain packet (a new Buffer), or null when dropped (see stats())
+  template <bool kRtcp>
+  static napi_value Unprotect(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    SrtpContext* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    void* data;
+    size_t len;
+    CHECK(napi_get_buffer_info(env, argv[0], &data, &len));
+    std::vector<uint8_t> packet(static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + len);
+    long plain = kRtcp ? self->session_.UnprotectRtcp(packet.data(), len) : self->session_.UnprotectRtp(packet.data(), len);
+    napi_value out;
+    if (plain < 0) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    CHECK(napi_create_buffer_copy(env, size_t(plain), packet.data(), nullptr, &out));
+    return out;
+  }
+
+  static napi_value Stats(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    SrtpContext* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    return SrtpCountersObject(env, *self->counters_);
+  }
+
+  // rolloverCounter(ssrc, sending) -> the ROC of that SSRC
+  static napi_value Roc(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    SrtpContext* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    uint32_t ssrc;
+    bool sending;
+    CHECK(napi_get_value_uint32(env, argv[0], &ssrc));
+    CHECK(napi_get_value_bool(env, argv[1], &sending));
+    napi_value v;
+    napi_create_uint32(env, self->session_.RolloverCounter(ssrc, sending), &v);
+    return v;
+  }
+
+  std::shared_ptr<SrtpCounters> counters_;
+  SrtpSession session_;
+};
 
 // One I/O thread, and the threadsafe function that carries its events to `onEvent` on JavaScript's thread.
 class IoThread final : public EventSink {
@@ -217,6 +435,49 @@ class IoThread final : public EventSink {
     return Undefined(env);
   }
 
+  // srtp(id, config): SRTP keys for the pair (first keys or a rekey), in order with what was sent before
+  static napi_value Srtp(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    IoThread* self = Self(env, info, argv);
+    if (!self || self->stopped_) return Undefined(env);
+    uint32_t id;
+    CHECK(napi_get_value_uint32(env, argv[0], &id));
+    auto c = ReadSrtpConfig(env, argv[1]);
+    if (!c) {
+      napi_throw_type_error(env, nullptr, "rtp_io: SRTP config: want { suite, out, in } with Buffer keys");
+      return nullptr;
+    }
+    self->loop_.Srtp(id, std::move(c));
+    return Undefined(env);
+  }
+
+  // srtpStats(id) -> the pair's SRTP counters, or null when it never had keys (or they were forgotten)
+  static napi_value SrtpStats(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    uint32_t id;
+    CHECK(napi_get_value_uint32(env, argv[0], &id));
+    auto c = self->loop_.SrtpStats(id);
+    if (!c) {
+      napi_value n;
+      napi_get_null(env, &n);
+      return n;
+    }
+    return SrtpCountersObject(env, *c);
+  }
+
+  // srtpForget(id): lets go of a closed pair's SRTP counters
+  static napi_value SrtpForget(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    IoThread* self = Self(env, info, argv);
+    if (!self) return nullptr;
+    uint32_t id;
+    CHECK(napi_get_value_uint32(env, argv[0], &id));
+    self->loop_.ForgetSrtp(id);
+    return Undefined(env);
+  }
+
   static napi_value GetStats(napi_env env, napi_callback_info info) {
     napi_value argv[1];
     IoThread* self = Self(env, info, argv);
@@ -282,6 +543,9 @@ napi_value IoThread::DefineClass(napi_env env) {
       {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, GetStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"srtp", nullptr, Srtp, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"srtpStats", nullptr, SrtpStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"srtpForget", nullptr, SrtpForget, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"realtime", nullptr, Realtime, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stop", nullptr, Stop, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -299,9 +563,11 @@ napi_value Now(napi_env env, napi_callback_info) {
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_value cls = IoThread::DefineClass(env);
-  if (!cls) return nullptr;
+  napi_value srtp = SrtpContext::DefineClass(env);
+  if (!cls || !srtp) return nullptr;
   napi_property_descriptor props[] = {
       {"IoThread", nullptr, nullptr, nullptr, nullptr, cls, napi_default, nullptr},
+      {"SrtpContext", nullptr, nullptr, nullptr, nullptr, srtp, napi_default, nullptr},
       {"now", nullptr, Now, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

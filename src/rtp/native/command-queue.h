@@ -16,10 +16,12 @@
 namespace rtpio {
 
 struct Command {
-  enum Kind { kBatch, kAdd, kClose, kStop } kind;
+  enum Kind { kBatch, kAdd, kClose, kStop, kSrtp } kind;
   std::vector<uint8_t> bytes;        // kBatch: io-batch.ts records
   std::unique_ptr<SocketPair> pair;  // kAdd
-  uint32_t id = 0;                   // kClose
+  uint32_t id = 0;                   // kClose, kSrtp
+  std::shared_ptr<SrtpConfig> srtp;  // kSrtp: the keys
+  std::shared_ptr<SrtpCounters> counters;
 };
 
 class CommandQueue {

@@ -64,6 +64,23 @@ void IoLoop::Close(uint32_t id) {
   commands_.Push(std::move(c));
 }
 
+void IoLoop::Srtp(uint32_t id, std::shared_ptr<SrtpConfig> config) {
+  auto& counters = srtpCounters_[id];
+  if (!counters) counters = std::make_shared<SrtpCounters>();
+  Command c{Command::kSrtp};
+  c.id = id;
+  c.srtp = std::move(config);
+  c.counters = counters;
+  commands_.Push(std::move(c));
+}
+
+std::shared_ptr<const SrtpCounters> IoLoop::SrtpStats(uint32_t id) const {
+  auto it = srtpCounters_.find(id);
+  return it == srtpCounters_.end() ? nullptr : it->second;
+}
+
+void IoLoop::ForgetSrtp(uint32_t id) { srtpCounters_.erase(id); }
+
 void IoLoop::Stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -140,6 +157,7 @@ bool IoLoop::Drain() {
         sink_.Post(std::move(e));  // the ports are free from here on
         break;
       }
+      case Command::kSrtp: ApplySrtp(c); break;
       case Command::kStop: return false;
     }
   }
@@ -157,6 +175,14 @@ void IoLoop::AddPair(std::unique_ptr<SocketPair> p) {
   }
   uint32_t id = p->id;
   pairs_[id] = std::move(p);
+}
+
+void IoLoop::ApplySrtp(Command& c) {
+  auto it = pairs_.find(c.id);
+  if (it == pairs_.end()) return;
+  SocketPair* p = it->second.get();
+  if (!p->srtp) p->srtp = std::make_unique<SrtpSession>(c.counters);
+  if (!p->srtp->Configure(*c.srtp)) ReportError(p, EINVAL, "SRTP: OpenSSL refused the session keys (wrong lengths?)");
 }
 
 void IoLoop::ClosePair(uint32_t id) {
@@ -200,12 +226,21 @@ void IoLoop::ReadBatch(const std::vector<uint8_t>& batch) {
     k->channel = r.channel;
     k->to = *r.to;
     k->toLen = r.toLen;
+    k->data.reserve(r.length + SrtpSession::kMaxOverhead);
     k->data.assign(r.data, r.data + r.length);
+    if (!ProtectOutgoing(it->second.get(), *k)) return;
     if (std::isnan(k->due)) return SendNow(*k, now);
     if (k->due < now) stats_.arrivedLate++;
     heap_.Push(std::move(k));
     stats_.queued++;
   });
+}
+
+// Off the deadline path: packets reach the thread `leadMs` ahead of their deadline, so protecting them here
+// delays no packet, and the hedge thread only ever sees protected bytes.
+bool IoLoop::ProtectOutgoing(SocketPair* p, Packet& k) {
+  if (!p->srtp) return true;
+  return k.channel == kChannelRtcp ? p->srtp->ProtectRtcp(k.data) : p->srtp->ProtectRtp(k.data);
 }
 
 bool IoLoop::SpinAllowed() const { return settings_.spinMs > 0 && pairs_.size() <= kSpinPairs; }
@@ -279,12 +314,14 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
     // arrival time to within microseconds, whatever the main thread is doing meanwhile.
     double at = n > 0 ? MonoMs() : 0;
     for (int i = 0; i < n; i++) {
-      const uint8_t* d = burst_.data(i);
+      uint8_t* d = burst_.data(i);
       size_t len = burst_.length(i);
       // RFC 5761 §4: on a multiplexed port, payload type octets 192..223 are RTCP.
       bool rtcp = rtcpSocket || (!p->rtcp.valid() && len >= 2 && d[1] >= 192 && d[1] <= 223);
-      received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, len, at);
       stats_.received++;
+      long plain = UnprotectIncoming(p, rtcp, d, len);
+      if (plain < 0) continue;  // dropped and counted by the SRTP session
+      received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, size_t(plain), at, p->srtp ? kFlagUnprotected : 0);
       if (!receivedPending_) {
         receivedPending_ = true;
         receivedFirst_ = at;
@@ -293,6 +330,12 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
     if (received_.size() >= kFlushBytes) Flush();
     if (n < RecvBurst::kSize) return;
   }
+}
+
+// The datagram's plain length, or -1 when SRTP dropped it (a forgery, a replay...). Plain RTP passes as it is.
+long IoLoop::UnprotectIncoming(SocketPair* p, bool rtcp, uint8_t* d, size_t len) {
+  if (!p->srtp) return long(len);
+  return rtcp ? p->srtp->UnprotectRtcp(d, len) : p->srtp->UnprotectRtp(d, len);
 }
 
 void IoLoop::Flush() {

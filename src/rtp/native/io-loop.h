@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -67,6 +68,11 @@ class IoLoop {
   void Send(std::vector<uint8_t> batch);
   // The pair's sockets close on the I/O thread after everything sent before; then a kClosed event.
   void Close(uint32_t id);
+  // SRTP keys for a pair (first keys or a rekey), applied in order with the batches sent before and after.
+  void Srtp(uint32_t id, std::shared_ptr<SrtpConfig> config);
+  // The pair's SRTP counters (null when it never had keys); they outlive the pair until ForgetSrtp.
+  std::shared_ptr<const SrtpCounters> SrtpStats(uint32_t id) const;
+  void ForgetSrtp(uint32_t id);
   // Flushes what was received, closes every socket, joins the thread. Idempotent.
   void Stop();
   // SCHED_FIFO for the I/O thread and its hedge thread: 0 or the errno of the refusal.
@@ -81,6 +87,10 @@ class IoLoop {
   void AddPair(std::unique_ptr<SocketPair> p);
   void ClosePair(uint32_t id);
   void ReadBatch(const std::vector<uint8_t>& batch);
+  void ApplySrtp(Command& c);
+  // SRTP hooks: plain → protected before a packet is queued; protected → plain before it goes to JavaScript.
+  bool ProtectOutgoing(SocketPair* p, Packet& k);
+  long UnprotectIncoming(SocketPair* p, bool rtcp, uint8_t* d, size_t len);
   bool SpinAllowed() const;
   void SendDue();
   void SendNow(const Packet& k, double now);
@@ -98,6 +108,7 @@ class IoLoop {
   std::thread thread_;
   bool started_ = false, stopped_ = false;
   uint32_t nextId_ = 1;  // JavaScript's thread
+  std::unordered_map<uint32_t, std::shared_ptr<SrtpCounters>> srtpCounters_;  // JavaScript's thread
 
   // Owned by the I/O thread.
   std::unordered_map<uint32_t, std::unique_ptr<SocketPair>> pairs_;

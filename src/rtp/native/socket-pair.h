@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <unordered_set>
 
 #include "batch-format.h"
 #include "fd.h"
+#include "srtp.h"
 
 namespace rtpio {
 
@@ -13,6 +15,7 @@ struct SocketPair {
   uint32_t id;
   Fd rtp;
   Fd rtcp;  // invalid: RTCP multiplexed on the RTP socket (RFC 5761)
+  std::unique_ptr<SrtpSession> srtp;  // null: plain RTP
   std::unordered_set<int> reported;  // errno values already reported: one report each, never a flood
 
   // The socket a packet leaves from: RTCP from the RTCP socket unless it is multiplexed.

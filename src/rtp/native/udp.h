@@ -44,7 +44,7 @@ class RecvBurst {
   static constexpr int kSize = 16;
   // How many datagrams were read (0 when none is waiting, or on an error queued on the socket).
   int Read(int fd);
-  const uint8_t* data(int i) const { return bufs_[i]; }
+  uint8_t* data(int i) { return bufs_[i]; }  // writable: SRTP decrypts in place
   size_t length(int i) const { return msgs_[i].msg_len; }
   const sockaddr_storage& from(int i) const { return from_[i]; }
 

@@ -10,3 +10,5 @@ export type { SrtpCounters, SrtpFailureReason, SrtpMasterKey, SrtpPolicy, SrtpRe
 export { SrtpSender } from './srtp-sender.js';
 export type { RekeyOptions } from './srtp-sender.js';
 export { SrtpReceiver } from './srtp-receiver.js';
+export { engineSrtpConfig } from './engine-keys.js';
+export type { EngineMasterKey, EngineSrtpConfig, EngineSrtpDirection, EngineSrtpKeys } from './engine-keys.js';
