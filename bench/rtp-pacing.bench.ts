@@ -30,7 +30,9 @@
  * stream's pcap and quality model as a call carries them; BENCH_MONITOR=all: also the quality model
  * alone: docs/measurements/quality.md), BENCH_SRTP=1 (each of those runs twice, plain RTP then SRTP as a
  * call with --srtp protects it, AES_CM_128_HMAC_SHA1_80 both ways: the SRTP row's pacing, and the CPU
- * per call that SRTP adds, from the two rows of the same run).
+ * per call that SRTP adds, from the two rows of the same run; on the native engine SRTP runs on its I/O
+ * thread, BENCH_SRTP_JS=1 adds a row with SRTP in JavaScript on the same engine; and baresip's own SRTP
+ * cost at the same point, plain then srtp-mand, support/baresip-cpu.ts; BENCH_NO_BARESIP=1 leaves it out).
  */
 import * as dgram from 'node:dgram';
 import { spawn, spawnSync } from 'node:child_process';
@@ -39,6 +41,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { baresipCpu, type BaresipCpu } from './support/baresip-cpu.js';
 import { startCapture, type CaptureResult } from './support/capture.js';
 import { readUdpPcap, type UdpRecord } from './support/pcap.js';
 import { PacingAnalyzer, type PacingFigures } from './support/pacing-stats.js';
@@ -52,7 +55,9 @@ import {
 } from './support/sipp-rtp.js';
 
 type Monitor = 'none' | 'quality' | 'pcap+quality';
-type Who = `umphone ${'main' | 'native'}${'' | ' +quality' | ' +pcap+quality'}${'' | ' srtp'}` | 'SIPp' | 'C floor';
+type Who = `umphone ${'main' | 'native'}${'' | ' +quality' | ' +pcap+quality'}${'' | ' srtp' | ' srtp-js'}` | 'SIPp' | 'C floor';
+/** How a row runs SRTP: none, where the socket pair runs it (the native engine: its I/O thread), or in JavaScript. */
+type SrtpVariant = false | 'auto' | 'js';
 const ENGINES = ['native', 'main'] as const;
 
 interface Row {
@@ -167,17 +172,19 @@ function spawnCmd(cmd: string[], opts: Parameters<typeof spawn>[2]) {
   return spawn(cmd[0]!, cmd.slice(1), opts);
 }
 
-async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor: Monitor = 'none', srtp = false): Promise<Row> {
+const srtpSuffix = (srtp: SrtpVariant): string => (srtp === 'auto' ? ' srtp' : srtp === 'js' ? ' srtp-js' : '');
+
+async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds: number, dir: string, monitor: Monitor = 'none', srtp: SrtpVariant = false): Promise<Row> {
   const load = loadavg()[0]!;
   const steal0: [number, number] = [stealMs(), performance.now()];
   const peer = await startEchoPeer(calls, dir);
-  const capture = await startCapture(join(dir, `ours-${engine}-${calls}-${monitor}${srtp ? '-srtp' : ''}.pcap`));
+  const capture = await startCapture(join(dir, `ours-${engine}-${calls}-${monitor}${srtp ? `-srtp-${srtp}` : ''}.pcap`));
   const monitorDir = monitor !== 'none' ? mkdtempSync(join(dir, 'monitor-')) : undefined;
   // BENCH_CHRT=1: our process raises its main thread itself, as `umphone call --realtime` does (the
   // whole process under chrt would put V8's helper threads at the pacer's priority: measured worse).
   const child = spawnCmd(
     [process.execPath, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), '--import', 'tsx', join(here, 'support/rtp-pacer-process.ts'), String(seconds), peer.ports.join(','), engine],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}), BENCH_SRTP: srtp ? '1' : '' } },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_REALTIME: process.env.BENCH_CHRT === '1' ? '20' : '', ...(monitorDir ? { BENCH_MONITOR_DIR: monitorDir, BENCH_MONITOR_PCAP: monitor === 'quality' ? '0' : '1' } : {}), BENCH_SRTP: srtp ? '1' : '', BENCH_SRTP_WHERE: srtp === 'js' ? 'js' : 'auto' } },
   );
   let out = '';
   child.stdout!.setEncoding('utf8');
@@ -226,7 +233,7 @@ async function runOurs(engine: (typeof ENGINES)[number], calls: number, seconds:
     rmSync(monitorDir, { recursive: true, force: true });
   }
   return {
-    who: `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtp ? ' srtp' : ''}` as Who,
+    who: `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtpSuffix(srtp)}` as Who,
     calls,
     pacing,
     lost: pacing.lost + notOnWire + notReceived + (res.missed ?? 0),
@@ -407,7 +414,7 @@ async function runFloor(seconds: number, dir: string): Promise<Row | undefined> 
 
 const f = (x: number, d = 2): string => (Number.isFinite(x) ? x.toFixed(d) : '-');
 
-function printTable(rows: Row[]): void {
+function printTable(rows: Row[], baresip: Map<number, { plain: BaresipCpu; srtp: BaresipCpu }> = new Map()): void {
   const head = '| calls | sender | p50 ms | p99 ms | max ms | target p99 | mean gap | lost | CPU % | RSS MB | tcpdump drops | load | steal ms/s |';
   console.log(head);
   console.log(head.replace(/[^|]/g, '-'));
@@ -430,11 +437,23 @@ function printTable(rows: Row[]): void {
     }
     for (const e of ENGINES) {
       const plain = set[`umphone ${e}`];
-      const secure = set[`umphone ${e} srtp`];
-      if (!plain || !secure) continue;
-      // % of one core → ms of CPU per second per call; a call protects 50 and unprotects 50 packets per second.
-      const addedMsPerS = (((secure.cpuPercent - plain.cpuPercent) / 100) * 1000) / calls;
-      console.log(`SRTP adds at ${calls} calls (${e}): ${f(addedMsPerS, 3)} ms CPU per second per call (${f(addedMsPerS * 10, 2)} µs per packet, 100 packets/s), p99 ${f(plain.pacing.p99, 3)} → ${f(secure.pacing.p99, 3)} ms`);
+      if (!plain) continue;
+      for (const suffix of [' srtp', ' srtp-js'] as const) {
+        const secure = set[`umphone ${e}${suffix}`];
+        if (!secure) continue;
+        // % of one core → ms of CPU per second per call; a call protects 50 and unprotects 50 packets per second.
+        const addedMsPerS = (((secure.cpuPercent - plain.cpuPercent) / 100) * 1000) / calls;
+        const where = suffix === ' srtp-js' ? 'SRTP in JavaScript' : e === 'native' ? 'SRTP on the I/O thread' : 'SRTP in JavaScript';
+        console.log(`SRTP adds at ${calls} calls (${e}, ${where}): ${f(addedMsPerS, 3)} ms CPU per second per call (${f(addedMsPerS * 10, 2)} µs per packet, 100 packets/s), p99 ${f(plain.pacing.p99, 3)} → ${f(secure.pacing.p99, 3)} ms`);
+      }
+    }
+    const b = baresip.get(calls);
+    if (b) {
+      const added = b.srtp.msPerCallSecond - b.plain.msPerCallSecond;
+      console.log(
+        `baresip SRTP adds at ${calls} calls (libre, srtp-mand, ${b.srtp.established}/${calls} calls up): ${f(added, 3)} ms CPU per second per call (${f(added * 10, 2)} µs per packet, 100 packets/s); ` +
+          `its CPU per call ${f(b.plain.msPerCallSecond, 3)} → ${f(b.srtp.msPerCallSecond, 3)} ms/s`,
+      );
     }
   }
 }
@@ -446,6 +465,7 @@ export async function run(): Promise<void> {
   const withSipp = process.env.BENCH_NO_SIPP !== '1';
   const dir = mkdtempSync(join(tmpdir(), 'umphone-rtp-bench-'));
   const rows: Row[] = [];
+  const baresip = new Map<number, { plain: BaresipCpu; srtp: BaresipCpu }>();
   console.log(
     `RTP pacing, ${seconds} s per point, |gap − 20 ms| on the wire (tcpdump on lo), RTP both ways` +
       (process.env.BENCH_CHRT === '1' ? ', SIPp under chrt -f 20, our main thread SCHED_FIFO 20 (as --realtime)' : '') +
@@ -460,9 +480,9 @@ export async function run(): Promise<void> {
         // BENCH_MONITOR=1: each engine also with what a call carries (the quality model always, --pcap on
         // demand); BENCH_MONITOR=all: also with the quality model alone.
         const variants: Monitor[] = process.env.BENCH_MONITOR === 'all' ? ['none', 'quality', 'pcap+quality'] : process.env.BENCH_MONITOR === '1' ? ['none', 'pcap+quality'] : ['none'];
-        const srtpVariants = process.env.BENCH_SRTP === '1' ? [false, true] : [false];
+        const srtpVariants: SrtpVariant[] = process.env.BENCH_SRTP === '1' ? [false, 'auto', ...(process.env.BENCH_SRTP_JS === '1' && engine === 'native' ? ['js' as const] : [])] : [false];
         for (const [monitor, srtp] of variants.flatMap((m) => srtpVariants.map((s) => [m, s] as const))) {
-          const name = `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtp ? ' srtp' : ''}`;
+          const name = `umphone ${engine}${monitor === 'none' ? '' : ` +${monitor}`}${srtpSuffix(srtp)}`;
           try {
             const ours = await runOurs(engine, calls, seconds, dir, monitor, srtp);
             rows.push(ours);
@@ -472,6 +492,18 @@ export async function run(): Promise<void> {
           }
           await sleep(500);
         }
+      }
+      if (process.env.BENCH_SRTP === '1' && process.env.BENCH_NO_BARESIP !== '1') {
+        try {
+          const plain = await baresipCpu(calls, seconds, false);
+          await sleep(500);
+          const srtp = await baresipCpu(calls, seconds, true);
+          baresip.set(calls, { plain, srtp });
+          console.log(`  baresip ${calls} calls: CPU per call ${f(plain.msPerCallSecond, 3)} ms/s plain (${plain.established} up), ${f(srtp.msPerCallSecond, 3)} ms/s srtp-mand (${srtp.established} up)`);
+        } catch (e) {
+          console.log(`  baresip ${calls} calls: FAILED: ${(e as Error).message}`);
+        }
+        await sleep(500);
       }
       if (calls === 1 && !process.env.BENCH_NO_FLOOR) {
         try {
@@ -496,7 +528,7 @@ export async function run(): Promise<void> {
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
     else console.log(`captures kept in ${dir}`);
   }
-  printTable(rows);
+  printTable(rows, baresip);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -59,7 +59,8 @@ const pairs = await Promise.all(peerPorts.map(() => transport.openSocketPair({ a
 const srtp = process.env.BENCH_SRTP === '1';
 /** With SRTP the echo is our own packets: the receiver is keyed with the sender's key. */
 const secure = (pair: MediaSocket): SrtpSocket => {
-  const s = new SrtpSocket(pair);
+  // BENCH_SRTP_WHERE=js: SRTP in JavaScript even on the native engine (the comparison row).
+  const s = new SrtpSocket(pair, { where: process.env.BENCH_SRTP_WHERE === 'js' ? 'js' : 'auto' });
   const keySalt = randomBytes(30);
   const keys: SdesKeys = { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: keySalt.subarray(0, 16), salt: keySalt.subarray(16), encryptRtp: true, encryptRtcp: true };
   s.useKeys({ local: keys, remote: keys });

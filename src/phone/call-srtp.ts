@@ -96,6 +96,8 @@ export interface SrtpSummary {
   rtcp: { protected: number; unprotected: number; dropped: number };
   /** Key changes after the first (re-INVITEs with a new a=crypto). */
   rekeys: number;
+  /** Where the packets were protected and unprotected: the native RTP I/O thread, or JavaScript (docs/srtp.md). */
+  engine: 'native' | 'js';
 }
 
 /** A socket pair that runs SRTP itself (the native engine's, io-socket.ts EngineSocketPair). */
@@ -130,6 +132,9 @@ export class SrtpSocket implements MediaSocket {
   private rtcpHandler: DatagramHandler | undefined;
   private sentRtp = 0;
   private sentRtcp = 0;
+  /** Native: what the thread unprotected and handed over, counted as it reaches the media session. */
+  private deliveredRtp = 0;
+  private deliveredRtcp = 0;
   private keys: { local: SdesKeys; remote: SdesKeys } | undefined;
   rekeys = 0;
 
@@ -154,14 +159,22 @@ export class SrtpSocket implements MediaSocket {
     inner.onRtp((d, from, atMs) => {
       if (this.plain) return this.rtpHandler?.(d, from, atMs);
       // Native: the thread delivers only what it authenticated and decrypted once keyed.
-      if (this.native) return this.plain === false ? this.rtpHandler?.(d, from, atMs) : undefined;
+      if (this.native) {
+        if (this.plain !== false) return;
+        this.deliveredRtp++;
+        return this.rtpHandler?.(d, from, atMs);
+      }
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtp(d);
       if (r.ok) this.rtpHandler?.(r.packet, from, atMs);
     });
     inner.onRtcp((d, from, atMs) => {
       if (this.plain) return this.rtcpHandler?.(d, from, atMs);
-      if (this.native) return this.plain === false ? this.rtcpHandler?.(d, from, atMs) : undefined;
+      if (this.native) {
+        if (this.plain !== false) return;
+        this.deliveredRtcp++;
+        return this.rtcpHandler?.(d, from, atMs);
+      }
       if (!this.receiver) return;
       const r = this.receiver.unprotectRtcp(d);
       if (r.ok) this.rtcpHandler?.(r.packet, from, atMs);
@@ -186,7 +199,11 @@ export class SrtpSocket implements MediaSocket {
     if (!inner.sendRtcp) return undefined;
     return (d, address, port) => {
       if (this.plain) return inner.sendRtcp!(d, address, port);
-      if (this.native) return this.plain === false ? inner.sendRtcp!(d, address, port) : undefined;
+      if (this.native) {
+        if (this.plain !== false) return;
+        this.sentRtcp++;
+        return inner.sendRtcp!(d, address, port);
+      }
       if (!this.sender) return;
       inner.sendRtcp!(this.sender.protectRtcp(d), address, port);
       this.sentRtcp++;
@@ -274,6 +291,7 @@ export class SrtpSocket implements MediaSocket {
       },
       rtcp: { protected: this.sentRtcp, unprotected: rtcp.ok, dropped: failed(rtcp) },
       rekeys: this.rekeys,
+      engine: 'js',
     };
   }
 
@@ -285,16 +303,25 @@ export class SrtpSocket implements MediaSocket {
     const failed = (x: typeof rtp): number => x.tooShort + x.malformed + x.mki + x.auth + x.replay + x.tooOld + x.streams;
     return {
       suite,
-      rtp: { protected: c?.rtpProtected ?? 0, unprotected: rtp.ok, authFailures: rtp.auth, replays: rtp.replay + rtp.tooOld, dropped: failed(rtp) },
-      rtcp: { protected: c?.rtcpProtected ?? 0, unprotected: rtcp.ok, dropped: failed(rtcp) },
+      // Counted as handed to the thread, which protects each one before its deadline (a packet it could
+      // not protect, never the case for what the media session builds, is in protectErrors).
+      // `unprotected` likewise counts what reached the media session (the thread's own count runs up to
+      // 2 ms ahead of it, the batch in flight), so it matches the call's received packets as in JavaScript.
+      rtp: { protected: this.sentRtp - (c?.protectErrors ?? 0), unprotected: this.deliveredRtp, authFailures: rtp.auth, replays: rtp.replay + rtp.tooOld, dropped: failed(rtp) },
+      rtcp: { protected: this.sentRtcp, unprotected: this.deliveredRtcp, dropped: failed(rtcp) },
       rekeys: this.rekeys,
+      engine: 'native',
     };
   }
 
   private protectRtp(packet: Buffer): Buffer | undefined {
     if (this.plain) return packet;
     // Native: the I/O thread protects it; nothing goes out before the keys are known.
-    if (this.native) return this.plain === false ? packet : undefined;
+    if (this.native) {
+      if (this.plain !== false) return undefined;
+      this.sentRtp++;
+      return packet;
+    }
     // Nothing goes out before the keys are known (the media starts from the answer, so this is a guard).
     if (!this.sender) return undefined;
     this.sentRtp++;

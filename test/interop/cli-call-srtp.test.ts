@@ -105,6 +105,8 @@ describe('umphone call --srtp with baresip', () => {
 
       const s = JSON.parse(readFileSync(json, 'utf8'));
       expect(s.srtp.suite).toBe('AES_CM_128_HMAC_SHA1_80');
+      // The default RTP engine where the addon is built: SRTP ran on its I/O thread (src/rtp/native/srtp.cc).
+      expect(s.srtp.engine).toBe('native');
       expect(s.srtp.rtp.authFailures).toBe(forged);
       expect(s.srtp.rtp.replays).toBe(0);
       expect(s.srtp.rtp.protected).toBe(s.rtp.sent.packets);

@@ -21,10 +21,10 @@ describe('io-batch', () => {
     w.add(9, CHANNEL_RTP, '::1', 1, 1, Buffer.from([0xff])); // '::1' already known to the reader
     expect(r.read(w.take()!, visit)).toBe(1);
     expect(got).toEqual([
-      { socket: 7, channel: CHANNEL_RTP, address: '127.0.0.1', port: 40000, due: 12.5 },
-      { socket: 8, channel: CHANNEL_RTCP, address: '::1', port: 40001, due: NaN },
-      { socket: 7, channel: CHANNEL_RTP, address: '127.0.0.1', port: 40002, due: 13 },
-      { socket: 9, channel: CHANNEL_RTP, address: '::1', port: 1, due: 1 },
+      { socket: 7, channel: CHANNEL_RTP, address: '127.0.0.1', port: 40000, due: 12.5, flags: 0 },
+      { socket: 8, channel: CHANNEL_RTCP, address: '::1', port: 40001, due: NaN, flags: 0 },
+      { socket: 7, channel: CHANNEL_RTP, address: '127.0.0.1', port: 40002, due: 13, flags: 0 },
+      { socket: 9, channel: CHANNEL_RTP, address: '::1', port: 1, due: 1, flags: 0 },
     ]);
     expect(data).toEqual(['010203', '09'.repeat(300), '', 'ff']);
   });
