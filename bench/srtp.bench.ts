@@ -9,6 +9,10 @@
  *   - HMAC-SHA1 over 176 bytes (packet || ROC): node's createHmac per packet, against HmacSha1 with
  *     the keyed pad states precomputed (what src/rtp/srtp uses).
  *
+ * The native engine's SRTP (src/rtp/native/srtp.cc, OpenSSL EVP on the I/O thread) through the addon's
+ * SrtpContext: the same code the thread runs, plus one N-API call and one buffer copy per packet that the
+ * thread does not pay, so an upper bound of its cost.
+ *
  * Peer (the floor): OpenSSL on the same machine, `openssl speed -evp aes-128-ctr -bytes 160` and
  * `openssl speed -hmac sha1 -bytes 176`, the two primitives of one AES_CM_128_HMAC_SHA1_80 protect
  * in C with one context reused and no packet handling. Their sum is what one protect cannot go below
@@ -19,7 +23,8 @@ import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { writeRtpHeader } from '../src/rtp/packet.js';
 import { AesCounterMode } from '../src/rtp/srtp/aes-cm.js';
 import { HmacSha1 } from '../src/rtp/srtp/hmac-sha1.js';
-import { SRTP_SUITE_NAMES, SRTP_SUITES, SrtpReceiver, SrtpSender, type SrtpSuiteName } from '../src/rtp/srtp/index.js';
+import { SRTP_SUITE_NAMES, SRTP_SUITES, SrtpReceiver, SrtpSender, engineSrtpConfig, type SrtpSuiteName } from '../src/rtp/srtp/index.js';
+import { nativeRtpIoUnavailable, nativeSrtpContext } from '../src/rtp/io-native.js';
 import { RealClock } from '../src/util/clock.js';
 
 const clock = new RealClock();
@@ -86,6 +91,21 @@ function suiteCost(suite: SrtpSuiteName): { protect: Cost; unprotect: Cost; both
   return { protect, unprotect, both };
 }
 
+/** protect + unprotect through the native session (one SrtpContext sends, another receives). */
+function nativeCost(suite: SrtpSuiteName): Cost {
+  const s = SRTP_SUITES[suite];
+  const master = { suite, key: randomBytes(s.keyLength), salt: randomBytes(s.saltLength) };
+  const tx = nativeSrtpContext(engineSrtpConfig(master, master));
+  const rx = nativeSrtpContext(engineSrtpConfig(master, master));
+  const rtp = Buffer.alloc(172, 0xd5);
+  let seq = 0;
+  return measure(PACKETS, () => {
+    writeRtpHeader(rtp, { payloadType: 8, marker: false, sequence: seq & 0xffff, timestamp: seq * 160, ssrc: 0x1234 });
+    seq++;
+    if (!rx.unprotectRtp(tx.protectRtp(rtp)!)) throw new Error('bench packet dropped (native)');
+  });
+}
+
 function primitives(): Record<string, Cost> {
   const key = randomBytes(16);
   const iv = randomBytes(16);
@@ -124,6 +144,12 @@ export async function run(): Promise<void> {
     const r = suiteCost(suite);
     results.set(suite, r);
     console.log(`  ${suite}\n    protect            ${fmt(r.protect)}\n    unprotect          ${fmt(r.unprotect)}\n    protect+unprotect  ${fmt(r.both)}`);
+  }
+  const why = nativeRtpIoUnavailable();
+  if (why) console.log(`Native engine's SRTP: not measured (${why})`);
+  else {
+    console.log('Native engine\'s SRTP (OpenSSL EVP, as the I/O thread runs it; + one N-API call and copy per packet):');
+    for (const suite of SRTP_SUITE_NAMES) console.log(`  ${suite.padEnd(24)} protect+unprotect  ${fmt(nativeCost(suite))}`);
   }
   console.log('Primitives (what src/rtp/srtp chose, and the alternative):');
   for (const [name, c] of Object.entries(primitives())) console.log(`  ${name.padEnd(44)} ${c.cpuUs.toFixed(2)} µs CPU`);
