@@ -109,6 +109,8 @@ export interface NativeSrtpContext {
   unprotectRtcp(packet: Buffer): Buffer | null;
   stats(): NativeSrtpCounters;
   rolloverCounter(ssrc: number, sending: boolean): number;
+  /** Protects and unprotects `packet` `count` times in C++ (sequence 0, 1, …): the bench's timing loop. Both directions must share one key. */
+  loop(packet: Buffer, count: number): number;
 }
 
 /** What native/binding.cc exports. */
