@@ -6,6 +6,7 @@
  *     decodes to what we played, while our --pcap holds the decrypted RTP that does;
  *   - forged SRTP packets sent to our RTP port during the call: counted as auth failures, not recorded;
  *   - optional to a baresip without SRTP: plain RTP; mandatory to it: the call fails, exit 5;
+ *   - AEAD_AES_128_GCM and AES_CM_128_HMAC_SHA1_32 too: audio both ways through the native engine's SRTP;
  *   - baresip placing an RTP/SAVP call to `umphone listen --srtp mandatory`: answered with SRTP, both
  *     ways; a plain caller gets 488 with a Warning.
  */
@@ -136,6 +137,33 @@ describe('umphone call --srtp with baresip', () => {
     } finally {
       forger.close();
       await capture.stop().catch(() => undefined);
+      await b.stop();
+    }
+  }, 120_000);
+
+  // The other two suites through the native I/O thread's SRTP (src/rtp/native/srtp.cc) with libre: GCM
+  // (RFC 7714) and the 32-bit tag. Audio both ways is the proof each side decrypted the other.
+  it.each(['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_32'])('%s over TLS on the native engine: audio both ways, nothing dropped', async (suite) => {
+    const b = await startBaresip({ transport: 'tcp', audioSource: theirPath, ...SRTP_BARESIP });
+    try {
+      const rec = join(dir, `${suite}.wav`);
+      const json = join(dir, `${suite}.json`);
+      const r = await umphone([
+        'call', `sips:uas@127.0.0.1:${b.sipPort + 1}`, '--tls-ca', pki.ca, '--srtp', 'mandatory', '--srtp-suites', suite, '--no-audio', '-q',
+        '--play', ourPath, '--record', rec, '--json', json, '--duration', '6',
+      ]).exited;
+      await b.stop();
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const s = JSON.parse(readFileSync(json, 'utf8'));
+      expect(s.srtp).toMatchObject({ suite, engine: 'native', rtp: { authFailures: 0, replays: 0, dropped: 0 } });
+      expect(s.srtp.rtp.protected).toBe(s.rtp.sent.packets);
+      expect(s.srtp.rtp.unprotected).toBe(s.rtp.received.packets);
+      expect(s.srtp.rtp.unprotected).toBeGreaterThan(200);
+      expect(alignAndCorrelate(theirs, readWav(rec).samples, { maxLagMs: 3000 }).correlation).toBeGreaterThanOrEqual(0.9);
+      const dec = b.recordings().dec;
+      expect(dec.length).toBeGreaterThan(0);
+      expect(alignAndCorrelate(ours, readWav(dec[0]!).samples, { maxLagMs: 3000 }).correlation).toBeGreaterThanOrEqual(0.9);
+    } finally {
       await b.stop();
     }
   }, 120_000);
