@@ -145,6 +145,7 @@ export class RtpIoEngine {
         else this.clock.setTimeout(resolve, wait + 1);
       }),
       close: () => this.closePair(id),
+      capture: (file, addr) => this.thread.capture(id, file, addr, opened.rtpPort, opened.rtcpPort),
     });
     this.pairs.set(id, pair);
     return pair;

@@ -10,6 +10,7 @@ import { RtpPairEvents } from './socket.js';
 import type { RemoteAddress } from './receiver.js';
 import type { RtpSendSocket } from './sender.js';
 import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
+import type { AddonPcapFile } from './io-native.js';
 
 /** What the pair needs from its engine. */
 export interface EngineLink {
@@ -17,6 +18,7 @@ export interface EngineLink {
   /** Resolves once the engine's clock has passed `at` (ms). */
   waitUntil(at: number): Promise<void>;
   close(): Promise<void>;
+  capture(file: AddonPcapFile | null, address: string): void;
 }
 
 export class EngineSocketPair extends RtpPairEvents {
@@ -53,6 +55,11 @@ export class EngineSocketPair extends RtpPairEvents {
 
   sendRtcp(datagram: Buffer, address: string, port: number): void {
     if (!this.closed) this.link.send(CHANNEL_RTCP, datagram, address, port, undefined);
+  }
+
+  /** The thread writes this pair's datagrams into `file` from now on (null: stops); `address` is our end. */
+  captureNative(file: AddonPcapFile | null, address: string): void {
+    if (!this.closed) this.link.capture(file, address);
   }
 
   /**

@@ -16,10 +16,12 @@
 namespace rtpio {
 
 struct Command {
-  enum Kind { kBatch, kAdd, kClose, kStop } kind;
+  enum Kind { kBatch, kAdd, kClose, kStop, kCapture } kind;
   std::vector<uint8_t> bytes;        // kBatch: io-batch.ts records
   std::unique_ptr<SocketPair> pair;  // kAdd
-  uint32_t id = 0;                   // kClose
+  uint32_t id = 0;                   // kClose, kCapture
+  std::shared_ptr<PcapFile> file;    // kCapture (null: stop capturing)
+  sockaddr_storage rtp, rtcp;        // kCapture: the local ends
 };
 
 class CommandQueue {

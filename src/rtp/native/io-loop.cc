@@ -64,6 +64,15 @@ void IoLoop::Close(uint32_t id) {
   commands_.Push(std::move(c));
 }
 
+void IoLoop::Capture(uint32_t id, std::shared_ptr<PcapFile> file, const sockaddr_storage& rtp, const sockaddr_storage& rtcp) {
+  Command c{Command::kCapture};
+  c.id = id;
+  c.file = std::move(file);
+  c.rtp = rtp;
+  c.rtcp = rtcp;
+  commands_.Push(std::move(c));
+}
+
 void IoLoop::Stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -138,6 +147,15 @@ bool IoLoop::Drain() {
         e->kind = Event::kClosed;
         e->pair = c.id;
         sink_.Post(std::move(e));  // the ports are free from here on
+        break;
+      }
+      case Command::kCapture: {
+        auto it = pairs_.find(c.id);
+        if (it == pairs_.end()) break;
+        SocketPair* p = it->second.get();
+        p->capture = std::move(c.file);
+        p->captureRtp = c.rtp;
+        p->captureRtcp = c.rtcp;
         break;
       }
       case Command::kStop: return false;
@@ -226,6 +244,7 @@ void IoLoop::SendDue() {
     std::unique_ptr<Packet> owned = heap_.Pop();
     stats_.queued--;
     if (hedge_.Claim(owned.get())) SendNow(*owned, now);
+    else CaptureOut(*owned);  // the hedge thread sent it, just now
   }
 }
 
@@ -235,6 +254,21 @@ void IoLoop::SendNow(const Packet& k, double now) {
   SocketPair* p = it->second.get();
   if (int err = SendTo(p->SocketFor(k.channel), k.data, k.to, k.toLen)) ReportError(p, err);
   if (!std::isnan(k.due)) stats_.CountSent(now - k.due);
+  if (p->capture) CaptureOut(k);
+}
+
+// After the send, so the record's time is when the datagram left (and the capture costs no deadline).
+void IoLoop::CaptureOut(const Packet& k) {
+  auto it = pairs_.find(k.pair);
+  if (it == pairs_.end() || !it->second->capture) return;
+  SocketPair* p = it->second.get();
+  const std::vector<uint8_t>& d = k.plain.empty() ? k.data : k.plain;
+  const sockaddr_storage& local = k.channel == kChannelRtcp && p->rtcp.valid() ? p->captureRtcp : p->captureRtp;
+  p->capture->AddUdp(WallMs(), local, k.to, d.data(), d.size());
+}
+
+void IoLoop::CaptureIn(SocketPair* p, bool rtcpSocket, const uint8_t* d, size_t len, const sockaddr_storage& from, double wallMs) {
+  p->capture->AddUdp(wallMs, from, rtcpSocket ? p->captureRtcp : p->captureRtp, d, len);
 }
 
 // Offers the next packet due to the hedge thread, once per packet, and starts or stops that thread as the
@@ -278,11 +312,14 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
     // One reading per recvmmsg burst: the thread reads as soon as the socket is readable, so this is the
     // arrival time to within microseconds, whatever the main thread is doing meanwhile.
     double at = n > 0 ? MonoMs() : 0;
+    // The wall clock too when the pair is captured: the pcap record's time.
+    double wall = n > 0 && p->capture ? WallMs() : 0;
     for (int i = 0; i < n; i++) {
       const uint8_t* d = burst_.data(i);
       size_t len = burst_.length(i);
       // RFC 5761 §4: on a multiplexed port, payload type octets 192..223 are RTCP.
       bool rtcp = rtcpSocket || (!p->rtcp.valid() && len >= 2 && d[1] >= 192 && d[1] <= 223);
+      if (p->capture) CaptureIn(p, rtcpSocket, d, len, burst_.from(i), wall);
       received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, len, at);
       stats_.received++;
       if (!receivedPending_) {
