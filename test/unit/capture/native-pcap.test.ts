@@ -2,7 +2,9 @@
  * The native pcap sink (src/rtp/native/pcap-sink.cc, capture/native-pcap.ts): a datagram the I/O thread
  * sends or receives comes back from the file as the very frame the JavaScript framer (ip-frames.ts) builds
  * for it, IPv4 and IPv6; SIP frames from JavaScript go into the same file; past the memory bound records
- * are dropped and counted; and a process that exits without closing still leaves a whole file.
+ * are dropped and counted; and a process that exits without closing still leaves a whole file. And
+ * CallCapture's wiring with the native engine: the pair is handed to the I/O thread, not wrapped, and
+ * records from the moment the file opens (the Call-ID known).
  */
 import { spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -18,6 +20,8 @@ import { parseIpAddress } from '../../../src/capture/ip-address.js';
 import { udpFrame } from '../../../src/capture/ip-frames.js';
 import { PCAP_MAGIC_MICROSECONDS, DEFAULT_SNAPLEN, LINKTYPE_ETHERNET } from '../../../src/capture/pcap-format.js';
 import { pollUntil } from '../../support/child-process.js';
+import { CallCapture } from '../../../src/phone/call-capture.js';
+import type { TraceEvent } from '../../../src/sip/transport/transport.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-pcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -182,5 +186,40 @@ describe.skipIf(skip !== undefined)('native pcap sink', () => {
     expect(recs.length).toBe(23);
     expect(recs.slice(0, 3).map((x) => x.frame.length)).toEqual([60, 60, 60]);
     expect(recs.slice(3).every((x) => x.frame.length === 14 + 20 + 8 + 172)).toBe(true);
+  });
+
+  it('CallCapture with the native engine: the pair is not wrapped, and is recorded once the file opens', async () => {
+    const clock = new RealClock();
+    const engine = await RtpIoEngine.start({ clock });
+    const peer = await bindPeer('127.0.0.1');
+    let got = 0;
+    peer.on('message', () => got++);
+    try {
+      const pair = await engine.open({ address: '0.0.0.0', port: 0 });
+      let callId = '';
+      const path = join(dir, 'call.pcap');
+      const capture = new CallCapture({ clock, path: () => path, callId: () => callId, mediaAddress: '127.0.0.1', native: true });
+      expect(capture.wrapSocket(pair)).toBe(pair);
+      const to = peer.address().port;
+      // Before the Call-ID is known there is no file: this one is not recorded.
+      pair.send(rtp(1), '127.0.0.1', to);
+      await pollUntil('the first datagram', () => got === 1, 5000);
+      callId = 'n1@127.0.0.1';
+      const invite = Buffer.from(`INVITE sip:a@127.0.0.1 SIP/2.0\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`);
+      const e: TraceEvent = { direction: 'out', timestamp: clock.wallNow(), protocol: 'udp', local: { address: '127.0.0.1', port: 5070 }, remote: { address: '127.0.0.1', port: 5060 }, bytes: invite };
+      capture.sip(e);
+      pair.send(rtp(2), '127.0.0.1', to);
+      await pollUntil('the second datagram', () => got === 2, 5000);
+      await capture.close();
+      const recs = readFile(path);
+      expect(recs.length).toBe(2);
+      expect(recs[0]!.frame.subarray(42).toString('latin1')).toBe(invite.toString('latin1'));
+      // The wildcard bind written as the media address, our RTP port to the peer's, the datagram whole.
+      const lo = parseIpAddress('127.0.0.1');
+      expect(recs[1]!.frame.toString('hex')).toBe(udpFrame({ src: lo, dst: lo, srcPort: pair.rtpPort, dstPort: to }, rtp(2), ipId(recs[1]!.frame)).toString('hex'));
+    } finally {
+      peer.close();
+      await engine.close();
+    }
   });
 });
