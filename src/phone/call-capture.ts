@@ -19,7 +19,7 @@ import type { DatagramHandler } from '../rtp/socket.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
 import { PacketCapture, type Endpoint } from '../capture/packet-capture.js';
 import { PcapWriter, fileSink } from '../capture/pcap-writer.js';
-import { NativePcapFile } from '../capture/native-pcap.js';
+import { NativePcapFile } from '../rtp/native-pcap.js';
 import type { MediaSocket } from './media-types.js';
 
 /** The Call-ID header's value in a SIP message's header section (full or compact name). */

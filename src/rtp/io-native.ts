@@ -92,7 +92,7 @@ interface AddonIoThread {
   stop(): void;
 }
 
-/** A pcap file written by the addon (native/pcap-sink.h): capture/native-pcap.ts is its face. */
+/** A pcap file written by the addon (native/pcap-sink.h): native-pcap.ts is its face. */
 export interface NativePcapOptions {
   /** Bytes not yet on disk beyond which records are dropped and counted. */
   maxQueuedBytes: number;

@@ -23,6 +23,7 @@ import { freeSipPort } from '../support/ports.js';
 import { writeG711Pcap } from '../support/pcap.js';
 import { tsharkFields, tsharkRtpStreams } from '../support/tshark.js';
 import { nativeRtpIoUnavailable } from '../../src/rtp/io-native.js';
+import { DEFAULT_LEAD_MS } from '../../src/rtp/io-engine.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'umphone-pcap-'));
 const prompt = loadWavForPlaybackSync(join(ROOT, 'audio/prompts/greeting-613.wav')).samples;
@@ -38,6 +39,16 @@ const ENGINE = nativeRtpIoUnavailable() ? [] : ['--rtp-engine', 'native'];
  * (the summary's figures) and the end of the call is in the file but not in the summary.
  */
 const RTP_TOLERANCE = 3;
+
+/**
+ * With the native engine the file is written by the I/O thread, which sees the end of the call at another
+ * instant than the summary. Sent: the summary counts what was handed to the engine, the file what left the
+ * socket; the packets produced ahead of their deadline (the lead, 20 ms each) when the call ends are
+ * counted as sent, but the socket closes at once and they never leave (seen: 4 and 5 fewer in the file
+ * with the 100 ms lead). Received: datagrams the thread read before the media stopped but had not yet
+ * handed to a busy main thread are in the file and not in the summary (seen: 4 more under load).
+ */
+const END_WINDOW = nativeRtpIoUnavailable() ? 0 : Math.ceil(DEFAULT_LEAD_MS / 20);
 
 interface Summary { rtp: { sent: { packets: number }; received: { packets: number } } }
 
@@ -62,8 +73,10 @@ function expectRtpMatches(file: string, summary: Summary, ourRtpPort: number): v
   expect(summary.rtp.sent.packets).toBeGreaterThan(20);
   expect(summary.rtp.received.packets).toBeGreaterThan(20);
   console.info(`cli-pcap: sent ${sent!.packets} in the file / ${summary.rtp.sent.packets} in the summary, received ${received!.packets} / ${summary.rtp.received.packets}`);
-  expect(Math.abs(sent!.packets - summary.rtp.sent.packets)).toBeLessThanOrEqual(RTP_TOLERANCE);
-  expect(Math.abs(received!.packets - summary.rtp.received.packets)).toBeLessThanOrEqual(RTP_TOLERANCE);
+  expect(sent!.packets - summary.rtp.sent.packets).toBeLessThanOrEqual(RTP_TOLERANCE);
+  expect(summary.rtp.sent.packets - sent!.packets).toBeLessThanOrEqual(RTP_TOLERANCE + END_WINDOW);
+  expect(summary.rtp.received.packets - received!.packets).toBeLessThanOrEqual(RTP_TOLERANCE);
+  expect(received!.packets - summary.rtp.received.packets).toBeLessThanOrEqual(RTP_TOLERANCE + END_WINDOW);
 }
 
 /** Our RTP port: the m= port of the first SDP we sent (the INVITE's offer). */

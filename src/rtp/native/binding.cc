@@ -1,6 +1,6 @@
 // The addon's JavaScript face (N-API): `new IoThread(settings, onEvent)` with bind, send, close, capture,
 // stats, realtime, ref and stop; `new PcapFile(path, options)` with write, flush, close, finishSync and
-// stats; and `now()`, the clock of every deadline. io-native.ts and capture/native-pcap.ts type them.
+// stats; and `now()`, the clock of every deadline. io-native.ts and native-pcap.ts type them.
 #define NAPI_VERSION 8
 #include <node_api.h>
 

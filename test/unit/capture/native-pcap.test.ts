@@ -1,5 +1,5 @@
 /**
- * The native pcap sink (src/rtp/native/pcap-sink.cc, capture/native-pcap.ts): a datagram the I/O thread
+ * The native pcap sink (src/rtp/native/pcap-sink.cc, src/rtp/native-pcap.ts): a datagram the I/O thread
  * sends or receives comes back from the file as the very frame the JavaScript framer (ip-frames.ts) builds
  * for it, IPv4 and IPv6; SIP frames from JavaScript go into the same file; past the memory bound records
  * are dropped and counted; and a process that exits without closing still leaves a whole file. And
@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RealClock } from '../../../src/util/clock.js';
 import { RtpIoEngine } from '../../../src/rtp/io-engine.js';
 import { nativeRtpIoUnavailable } from '../../../src/rtp/io-native.js';
-import { NativePcapFile } from '../../../src/capture/native-pcap.js';
+import { NativePcapFile } from '../../../src/rtp/native-pcap.js';
 import { parseIpAddress } from '../../../src/capture/ip-address.js';
 import { udpFrame } from '../../../src/capture/ip-frames.js';
 import { PCAP_MAGIC_MICROSECONDS, DEFAULT_SNAPLEN, LINKTYPE_ETHERNET } from '../../../src/capture/pcap-format.js';
@@ -170,7 +170,7 @@ describe.skipIf(skip !== undefined)('native pcap sink', () => {
       import { createSocket } from 'node:dgram';
       import { RealClock } from './src/util/clock.ts';
       import { RtpIoEngine } from './src/rtp/io-engine.ts';
-      import { NativePcapFile } from './src/capture/native-pcap.ts';
+      import { NativePcapFile } from './src/rtp/native-pcap.ts';
       const engine = await RtpIoEngine.start({ clock: new RealClock() });
       const peer = createSocket('udp4');
       await new Promise((r) => peer.bind(0, '127.0.0.1', r));

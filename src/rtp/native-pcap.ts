@@ -2,17 +2,20 @@
  * A pcap file written by the native RTP engine's addon (src/rtp/native/pcap-sink.h): for a call whose
  * RTP/RTCP sockets live in the native I/O thread, that thread records every datagram itself, at the
  * instant it sends or reads it, and the call's SIP frames (built here by PacketCapture, as before) go into
- * the same file through `writeFrame`. One native disk thread appends to every file of the process. So the
- * main thread does no per-packet work for the capture: at 200 calls the JavaScript capture (pcap-writer.ts)
- * cost it about 0.9 s of CPU per 10 s, and the main thread is what feeds the I/O thread its packets.
+ * the same file through `writeFrame` (it fits capture/packet-capture.ts's FrameSink; it lives beside the
+ * engine, not in capture/, because it is the addon's). One native disk thread appends to every file of
+ * the process. So the main thread does no per-packet work for the capture: at 200 calls the JavaScript
+ * capture (pcap-writer.ts) cost it about 0.9 s of CPU per 10 s, and the main thread is what feeds the I/O
+ * thread its packets.
  *
  * The same contract as PcapWriter: the same file format, 1 MiB at most not yet on disk (past it records are
  * dropped and counted), `close()` resolves once all is on disk, and a process that exits before (a second
  * Ctrl-C) still finishes the file from an 'exit' hook. A write error stops the capture, not the call.
  */
-import { openNativePcap, type AddonPcapFile, type NativePcapStats } from '../rtp/io-native.js';
-import { DEFAULT_SNAPLEN } from './pcap-format.js';
-import type { FrameSink } from './packet-capture.js';
+import { openNativePcap, type AddonPcapFile, type NativePcapStats } from './io-native.js';
+
+/** capture/pcap-format.ts's DEFAULT_SNAPLEN (tcpdump's): rtp imports only util, so it is repeated here. */
+const DEFAULT_SNAPLEN = 262_144;
 
 export interface NativePcapFileOptions {
   /** Bytes not yet on disk beyond which records are dropped (default 1 MiB, as PcapWriter). */
@@ -35,7 +38,7 @@ function trackOpen(f: NativePcapFile): void {
   });
 }
 
-export class NativePcapFile implements FrameSink {
+export class NativePcapFile {
   readonly snaplen: number;
   private closing: Promise<void> | undefined;
   private finished = false;
