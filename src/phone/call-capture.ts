@@ -158,6 +158,9 @@ export class CallCapture {
     this.closed = true;
     const writer = this.writer;
     if (!writer) return;
+    // The call closed its pair when it ended; the pair sends what was produced until the last deadline
+    // (the engine's lead) and the I/O thread records it: the file stays open until then (close is idempotent).
+    if (writer instanceof NativePcapFile) await Promise.all(this.nativePairs.map((p) => p.socket.close()));
     await writer.close();
     // The native file reports a write error here (PcapWriter did through onError, as it happened).
     const error = writer instanceof NativePcapFile ? writer.error : undefined;

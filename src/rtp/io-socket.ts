@@ -23,6 +23,8 @@ export interface EngineLink {
 
 export class EngineSocketPair extends RtpPairEvents {
   private closed = false;
+  /** The close under way: a second close() resolves with the first (a capture waits for the last packets). */
+  private closing: Promise<void> | undefined;
   /** The latest deadline handed to the thread: close() lets it pass first. */
   private lastDue: number | undefined;
   readonly rtpSendSocket: RtpSendSocket;
@@ -67,11 +69,15 @@ export class EngineSocketPair extends RtpPairEvents {
    * pair closes, while the call's figures (and RTCP) count every produced packet as sent. So a hang-up
    * waits up to `leadMs` for the last frames' deadlines. `dropQueued`: close at once, what is queued unsent.
    */
-  async close(o: { dropQueued?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
+  close(o: { dropQueued?: boolean } = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    if (this.closed) return Promise.resolve();
     this.closed = true;
-    if (this.lastDue !== undefined && !o.dropQueued) await this.link.waitUntil(this.lastDue);
-    await this.link.close();
+    this.closing = (async () => {
+      if (this.lastDue !== undefined && !o.dropQueued) await this.link.waitUntil(this.lastDue);
+      await this.link.close();
+    })();
+    return this.closing;
   }
 
   /** Called by the engine for each received datagram (in arrival order). */
