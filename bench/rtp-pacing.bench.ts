@@ -28,7 +28,8 @@
  * NativeIoSettings), BENCH_STAMP=1 (also print how long a packet takes from its source's poll to the
  * wire: what a microphone's frame sees), BENCH_MONITOR=1 (each engine twice, the second time with every
  * stream's pcap and quality model as a call carries them; BENCH_MONITOR=all: also the quality model
- * alone: docs/measurements/quality.md), BENCH_SRTP=1 (each of those runs twice, plain RTP then SRTP as a
+ * alone: docs/measurements/quality.md; BENCH_PCAP_JS=1: the native engine's pcap written by the JavaScript
+ * capture as before the native one, to compare the two), BENCH_SRTP=1 (each of those runs twice, plain RTP then SRTP as a
  * call with --srtp protects it, AES_CM_128_HMAC_SHA1_80 both ways: the SRTP row's pacing, and the CPU
  * per call that SRTP adds, from the two rows of the same run; on the native engine SRTP runs on its I/O
  * thread, BENCH_SRTP_JS=1 adds a row with SRTP in JavaScript on the same engine; and baresip's own SRTP

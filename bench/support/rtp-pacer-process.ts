@@ -17,6 +17,10 @@
  * statistics, loss runs and one-way audio, each sent frame's energy, as every call does) — so the
  * benchmark can compare the pacing with and without them in the same run.
  *
+ * With the native engine the capture is written as the phone writes it there: the I/O thread records the
+ * datagrams into a native file (CallCapture `native`). BENCH_PCAP_JS=1 keeps the capture in JavaScript
+ * (every datagram framed on the main thread, as before the native capture), to compare the two.
+ *
  * BENCH_SRTP=1 (set by the bench for its SRTP rows): each socket is wrapped as a call with SRTP wraps it
  * (src/phone/call-srtp.ts SrtpSocket, AES_CM_128_HMAC_SHA1_80, one key per socket), below the monitor
  * as in a call: every packet is protected before it reaches the engine and every echo authenticated
@@ -85,7 +89,10 @@ const sockets: MediaSocket[] = opened.map((inner, i) => {
   let s = inner as MediaSocket;
   // BENCH_MONITOR_PCAP=0: the quality model alone, no capture.
   if (process.env.BENCH_MONITOR_PCAP !== '0') {
-    const capture = new CallCapture({ clock, path: () => join(monitorDir, `stream-${i}.pcap`), callId: () => `bench-${i}`, mediaAddress: '127.0.0.1', warn: (l) => process.stderr.write(`${l}\n`) });
+    const capture = new CallCapture({
+      clock, path: () => join(monitorDir, `stream-${i}.pcap`), callId: () => `bench-${i}`, mediaAddress: '127.0.0.1', warn: (l) => process.stderr.write(`${l}\n`),
+      native: transport.mode === 'native' && process.env.BENCH_PCAP_JS !== '1',
+    });
     captures.push(capture);
     s = capture.wrapSocket(s);
   }

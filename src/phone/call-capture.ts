@@ -4,6 +4,11 @@
  * when its Call-ID is the call's; and the call's RTP/RTCP socket pair, wrapped so each datagram sent or
  * received is written once, between the real addresses and ports, at the time it went or came.
  *
+ * With the native RTP engine (`native`), the file is the addon's (NativePcapFile): the I/O thread writes
+ * the call's datagrams itself, as it sends and reads them, and only the SIP frames are built here; a
+ * socket that cannot be captured there (JavaScript SRTP above the engine) is wrapped as below, into the
+ * same file. Otherwise PcapWriter, and every datagram is framed here.
+ *
  * The file opens at the first packet that belongs to the call, so a `{callid}` in its name can be
  * filled in; messages the phone saw before the call object existed (an incoming INVITE) come from the
  * phone's short trace history (TraceHistory).
@@ -14,6 +19,7 @@ import type { DatagramHandler } from '../rtp/socket.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
 import { PacketCapture, type Endpoint } from '../capture/packet-capture.js';
 import { PcapWriter, fileSink } from '../capture/pcap-writer.js';
+import { NativePcapFile } from '../rtp/native-pcap.js';
 import type { MediaSocket } from './media-types.js';
 
 /** The Call-ID header's value in a SIP message's header section (full or compact name). */
@@ -43,10 +49,17 @@ export interface CallCaptureOptions {
   mediaAddress: string;
   /** A write error: the capture stops, the call goes on. */
   warn?: (line: string) => void;
+  /** The call's media is in the native RTP engine: the addon writes the file and records the datagrams. */
+  native?: boolean;
 }
 
+/** What CallCapture writes into and closes: either kind of file. */
+type CaptureFile = PcapWriter | NativePcapFile;
+
 export class CallCapture {
-  private writer: PcapWriter | undefined;
+  private writer: CaptureFile | undefined;
+  /** Native pairs waiting for the file to open: the I/O thread records them from then on. */
+  private readonly nativePairs: Array<{ socket: MediaSocket; address: string }> = [];
   private capture: PacketCapture | undefined;
   private closed = false;
   private failed = false;
@@ -72,6 +85,13 @@ export class CallCapture {
   /** The call's socket pair, with every datagram in and out also written to the capture. */
   wrapSocket(inner: MediaSocket): MediaSocket {
     const address = isWildcard(inner.address) ? this.o.mediaAddress : inner.address;
+    if (this.o.native && inner.captureNative) {
+      // The I/O thread records this pair into the file (at once when it is open, else when it opens).
+      this.nativePairs.push({ socket: inner, address });
+      if (this.writer instanceof NativePcapFile) inner.captureNative(this.writer.handle, address);
+      else if (this.o.callId() !== '') this.open();
+      return inner;
+    }
     const rtp: Endpoint = { address, port: inner.rtpPort };
     const rtcpPort = (inner as { rtcpPort?: number }).rtcpPort ?? inner.rtpPort + 1;
     const rtcp: Endpoint = { address, port: rtcpPort };
@@ -138,7 +158,13 @@ export class CallCapture {
     this.closed = true;
     const writer = this.writer;
     if (!writer) return;
+    // The call closed its pair when it ended; the pair sends what was produced until the last deadline
+    // (the engine's lead) and the I/O thread records it: the file stays open until then (close is idempotent).
+    if (writer instanceof NativePcapFile) await Promise.all(this.nativePairs.map((p) => p.socket.close()));
     await writer.close();
+    // The native file reports a write error here (PcapWriter did through onError, as it happened).
+    const error = writer instanceof NativePcapFile ? writer.error : undefined;
+    if (error) this.fail(error);
     // The disk fell behind by the writer's bound: said once, with the count, as tcpdump reports its drops.
     if (writer.dropped > 0 && !this.failed) {
       this.o.warn?.(`pcap: ${writer.dropped} packets not written (the disk did not keep up)`);
@@ -156,14 +182,16 @@ export class CallCapture {
     if (this.capture) return this.capture;
     const path = this.o.path(this.o.callId());
     try {
-      // Writes are asynchronous: an error (disk full) arrives later, once, through onError.
-      this.writer = new PcapWriter(fileSink(path), { clock: this.o.clock, onError: (e) => this.fail(e) });
+      // Writes are asynchronous: an error (disk full) arrives later, once (PcapWriter: through onError).
+      this.writer = this.o.native ? NativePcapFile.open(path) : new PcapWriter(fileSink(path), { clock: this.o.clock, onError: (e) => this.fail(e) });
       this.opened = path;
     } catch (e) {
       this.fail(e as Error);
       return undefined;
     }
     this.capture = new PacketCapture(this.writer);
+    const file = this.writer;
+    if (file instanceof NativePcapFile) for (const p of this.nativePairs) p.socket.captureNative!(file.handle, p.address);
     return this.capture;
   }
 

@@ -185,6 +185,15 @@ export class SrtpSocket implements MediaSocket {
     return this.inner.address;
   }
 
+  /**
+   * The native capture of the inner pair, when the I/O thread also runs the SRTP: it records what it
+   * sends before protecting and what it reads after unprotecting, so the pcap holds the call's plain RTP.
+   */
+  get captureNative(): MediaSocket['captureNative'] {
+    const inner = this.native;
+    return inner?.captureNative ? (file, address) => inner.captureNative!(file, address) : undefined;
+  }
+
   get rtpPort(): number {
     return this.inner.rtpPort;
   }

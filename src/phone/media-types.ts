@@ -5,6 +5,7 @@
 import { UmphoneError } from '../util/errors.js';
 import type { RemoteAddress } from '../rtp/receiver.js';
 import type { RtpSendSocket } from '../rtp/sender.js';
+import type { AddonPcapFile } from '../rtp/io-native.js';
 import type { DtmfModeRequest } from '../media/dtmf/index.js';
 
 /** The RTP/RTCP socket pair as the media session uses it (rtp/socket.ts's RtpSocketPair fits). */
@@ -18,6 +19,12 @@ export interface MediaSocket {
   /** RTCP out (absent: no reports are sent). */
   sendRtcp?(datagram: Buffer, address: string, port: number): void;
   close(): Promise<void>;
+  /**
+   * A pair in the native I/O thread (io-socket.ts): from now on the thread writes every datagram it sends
+   * or receives into `file` itself, with `address` as the local end (null: stops). Absent on other sockets,
+   * and on wrappers that change the datagrams (JavaScript SRTP): those are captured in JavaScript.
+   */
+  captureNative?(file: AddonPcapFile | null, address: string): void;
 }
 
 /** How a call sends DTMF. Durations in milliseconds. */

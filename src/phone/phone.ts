@@ -242,7 +242,10 @@ export class Phone {
     const clock = this.#transports.clock;
     const internals = callInternals(call);
     // A write error (disk full, no permission) is one warning line; the call goes on without the capture.
-    const capture = new CallCapture({ clock, path, callId: () => call.callId, mediaAddress, warn: (line) => internals.warn(line) });
+    const capture = new CallCapture({
+      clock, path, callId: () => call.callId, mediaAddress, warn: (line) => internals.warn(line),
+      native: this.#transports.media.mode === 'native',
+    });
     internals.captureFile = () => capture.file;
     this.#follow(call, capture, () => capture.close());
     return capture;

@@ -16,6 +16,8 @@ import type { MediaSocket } from './media-types.js';
 /** Where RTP goes: the pacer of every call and their sockets (rtp-transport.ts's RtpTransport fits). */
 export interface MediaTransport {
   readonly pacer: Pacer;
+  /** 'native': the sockets live in the native RTP engine's I/O thread (which also writes --pcap captures). */
+  readonly mode?: 'main' | 'native';
   openSocketPair(options: { address: string; portRange?: { min: number; max: number } }): Promise<MediaSocket>;
   close(): Promise<void>;
 }

@@ -77,6 +77,8 @@ export class RtpIoEngine {
   private flushQueued = false;
   private offsetMs = 0;
   private closing: Promise<void> | undefined;
+  /** Pairs closing once their last packets have left (EngineSocketPair.close): the engine's close waits for them. */
+  private readonly draining = new Set<Promise<void>>();
 
   private constructor(
     private readonly clock: Clock,
@@ -139,17 +141,21 @@ export class RtpIoEngine {
     const { id } = opened;
     const pair = new EngineSocketPair(id, address, opened.rtpPort, opened.rtcpPort, this.leadMs, {
       send: (channel, datagram, addr, port, due) => this.enqueue(id, channel, datagram, addr, port, due),
-      waitUntil: (at) => new Promise<void>((resolve) => {
+      waitUntil: (at) => {
         const wait = at - this.clock.now();
-        if (wait <= 0 || this.closing) resolve();
-        else this.clock.setTimeout(resolve, wait + 1);
-      }),
+        if (wait <= 0 || this.closing) return Promise.resolve();
+        const done = new Promise<void>((resolve) => this.clock.setTimeout(resolve, wait + 1));
+        this.draining.add(done);
+        void done.then(() => this.draining.delete(done));
+        return done;
+      },
       close: () => this.closePair(id),
       srtp: (config) => {
         this.flush(); // what was produced under the old keys (or none) goes first, in order
         this.thread.srtp(id, config);
       },
       srtpStats: () => this.thread.srtpStats(id),
+      capture: (file, addr) => this.thread.capture(id, file, addr, opened.rtpPort, opened.rtcpPort),
     });
     this.pairs.set(id, pair);
     return pair;
@@ -163,6 +169,9 @@ export class RtpIoEngine {
   /** Closes every socket and stops the thread. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // A call that just ended is still sending what it produced (at most the lead): a process that closes
+      // its phone right after (the CLI) must not drop those, which the call counted as sent.
+      await Promise.all([...this.draining]);
       this.flush();
       await this.thread.stop();
       for (const p of this.pairs.values()) {

@@ -117,6 +117,7 @@ export interface NativeSrtpContext {
 interface RtpIoAddon {
   IoThread: new (settings: NativeIoSettings, onEvent: AddonEventHandler) => AddonIoThread;
   SrtpContext: new (config: EngineSrtpConfig) => NativeSrtpContext;
+  PcapFile: new (path: string, options: NativePcapOptions) => AddonPcapFile;
   /** CLOCK_MONOTONIC in ms: the clock of the deadlines. */
   now(): number;
 }
@@ -125,6 +126,7 @@ interface AddonIoThread {
   bind(address: string, port: number, rtcpMux: boolean): [id: number, rtpPort: number, rtcpPort: number];
   send(batch: ArrayBuffer): void;
   close(id: number): void;
+  capture(id: number, file: AddonPcapFile | null, address: string, rtpPort: number, rtcpPort: number): void;
   stats(): NativeIoStats;
   srtp(id: number, config: EngineSrtpConfig): void;
   srtpStats(id: number): NativeSrtpCounters | null;
@@ -132,6 +134,45 @@ interface AddonIoThread {
   realtime(priority: number): number;
   ref(on: boolean): void;
   stop(): void;
+}
+
+/** A pcap file written by the addon (native/pcap-sink.h): native-pcap.ts is its face. */
+export interface NativePcapOptions {
+  /** Bytes not yet on disk beyond which records are dropped and counted. */
+  maxQueuedBytes: number;
+  /** A record waits at most about this long before the disk thread writes it (ms). */
+  flushMs: number;
+  snaplen: number;
+}
+export interface NativePcapStats {
+  /** Records accepted (on disk or queued). */
+  records: number;
+  /** Records dropped because the disk was behind by maxQueuedBytes. */
+  dropped: number;
+  /** Bytes on disk, header included. */
+  written: number;
+  /** Bytes accepted and not yet on disk. */
+  buffered: number;
+  /** The write error that stopped the capture, '' if none. */
+  error: string;
+}
+export interface AddonPcapFile {
+  /** One whole Ethernet frame at `wallMs` (ms since the epoch). */
+  write(wallMs: number, frame: Uint8Array): void;
+  /** Resolves once everything added so far is on disk (written on a libuv pool thread). */
+  flush(): Promise<void>;
+  /** Writes the rest and closes the file (a pool thread); later records are ignored. */
+  close(): Promise<void>;
+  /** The same, before returning: the process is exiting. */
+  finishSync(): void;
+  stats(): NativePcapStats;
+}
+
+/** Opens a pcap file in the addon; throws when the addon is not available or the file cannot be created. */
+export function openNativePcap(path: string, options: NativePcapOptions): AddonPcapFile {
+  const addon = load();
+  if (addon instanceof Error) throw addon;
+  return new addon.PcapFile(path, options);
 }
 
 /** Where node-gyp puts the addon; the same path from src/rtp (tsx) and dist/rtp (compiled). */
@@ -225,6 +266,14 @@ export class NativeIoThread {
       this.thread.close(id);
       this.updateRef();
     });
+  }
+
+  /**
+   * From now on the thread also writes every datagram pair `id` sends (at its send time) or receives (as
+   * it reads it) into `file`, with `address`:rtpPort / rtcpPort as the local end; null stops it.
+   */
+  capture(id: number, file: AddonPcapFile | null, address: string, rtpPort: number, rtcpPort: number): void {
+    if (!this.stopped && this.open.has(id)) this.thread.capture(id, file, address, rtpPort, rtcpPort);
   }
 
   stats(): NativeIoStats {

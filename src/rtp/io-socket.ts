@@ -13,7 +13,7 @@ import { RtpPairEvents } from './socket.js';
 import type { RemoteAddress } from './receiver.js';
 import type { RtpSendSocket } from './sender.js';
 import { CHANNEL_RTCP, CHANNEL_RTP } from './io-batch.js';
-import type { NativeSrtpCounters } from './io-native.js';
+import type { AddonPcapFile, NativeSrtpCounters } from './io-native.js';
 import type { EngineSrtpConfig } from './srtp/engine-keys.js';
 
 /** What the pair needs from its engine. */
@@ -24,10 +24,13 @@ export interface EngineLink {
   close(): Promise<void>;
   srtp(config: EngineSrtpConfig): void;
   srtpStats(): NativeSrtpCounters | undefined;
+  capture(file: AddonPcapFile | null, address: string): void;
 }
 
 export class EngineSocketPair extends RtpPairEvents {
   private closed = false;
+  /** The close under way: a second close() resolves with the first (a capture waits for the last packets). */
+  private closing: Promise<void> | undefined;
   /** The latest deadline handed to the thread: close() lets it pass first. */
   private lastDue: number | undefined;
   /** Keys were handed to the thread: only what it unprotected is delivered from then on. */
@@ -68,16 +71,25 @@ export class EngineSocketPair extends RtpPairEvents {
     if (!this.closed) this.link.send(CHANNEL_RTCP, datagram, address, port, undefined);
   }
 
+  /** The thread writes this pair's datagrams into `file` from now on (null: stops); `address` is our end. */
+  captureNative(file: AddonPcapFile | null, address: string): void {
+    if (!this.closed) this.link.capture(file, address);
+  }
+
   /**
    * Closes the pair once what was produced has gone out: the thread drops what is still queued when its
    * pair closes, while the call's figures (and RTCP) count every produced packet as sent. So a hang-up
    * waits up to `leadMs` for the last frames' deadlines. `dropQueued`: close at once, what is queued unsent.
    */
-  async close(o: { dropQueued?: boolean } = {}): Promise<void> {
-    if (this.closed) return;
+  close(o: { dropQueued?: boolean } = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    if (this.closed) return Promise.resolve();
     this.closed = true;
-    if (this.lastDue !== undefined && !o.dropQueued) await this.link.waitUntil(this.lastDue);
-    await this.link.close();
+    this.closing = (async () => {
+      if (this.lastDue !== undefined && !o.dropQueued) await this.link.waitUntil(this.lastDue);
+      await this.link.close();
+    })();
+    return this.closing;
   }
 
   /**

@@ -1,6 +1,7 @@
-// The addon's JavaScript face (N-API): `new IoThread(settings, onEvent)` with bind, send, close, stats,
-// realtime, ref, stop and the pair's SRTP (srtp, srtpStats, srtpForget); `now()`, the clock of every
-// deadline; and `SrtpContext`, the I/O thread's SRTP without sockets, for the tests. io-native.ts types it.
+// The addon's JavaScript face (N-API): `new IoThread(settings, onEvent)` with bind, send, close, capture,
+// stats, realtime, ref, stop and the pair's SRTP (srtp, srtpStats, srtpForget); `new PcapFile(path,
+// options)` with write, flush, close, finishSync and stats; `now()`, the clock of every deadline; and
+// `SrtpContext`, the I/O thread's SRTP without sockets, for the tests. io-native.ts and native-pcap.ts type them.
 #define NAPI_VERSION 8
 #include <node_api.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "io-loop.h"
+#include "pcap-sink.h"
 
 namespace rtpio {
 namespace {
@@ -294,6 +296,174 @@ class SrtpContext {
   SrtpSession session_;
 };
 
+// What a JavaScript PcapFile object wraps. The type tag tells it apart from an IoThread when one is
+// passed to IoThread.capture.
+const napi_type_tag kPcapTag = {0x756d70686f6e6570ull, 0x6361702066696c65ull};
+
+struct PcapHandle {
+  std::shared_ptr<PcapFile> file;
+};
+
+// A flush or close on a libuv pool thread (the disk's latency never on JavaScript's thread), resolving a
+// promise when done.
+struct PcapWork {
+  std::shared_ptr<PcapFile> file;
+  bool close;
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+class PcapFileClass {
+ public:
+  static napi_value Define(napi_env env) {
+    napi_property_descriptor methods[] = {
+        {"write", nullptr, Write, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"flush", nullptr, Flush, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"finishSync", nullptr, FinishSync, nullptr, nullptr, nullptr, napi_default, nullptr},
+        {"stats", nullptr, GetStats, nullptr, nullptr, nullptr, napi_default, nullptr},
+    };
+    napi_value cls;
+    if (napi_define_class(env, "PcapFile", NAPI_AUTO_LENGTH, New, nullptr, sizeof methods / sizeof methods[0], methods, &cls) != napi_ok) return nullptr;
+    return cls;
+  }
+
+  // The file behind a JavaScript PcapFile, or null when `v` is not one.
+  static std::shared_ptr<PcapFile> From(napi_env env, napi_value v) {
+    bool tagged = false;
+    void* h = nullptr;
+    if (napi_check_object_type_tag(env, v, &kPcapTag, &tagged) != napi_ok || !tagged) return nullptr;
+    if (napi_unwrap(env, v, &h) != napi_ok || !h) return nullptr;
+    return static_cast<PcapHandle*>(h)->file;
+  }
+
+ private:
+  template <size_t N>
+  static PcapHandle* Self(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
+    size_t argc = N;
+    napi_value that;
+    void* h = nullptr;
+    bool tagged = false;
+    if (napi_get_cb_info(env, info, &argc, argv, &that, nullptr) != napi_ok || napi_check_object_type_tag(env, that, &kPcapTag, &tagged) != napi_ok ||
+        !tagged || napi_unwrap(env, that, &h) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "rtp_io: not a PcapFile");
+      return nullptr;
+    }
+    return static_cast<PcapHandle*>(h);
+  }
+
+  // new PcapFile(path, { maxQueuedBytes, flushMs, snaplen }); throws with .code when it cannot be created
+  static napi_value New(napi_env env, napi_callback_info info) {
+    size_t argc = 2;
+    napi_value argv[2], that;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, &that, nullptr));
+    char path[4096];
+    size_t plen;
+    CHECK(napi_get_value_string_utf8(env, argv[0], path, sizeof path, &plen));
+    PcapOptions o;
+    o.maxQueuedBytes = size_t(NumberProp(env, argv[1], "maxQueuedBytes", double(o.maxQueuedBytes)));
+    o.flushMs = NumberProp(env, argv[1], "flushMs", o.flushMs);
+    o.snaplen = uint32_t(NumberProp(env, argv[1], "snaplen", o.snaplen));
+    int err = 0;
+    auto file = PcapFile::Open(std::string(path, plen), o, &err);
+    if (!file) {
+      ThrowErrno(env, err, std::string("open ") + std::string(path, plen));
+      return nullptr;
+    }
+    auto* h = new PcapHandle{std::move(file)};
+    if (napi_wrap(env, that, h, Finalize, nullptr, nullptr) != napi_ok || napi_type_tag_object(env, that, &kPcapTag) != napi_ok) {
+      h->file->Finish();
+      delete h;
+      napi_throw_error(env, nullptr, "rtp_io: cannot wrap the pcap file");
+      return nullptr;
+    }
+    return that;
+  }
+
+  // Garbage-collected: the file is finished (nothing more can be added from JavaScript).
+  static void Finalize(napi_env, void* data, void*) {
+    auto* h = static_cast<PcapHandle*>(data);
+    h->file->Finish();
+    delete h;
+  }
+
+  // write(wallMs, frame): one whole Ethernet frame (a Buffer or Uint8Array)
+  static napi_value Write(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    PcapHandle* h = Self(env, info, argv);
+    if (!h) return nullptr;
+    double wallMs;
+    CHECK(napi_get_value_double(env, argv[0], &wallMs));
+    napi_typedarray_type type;
+    size_t length, offset;
+    void* data;
+    napi_value ab;
+    CHECK(napi_get_typedarray_info(env, argv[1], &type, &length, &data, &ab, &offset));
+    h->file->AddFrame(wallMs, static_cast<const uint8_t*>(data), length);
+    return Undefined(env);
+  }
+
+  static napi_value Schedule(napi_env env, napi_callback_info info, bool close) {
+    napi_value argv[1];
+    PcapHandle* h = Self(env, info, argv);
+    if (!h) return nullptr;
+    auto* w = new PcapWork{h->file, close, nullptr, nullptr};
+    napi_value promise, name;
+    CHECK(napi_create_promise(env, &w->deferred, &promise));
+    napi_create_string_utf8(env, close ? "umphone-pcap-close" : "umphone-pcap-flush", NAPI_AUTO_LENGTH, &name);
+    CHECK(napi_create_async_work(
+        env, nullptr, name,
+        [](napi_env, void* data) {
+          auto* w = static_cast<PcapWork*>(data);
+          if (w->close) w->file->Finish();
+          else w->file->WritePending();
+        },
+        [](napi_env env, napi_status, void* data) {
+          std::unique_ptr<PcapWork> w(static_cast<PcapWork*>(data));
+          napi_resolve_deferred(env, w->deferred, Undefined(env));
+          napi_delete_async_work(env, w->work);
+        },
+        w, &w->work));
+    CHECK(napi_queue_async_work(env, w->work));
+    return promise;
+  }
+
+  // flush() -> Promise: everything added so far is on disk
+  static napi_value Flush(napi_env env, napi_callback_info info) { return Schedule(env, info, false); }
+  // close() -> Promise: everything added is on disk and the file closed; later records are ignored
+  static napi_value Close(napi_env env, napi_callback_info info) { return Schedule(env, info, true); }
+
+  // finishSync(): the same as close, before returning (the process is exiting)
+  static napi_value FinishSync(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    PcapHandle* h = Self(env, info, argv);
+    if (!h) return nullptr;
+    h->file->Finish();
+    return Undefined(env);
+  }
+
+  // stats() -> { records, dropped, written, buffered, error }
+  static napi_value GetStats(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    PcapHandle* h = Self(env, info, argv);
+    if (!h) return nullptr;
+    PcapStats st = h->file->Stats();
+    napi_value out, v;
+    napi_create_object(env, &out);
+    auto set = [&](const char* name, double x) {
+      napi_create_double(env, x, &v);
+      napi_set_named_property(env, out, name, v);
+    };
+    set("records", double(st.records));
+    set("dropped", double(st.dropped));
+    set("written", double(st.written));
+    set("buffered", double(st.buffered));
+    napi_create_string_utf8(env, st.error.c_str(), st.error.size(), &v);
+    napi_set_named_property(env, out, "error", v);
+    return out;
+  }
+};
+
 // One I/O thread, and the threadsafe function that carries its events to `onEvent` on JavaScript's thread.
 class IoThread final : public EventSink {
  public:
@@ -438,6 +608,31 @@ class IoThread final : public EventSink {
     return out;
   }
 
+  // capture(id, pcapFile | null, address, rtpPort, rtcpPort): every datagram of pair `id` from now on is
+  // also written to the file, between `address`:port (the local end) and the peer
+  static napi_value Capture(napi_env env, napi_callback_info info) {
+    napi_value argv[5];
+    IoThread* self = Self(env, info, argv);
+    if (!self || self->stopped_) return Undefined(env);
+    uint32_t id;
+    int32_t rtpPort, rtcpPort;
+    CHECK(napi_get_value_uint32(env, argv[0], &id));
+    std::shared_ptr<PcapFile> file = PcapFileClass::From(env, argv[1]);
+    char addr[256];
+    size_t alen;
+    CHECK(napi_get_value_string_utf8(env, argv[2], addr, sizeof addr, &alen));
+    CHECK(napi_get_value_int32(env, argv[3], &rtpPort));
+    CHECK(napi_get_value_int32(env, argv[4], &rtcpPort));
+    sockaddr_storage rtp, rtcp;
+    socklen_t len;
+    if (!ParseAddress(std::string(addr, alen), uint16_t(rtpPort), &rtp, &len) || !ParseAddress(std::string(addr, alen), uint16_t(rtcpPort), &rtcp, &len)) {
+      napi_throw_type_error(env, nullptr, "rtp_io: capture: not an IP address");
+      return nullptr;
+    }
+    self->loop_.Capture(id, std::move(file), rtp, rtcp);
+    return Undefined(env);
+  }
+
   // send(arrayBuffer): a batch in the io-batch.ts format
   static napi_value Send(napi_env env, napi_callback_info info) {
     napi_value argv[1];
@@ -570,6 +765,7 @@ napi_value IoThread::DefineClass(napi_env env) {
       {"bind", nullptr, Bind, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"close", nullptr, Close, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"capture", nullptr, Capture, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stats", nullptr, GetStats, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"srtp", nullptr, Srtp, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"srtpStats", nullptr, SrtpStats, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -592,10 +788,12 @@ napi_value Now(napi_env env, napi_callback_info) {
 napi_value Init(napi_env env, napi_value exports) {
   napi_value cls = IoThread::DefineClass(env);
   napi_value srtp = SrtpContext::DefineClass(env);
-  if (!cls || !srtp) return nullptr;
+  napi_value pcap = PcapFileClass::Define(env);
+  if (!cls || !srtp || !pcap) return nullptr;
   napi_property_descriptor props[] = {
       {"IoThread", nullptr, nullptr, nullptr, nullptr, cls, napi_default, nullptr},
       {"SrtpContext", nullptr, nullptr, nullptr, nullptr, srtp, napi_default, nullptr},
+      {"PcapFile", nullptr, nullptr, nullptr, nullptr, pcap, napi_default, nullptr},
       {"now", nullptr, Now, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

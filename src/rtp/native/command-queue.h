@@ -16,12 +16,14 @@
 namespace rtpio {
 
 struct Command {
-  enum Kind { kBatch, kAdd, kClose, kStop, kSrtp } kind;
+  enum Kind { kBatch, kAdd, kClose, kStop, kSrtp, kCapture } kind;
   std::vector<uint8_t> bytes;        // kBatch: io-batch.ts records
   std::unique_ptr<SocketPair> pair;  // kAdd
-  uint32_t id = 0;                   // kClose, kSrtp
+  uint32_t id = 0;                   // kClose, kSrtp, kCapture
   std::shared_ptr<SrtpConfig> srtp;  // kSrtp: the keys
   std::shared_ptr<SrtpCounters> counters;
+  std::shared_ptr<PcapFile> file;    // kCapture (null: stop capturing)
+  sockaddr_storage rtp, rtcp;        // kCapture: the local ends
 };
 
 class CommandQueue {

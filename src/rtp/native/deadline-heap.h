@@ -17,6 +17,9 @@ struct Packet {
   sockaddr_storage to;
   socklen_t toLen;
   std::vector<uint8_t> data;
+  // The datagram as JavaScript gave it, when `data` was changed after (SRTP protected it) and the pair is
+  // captured: the capture writes what the call sent, not its ciphertext. Empty: `data` is that.
+  std::vector<uint8_t> plain;
   uint64_t offer = 0;  // the hedge slot's word while this packet is offered to the hedge thread, else 0
   uint64_t seq = 0;    // arrival order, set by the heap
 };

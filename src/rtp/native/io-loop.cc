@@ -81,6 +81,15 @@ std::shared_ptr<const SrtpCounters> IoLoop::SrtpStats(uint32_t id) const {
 
 void IoLoop::ForgetSrtp(uint32_t id) { srtpCounters_.erase(id); }
 
+void IoLoop::Capture(uint32_t id, std::shared_ptr<PcapFile> file, const sockaddr_storage& rtp, const sockaddr_storage& rtcp) {
+  Command c{Command::kCapture};
+  c.id = id;
+  c.file = std::move(file);
+  c.rtp = rtp;
+  c.rtcp = rtcp;
+  commands_.Push(std::move(c));
+}
+
 void IoLoop::Stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -158,6 +167,15 @@ bool IoLoop::Drain() {
         break;
       }
       case Command::kSrtp: ApplySrtp(c); break;
+      case Command::kCapture: {
+        auto it = pairs_.find(c.id);
+        if (it == pairs_.end()) break;
+        SocketPair* p = it->second.get();
+        p->capture = std::move(c.file);
+        p->captureRtp = c.rtp;
+        p->captureRtcp = c.rtcp;
+        break;
+      }
       case Command::kStop: return false;
     }
   }
@@ -228,6 +246,8 @@ void IoLoop::ReadBatch(const std::vector<uint8_t>& batch) {
     k->toLen = r.toLen;
     k->data.reserve(r.length + SrtpSession::kMaxOverhead);
     k->data.assign(r.data, r.data + r.length);
+    // A captured SRTP pair keeps the plain packet for the pcap (the call's RTP, not its ciphertext).
+    if (it->second->capture && it->second->srtp) k->plain = k->data;
     if (!ProtectOutgoing(it->second.get(), *k)) return;
     if (std::isnan(k->due)) return SendNow(*k, now);
     if (k->due < now) stats_.arrivedLate++;
@@ -261,6 +281,7 @@ void IoLoop::SendDue() {
     std::unique_ptr<Packet> owned = heap_.Pop();
     stats_.queued--;
     if (hedge_.Claim(owned.get())) SendNow(*owned, now);
+    else CaptureOut(*owned);  // the hedge thread sent it, just now
   }
 }
 
@@ -270,6 +291,21 @@ void IoLoop::SendNow(const Packet& k, double now) {
   SocketPair* p = it->second.get();
   if (int err = SendTo(p->SocketFor(k.channel), k.data, k.to, k.toLen)) ReportError(p, err);
   if (!std::isnan(k.due)) stats_.CountSent(now - k.due);
+  if (p->capture) CaptureOut(k);
+}
+
+// After the send, so the record's time is when the datagram left (and the capture costs no deadline).
+void IoLoop::CaptureOut(const Packet& k) {
+  auto it = pairs_.find(k.pair);
+  if (it == pairs_.end() || !it->second->capture) return;
+  SocketPair* p = it->second.get();
+  const std::vector<uint8_t>& d = k.plain.empty() ? k.data : k.plain;
+  const sockaddr_storage& local = k.channel == kChannelRtcp && p->rtcp.valid() ? p->captureRtcp : p->captureRtp;
+  p->capture->AddUdp(WallMs(), local, k.to, d.data(), d.size());
+}
+
+void IoLoop::CaptureIn(SocketPair* p, bool rtcpSocket, const uint8_t* d, size_t len, const sockaddr_storage& from, double wallMs) {
+  p->capture->AddUdp(wallMs, from, rtcpSocket ? p->captureRtcp : p->captureRtp, d, len);
 }
 
 // Offers the next packet due to the hedge thread, once per packet, and starts or stops that thread as the
@@ -313,6 +349,8 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
     // One reading per recvmmsg burst: the thread reads as soon as the socket is readable, so this is the
     // arrival time to within microseconds, whatever the main thread is doing meanwhile.
     double at = n > 0 ? MonoMs() : 0;
+    // The wall clock too when the pair is captured: the pcap record's time.
+    double wall = n > 0 && p->capture ? WallMs() : 0;
     for (int i = 0; i < n; i++) {
       uint8_t* d = burst_.data(i);
       size_t len = burst_.length(i);
@@ -321,6 +359,8 @@ void IoLoop::Receive(SocketPair* p, bool rtcpSocket) {
       stats_.received++;
       long plain = UnprotectIncoming(p, rtcp, d, len);
       if (plain < 0) continue;  // dropped and counted by the SRTP session
+      // The capture writes what the call hears: the decrypted packet (issue 17), at the thread's read time.
+      if (p->capture) CaptureIn(p, rtcpSocket, d, size_t(plain), burst_.from(i), wall);
       received_.Add(p->id, rtcp ? kChannelRtcp : kChannelRtp, burst_.from(i), d, size_t(plain), at, p->srtp ? kFlagUnprotected : 0);
       if (!receivedPending_) {
         receivedPending_ = true;

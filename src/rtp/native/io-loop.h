@@ -23,6 +23,7 @@
 #include "deadline-heap.h"
 #include "fd.h"
 #include "hedge.h"
+#include "pcap-sink.h"
 #include "socket-pair.h"
 #include "stats.h"
 #include "udp.h"
@@ -73,6 +74,9 @@ class IoLoop {
   // The pair's SRTP counters (null when it never had keys); they outlive the pair until ForgetSrtp.
   std::shared_ptr<const SrtpCounters> SrtpStats(uint32_t id) const;
   void ForgetSrtp(uint32_t id);
+  // Records every datagram pair `id` sends or receives from now on into `file` (null: stops), with
+  // `rtp`/`rtcp` as the local ends.
+  void Capture(uint32_t id, std::shared_ptr<PcapFile> file, const sockaddr_storage& rtp, const sockaddr_storage& rtcp);
   // Flushes what was received, closes every socket, joins the thread. Idempotent.
   void Stop();
   // SCHED_FIFO for the I/O thread and its hedge thread: 0 or the errno of the refusal.
@@ -96,6 +100,9 @@ class IoLoop {
   void SendNow(const Packet& k, double now);
   void Offer();
   void Receive(SocketPair* p, bool rtcpSocket);
+  // The capture's two hooks: a datagram as sent (plaintext, at its real send time) and as received.
+  void CaptureOut(const Packet& k);
+  void CaptureIn(SocketPair* p, bool rtcpSocket, const uint8_t* d, size_t len, const sockaddr_storage& from, double wallMs);
   void Flush();
   void Arm(double at);
   void ReportError(SocketPair* p, int err, const std::string& what = "");

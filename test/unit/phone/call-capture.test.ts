@@ -105,4 +105,20 @@ describe('CallCapture', () => {
       ['0.020', '30000', '20000', '', '7'],
     ]);
   });
+
+  it('stamps a datagram the engine read earlier (atMs) at that instant, not at its delivery', async () => {
+    const clock = new ManualClock(0, 1_700_000_000_000);
+    const callId = 'early@127.0.0.1';
+    const capture = new CallCapture({ clock, path: () => join(dir, 'early.pcap'), callId: () => callId, mediaAddress: '127.0.0.1' });
+    let handler: ((d: Buffer, from: { address: string; port: number }, atMs?: number) => void) | undefined;
+    const inner = { ...fakeSocket(), onRtp: (h: typeof handler) => { handler = h; } };
+    const socket = capture.wrapSocket(inner);
+    socket.onRtp(() => undefined);
+    capture.sip(trace(invite(`Call-ID: ${callId}`), 'out', clock.wallNow()));
+    clock.advance(100);
+    handler!(rtp(1), { address: '127.0.0.1', port: 30000 }, clock.now() - 7);
+    await capture.close();
+    const rows = tsharkFields(join(dir, 'early.pcap'), ['frame.time_relative', 'rtp.seq'], { extra: ['-d', 'udp.port==20000,rtp'] });
+    expect(rows.map((r) => [Number(r[0]).toFixed(3), r[1]])).toEqual([['0.000', ''], ['0.093', '1']]);
+  });
 });

@@ -207,6 +207,24 @@ describe('RtpIoEngine', () => {
       expect(atPeer).toEqual([]);
     });
 
+    it('closing the engine while a pair is closing after its last packets sends them first (the CLI closes the phone right after a call)', async () => {
+      const own = await RtpIoEngine.start({ clock, leadMs: 40 });
+      const got: string[] = [];
+      const listener = dgram.createSocket('udp4');
+      listener.on('message', (m) => got.push(m.toString()));
+      await new Promise<void>((r) => listener.bind(0, '127.0.0.1', r));
+      try {
+        const pair = await own.open({ address: '127.0.0.1', port: 0 });
+        pair.rtpSendSocket.sendAt!(Buffer.from('last'), listener.address().port, '127.0.0.1', clock.now() + 60);
+        void pair.close();
+        await own.close();
+        await new Promise((r) => setTimeout(r, 50));
+        expect(got).toEqual(['last']);
+      } finally {
+        listener.close();
+      }
+    });
+
     it('reports a send to something that is not an IP literal through onError, and keeps working', async () => {
       atPeer.length = 0;
       const pair = await engine.open({ address: '127.0.0.1', port: 0 });
