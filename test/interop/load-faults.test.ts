@@ -26,7 +26,9 @@ function resources(): Record<string, number> {
 
 async function leakedSince(base: Record<string, number>): Promise<Record<string, number>> {
   const over = (): Record<string, number> => Object.fromEntries(Object.entries(resources()).filter(([k, n]) => n > (base[k] ?? 0)));
-  for (let k = 0; k < 50 && Object.keys(over()).length > 0; k++) await new Promise((r) => setImmediate(r));
+  // A hang-up lets the last produced packets reach their deadlines (≤ the engine's 100 ms lead) before
+  // the sockets close: give it that long, then whatever is still open has leaked.
+  for (let k = 0; k < 50 && Object.keys(over()).length > 0; k++) await new Promise((r) => setTimeout(r, 10));
   return over();
 }
 
