@@ -147,6 +147,7 @@ void IoLoop::Run() {
   }
   hedge_.Stop();
   Flush();
+  SendDue();  // what is already due leaves (JavaScript stops the engine once the last deadlines passed)
   heap_.Clear();
   std::vector<uint32_t> ids;
   for (auto& kv : pairs_) ids.push_back(kv.first);
@@ -159,6 +160,9 @@ bool IoLoop::Drain() {
       case Command::kBatch: ReadBatch(c.bytes); break;
       case Command::kAdd: AddPair(std::move(c.pair)); break;
       case Command::kClose: {
+        // What is already due goes first: JavaScript closes a pair once its last deadline has passed, and a
+        // thread that got the CPU late must not drop those packets (the call counted them as sent).
+        SendDue();
         ClosePair(c.id);
         auto e = std::make_unique<Event>();
         e->kind = Event::kClosed;

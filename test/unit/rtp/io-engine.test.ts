@@ -120,8 +120,8 @@ describe('RtpIoEngine', () => {
       });
       const sentAt = clock.now();
       await new Promise<void>((resolve) => peer.send('late', pair.rtpPort, '127.0.0.1', () => resolve())); // on the wire
-      // The main thread is busy for 300 ms while the datagram waits: its arrival must not move with us.
-      const busyUntil = clock.now() + 300;
+      // The main thread is busy for 500 ms while the datagram waits: its arrival must not move with us.
+      const busyUntil = clock.now() + 500;
       while (clock.now() < busyUntil) { /* a stalled event loop */ }
       await new Promise<void>((resolve) => {
         wake = () => got.length >= 1 && resolve();
@@ -129,7 +129,7 @@ describe('RtpIoEngine', () => {
       });
       const { at, handled } = got[0]!;
       expect(at).toBeDefined();
-      expect(at!).toBeGreaterThanOrEqual(sentAt - 1); // the two clocks agree within their sync's error
+      expect(at!).toBeGreaterThanOrEqual(sentAt - 5); // the two clocks agree within their sync's error
       expect(at!).toBeLessThan(busyUntil);
       expect(handled).toBeGreaterThanOrEqual(busyUntil);
       await pair.close();
