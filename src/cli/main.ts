@@ -4,6 +4,7 @@
  */
 import { runCli } from './cli.js';
 import type { CliIo, CliSignal, RawInput } from './context.js';
+import { appendFileSync } from 'node:fs';
 import { terminalColumns } from './help-wrap.js';
 
 function rawInput(): RawInput | undefined {
@@ -53,6 +54,25 @@ const io: CliIo = {
     process.exit(code);
   },
 };
+
+// UMPHONE_RESOURCES_FILE: every 10 s, one JSON line with the counts of the event loop's live resources
+// (timers, sockets, file requests) and the heap, so that a soak run (scripts/load-soak.sh) sees a timer
+// or socket leak that open file descriptors do not show. Unref'd: it never keeps the process alive.
+const resourcesFile = process.env.UMPHONE_RESOURCES_FILE;
+if (resourcesFile) {
+  const t0 = Date.now();
+  setInterval(() => {
+    const counts: Record<string, number> = {};
+    for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+    const m = process.memoryUsage();
+    const line = { t_s: Math.round((Date.now() - t0) / 1000), rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, resources: counts };
+    try {
+      appendFileSync(resourcesFile, `${JSON.stringify(line)}\n`);
+    } catch {
+      // a debugging aid: a file that cannot be written is no reason to disturb the run
+    }
+  }, 10_000).unref();
+}
 
 const code = await runCli(process.argv.slice(2), io);
 // Sockets and timers are closed by then; exit anyway so that nothing left behind (a DNS lookup, a
