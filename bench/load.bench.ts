@@ -55,6 +55,11 @@ interface ProcFigures {
   peakRssMb: number;
   /** CPU seconds by thread ("main" for the main thread, else name#tid), for the process under test. */
   threads: Map<string, number>;
+  /**
+   * Seconds each thread was runnable but waiting for a CPU (/proc/<pid>/task/<tid>/schedstat, field 2):
+   * CPU time that a busy machine did not give, which per-thread CPU alone cannot tell from idleness.
+   */
+  waits: Map<string, number>;
 }
 
 /**
@@ -70,6 +75,7 @@ function sampleProc(pid: number, threads = false) {
       const cpuS = (Number(rest[11]) + Number(rest[12])) / TICK;
       const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       const byThread = new Map<string, number>();
+      const waits = new Map<string, number>();
       if (threads) {
         for (const tid of readdirSync(`/proc/${pid}/task`)) {
           try {
@@ -77,12 +83,13 @@ function sampleProc(pid: number, threads = false) {
             const name = Number(tid) === pid ? 'main' : `${t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'))}#${tid}`;
             const r = t.slice(t.lastIndexOf(')') + 2).split(' ');
             byThread.set(name, (Number(r[11]) + Number(r[12])) / TICK);
+            waits.set(name, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e9);
           } catch {
             // the thread ended between the listing and the read
           }
         }
       }
-      return { cpuS, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0, threads: byThread };
+      return { cpuS, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0, threads: byThread, waits };
     } catch {
       return undefined;
     }
@@ -91,11 +98,14 @@ function sampleProc(pid: number, threads = false) {
   // (a zombie has its stat but no VmHWM and no threads but the main one) returned.
   const merge = (a: ProcFigures, b: ProcFigures | undefined): ProcFigures => {
     if (!b) return a;
-    const byThread = new Map(a.threads);
-    for (const [k, v] of b.threads) byThread.set(k, Math.max(v, byThread.get(k) ?? 0));
-    return { cpuS: Math.max(a.cpuS, b.cpuS), peakRssMb: Math.max(a.peakRssMb, b.peakRssMb), threads: byThread };
+    const max = (x: Map<string, number>, y: Map<string, number>): Map<string, number> => {
+      const m = new Map(x);
+      for (const [k, v] of y) m.set(k, Math.max(v, m.get(k) ?? 0));
+      return m;
+    };
+    return { cpuS: Math.max(a.cpuS, b.cpuS), peakRssMb: Math.max(a.peakRssMb, b.peakRssMb), threads: max(a.threads, b.threads), waits: max(a.waits, b.waits) };
   };
-  const first = read() ?? { cpuS: 0, peakRssMb: 0, threads: new Map<string, number>() };
+  const first = read() ?? { cpuS: 0, peakRssMb: 0, threads: new Map<string, number>(), waits: new Map<string, number>() };
   let last = first;
   const history: Array<[number, number]> = [[Date.now(), first.cpuS]];
   const timer = setInterval(() => {
@@ -106,7 +116,7 @@ function sampleProc(pid: number, threads = false) {
     stop(): ProcFigures {
       clearInterval(timer);
       last = merge(last, read());
-      return { cpuS: last.cpuS - first.cpuS, peakRssMb: last.peakRssMb, threads: last.threads };
+      return { cpuS: last.cpuS - first.cpuS, peakRssMb: last.peakRssMb, threads: last.threads, waits: last.waits };
     },
     /** CPU seconds from the last sample at or before `t` to the end. */
     cpuSince(t: number): number {
@@ -115,6 +125,14 @@ function sampleProc(pid: number, threads = false) {
       return last.cpuS - base;
     },
   };
+}
+
+function cpuPressure(): number {
+  try {
+    return Number(/some avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }
 
 async function freeUdpPort(): Promise<number> {
@@ -192,7 +210,10 @@ interface Row {
   mos?: string;
   callSeconds: number;
   threads?: Map<string, number>;
+  waits?: Map<string, number>;
   wallS: number;
+  /** /proc/pressure/cpu "some" avg10 at the end of the run: % of time some runnable task waited for a CPU. */
+  cpuPressure: number;
   load: number;
   note: string;
 }
@@ -303,7 +324,9 @@ function ourRow(who: string, n: number, r: Awaited<ReturnType<typeof runLoad>>, 
     mos: `${f(s.mos.p50, 2)}/${f(s.mos.p5, 2)}`,
     callSeconds,
     threads: r.figures.threads,
+    waits: r.figures.waits,
     wallS: r.wallS,
+    cpuPressure: cpuPressure(),
     load,
     note,
   };
@@ -420,7 +443,9 @@ async function runSippUac(n: number, rate: number, holdMs: number, dir: string):
     calleeCpuMsPerCallS: (echoFig.cpuS * 1000) / callSeconds,
     callSeconds,
     threads: uacFig.threads,
+    waits: uacFig.waits,
     wallS,
+    cpuPressure: cpuPressure(),
     load,
     note: `UAC exit ${code}; calls held ${holdMs} ms after the answer, no 302 (SIPp follows none without -t tn)`,
   };
@@ -442,7 +467,8 @@ function printRows(n: number, rows: Row[]): void {
       r.reasons && `failed: ${r.reasons}`,
       r.captureDropped ? `capture dropped ${r.captureDropped}` : '',
       `streams ${r.pacing.streams}, mean gap ${f(r.pacing.meanGap, 3)} ms, ${f(r.callSeconds, 0)} call-s in ${f(r.wallS, 1)} s`,
-      r.threads && `threads (CPU s): ${[...r.threads].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ')}`,
+      r.threads && `threads (CPU s / waiting for a CPU s): ${[...r.threads].filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}/${f(r.waits?.get(k), 2)}`).join(', ')}`,
+      `CPU pressure (some, avg10) ${f(r.cpuPressure, 0)} %`,
       r.note,
     ].filter(Boolean);
     console.log(`      ${extra.join('; ')}`);
