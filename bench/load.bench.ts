@@ -34,7 +34,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCapture } from './support/capture.js';
+import { startCapture, type CaptureResult } from './support/capture.js';
 import { readUdpPcap, type UdpRecord } from './support/pcap.js';
 import { PacingAnalyzer, type PacingFigures } from './support/pacing-stats.js';
 import { SIPP_SSRC, spawnSipp, writeG711Pcap, uacScenario, type SippRun } from './support/sipp-rtp.js';
@@ -289,9 +289,14 @@ async function runLoad(n: number, rate: number, script: string, vars: string[], 
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
   const proc = sampleProc(child.pid!, true);
   const t0 = performance.now();
-  const guard = setTimeout(() => child.kill('SIGKILL'), ((2 * n) / rate + 90) * 1000);
+  // A run that cannot finish (calls stuck on a starved machine) is stopped as Ctrl-C stops it: the
+  // callers still running are reported as interrupted and the report is still written.
+  const limitS = (2 * n) / rate + 60;
+  const guard = setTimeout(() => child.kill('SIGINT'), limitS * 1000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), (limitS + 30) * 1000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(guard);
+  clearTimeout(kill);
   const wallS = (performance.now() - t0) / 1000;
   const figures = proc.stop();
   if (!existsSync(json)) throw new Error(`umphone load (${tag}, ${n}) exited with ${code} and no report:\n${out.slice(-2000)}`);
@@ -348,12 +353,18 @@ async function runAgainstSipp(n: number, rate: number, dir: string): Promise<Row
   const echoCpu = sampleProc(callee.echo.child.pid!);
   const redirCpu = sampleProc(callee.redir.child.pid!);
   const capture = await startCapture(join(dir, `sipp-${n}.pcap`), `udp and dst port ${callee.echoMedia}`);
-  const r = await runLoad(n, rate, join(here, 'support/load-echo-caller.yaml'), ['server=127.0.0.1', `port=${callee.redirSip}`], dir, 'sipp');
+  let r: Awaited<ReturnType<typeof runLoad>>;
+  let cap: CaptureResult;
+  try {
+    r = await runLoad(n, rate, join(here, 'support/load-echo-caller.yaml'), ['server=127.0.0.1', `port=${callee.redirSip}`], dir, 'sipp');
+  } finally {
+    // Whatever happened to the caller, no peer or capture outlives the point.
+    await sleep(CAPTURE_FLUSH_MS);
+    cap = await capture.stop();
+    await stopSipp(callee.echo);
+    await stopSipp(callee.redir);
+  }
   const calleeCpu = echoCpu.stop().cpuS + redirCpu.stop().cpuS;
-  await sleep(CAPTURE_FLUSH_MS);
-  const cap = await capture.stop();
-  await stopSipp(callee.echo);
-  await stopSipp(callee.redir);
   const pacing = analyse(cap.path, isCallerRtp);
   return ourRow('umphone load → SIPp 302 + echo UAS', n, r, pacing, cap.droppedByKernel, calleeCpu, load, `load exit ${r.code}`);
 }
@@ -375,13 +386,19 @@ async function runAgainstServe(n: number, rate: number, dir: string): Promise<Ro
   }
   const serveCpu = sampleProc(serve.pid!);
   const capture = await startCapture(join(dir, `serve-${n}.pcap`), `udp and src portrange ${RTP_LO}-${RTP_HI}`);
-  const r = await runLoad(n, rate, join(root, 'scripts/examples/load-leave-message.yaml'), [`port=${port}`], dir, 'serve');
-  const calleeCpu = serveCpu.stop().cpuS;
-  await sleep(CAPTURE_FLUSH_MS);
-  const cap = await capture.stop();
-  serve.kill('SIGTERM');
-  await Promise.race([new Promise((resolve) => serve.once('exit', resolve)), sleep(5000)]);
-  serve.kill('SIGKILL');
+  let r: Awaited<ReturnType<typeof runLoad>>;
+  let cap: CaptureResult;
+  let calleeCpu = 0;
+  try {
+    r = await runLoad(n, rate, join(root, 'scripts/examples/load-leave-message.yaml'), [`port=${port}`], dir, 'serve');
+    calleeCpu = serveCpu.stop().cpuS;
+  } finally {
+    await sleep(CAPTURE_FLUSH_MS);
+    cap = await capture.stop();
+    serve.kill('SIGTERM');
+    await Promise.race([new Promise((resolve) => serve.once('exit', resolve)), sleep(5000)]);
+    serve.kill('SIGKILL');
+  }
   const pacing = analyse(cap.path, isCallerRtp);
   return ourRow('umphone load → umphone serve', n, r, pacing, cap.droppedByKernel, calleeCpu, load, `load exit ${r.code}`);
 }
