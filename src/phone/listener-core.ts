@@ -39,6 +39,10 @@ export interface HeardTone {
 /** Tones a summary names when it hears them: call progress and the usual "leave a message" beeps. */
 const SUMMARY_TONES = [400, 425, 440, 480, 620, 1000, 1400, 2100];
 const FRAME_MS = 20;
+/** Samples in a frame (20 ms at 8 kHz). */
+const FRAME = 160;
+/** Frames in a chunk of the history (1 s). */
+const HISTORY_CHUNK_FRAMES = 50;
 
 export interface Waiter {
   frame(): void;
@@ -50,7 +54,15 @@ export class ListenerCore {
   protected readonly vad: VoiceActivityDetector;
   private readonly tones = new ToneDetector({ frequencies: SUMMARY_TONES, minDurationMs: 200 });
   protected t = 0;
-  private history: Int16Array[] = [];
+  /**
+   * What was heard, in chunks of HISTORY_CHUNK_FRAMES frames: chunk 0 from its frame `historyHead` on,
+   * `historyFrames` frames in all. One array a second instead of one per 20 ms frame: a load run's
+   * hundreds of listening callers kept hundreds of thousands of small arrays alive (heap snapshot of
+   * bench/load.bench.ts), each one more object for the collector to trace and free.
+   */
+  private readonly history: Int16Array[] = [];
+  private historyHead = 0;
+  private historyFrames = 0;
   protected historyStartMs = 0;
   private readonly historyMs: number;
   readonly segments: SpeechSegment[] = [];
@@ -99,14 +111,18 @@ export class ListenerCore {
   /** The audio heard between two listener times still in the history. */
   audioBetween(fromMs: number, toMs: number = this.t): Int16Array {
     const from = Math.max(fromMs, this.historyStartMs);
-    const first = Math.floor((from - this.historyStartMs) / FRAME_MS);
-    const last = Math.ceil((Math.min(toMs, this.t) - this.historyStartMs) / FRAME_MS);
-    const parts = this.history.slice(first, Math.max(first, last));
-    const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+    const first = Math.max(0, Math.floor((from - this.historyStartMs) / FRAME_MS));
+    const last = Math.min(this.historyFrames, Math.ceil((Math.min(toMs, this.t) - this.historyStartMs) / FRAME_MS));
+    const out = new Int16Array(Math.max(0, last - first) * FRAME);
+    // Frame i of the history is frame (historyHead + i) of the chunks.
     let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
+    for (let i = this.historyHead + first; i < this.historyHead + last; ) {
+      const chunk = this.history[Math.floor(i / HISTORY_CHUNK_FRAMES)]!;
+      const k = i % HISTORY_CHUNK_FRAMES;
+      const n = Math.min(HISTORY_CHUNK_FRAMES - k, this.historyHead + last - i);
+      out.set(chunk.subarray(k * FRAME, (k + n) * FRAME), o);
+      o += n * FRAME;
+      i += n;
     }
     return out;
   }
@@ -135,10 +151,19 @@ export class ListenerCore {
 
   private frame(pcm: Int16Array): void {
     this.lastFrame = pcm;
-    this.history.push(pcm.slice());
-    while (this.history.length * FRAME_MS > this.historyMs) {
-      this.history.shift();
+    const at = this.historyHead + this.historyFrames;
+    const c = Math.floor(at / HISTORY_CHUNK_FRAMES);
+    if (c === this.history.length) this.history.push(new Int16Array(HISTORY_CHUNK_FRAMES * FRAME));
+    // A frame is FRAME samples (the media session's playout); a shorter one leaves silence after it.
+    this.history[c]!.set(pcm.length > FRAME ? pcm.subarray(0, FRAME) : pcm, (at % HISTORY_CHUNK_FRAMES) * FRAME);
+    this.historyFrames++;
+    while (this.historyFrames * FRAME_MS > this.historyMs) {
+      this.historyFrames--;
       this.historyStartMs += FRAME_MS;
+      if (++this.historyHead === HISTORY_CHUNK_FRAMES) {
+        this.history.shift();
+        this.historyHead = 0;
+      }
     }
     for (const e of this.vad.push(pcm)) {
       if (e.type === 'speech-start') this.segments.push({ startMs: e.atMs, endMs: undefined });

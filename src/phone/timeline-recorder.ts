@@ -29,8 +29,19 @@ interface Anchor {
   position: number;
 }
 
+/**
+ * One direction's samples from the written position on, in a buffer reused across packets: `buf` holds
+ * position `written + i` at `head + i`, and is zero outside [head, head + len). Placing and taking copy
+ * only the packet's samples; the held part moves to the front when the room behind it runs out (about
+ * once per reorder window), and the buffer doubles only when a packet lands further ahead than ever.
+ * (Growing a right-sized array on every packet and slicing it on every write cost two allocations and
+ * two copies of the whole 1 s window per packet: 32 KB a packet, most of the GC and the external memory
+ * of a load run with hundreds of recording callers — measured with bench/load.bench.ts.)
+ */
 class Track {
-  pending: Int16Array = new Int16Array(0);
+  private buf: Int16Array = new Int16Array(0);
+  private head = 0;
+  private len = 0;
   anchor: Anchor | undefined;
 
   /** Place `pcm` at its position; returns the end position written, or undefined if dropped as too late. */
@@ -50,20 +61,38 @@ class Track {
     if (pos < written) return undefined;
     const end = pos + pcm.length;
     const need = end - written;
-    if (need > this.pending.length) {
-      const grown = new Int16Array(need);
-      grown.set(this.pending);
-      this.pending = grown;
-    }
-    this.pending.set(pcm, pos - written);
+    this.room(need);
+    this.buf.set(pcm, this.head + pos - written);
+    if (need > this.len) this.len = need;
     return end;
   }
 
+  /** The next `n` samples (silence where nothing was placed); the written position moves on by `n`. */
   take(n: number): Int16Array {
     const out = new Int16Array(n);
-    out.set(this.pending.subarray(0, Math.min(n, this.pending.length)));
-    this.pending = this.pending.length > n ? this.pending.slice(n) : new Int16Array(0);
+    const k = Math.min(n, this.len);
+    if (k > 0) {
+      out.set(this.buf.subarray(this.head, this.head + k));
+      this.buf.fill(0, this.head, this.head + k);
+    }
+    this.len -= k;
+    // Nothing held: the whole buffer is silence, so the next position can start at its front.
+    this.head = this.len === 0 ? 0 : this.head + k;
     return out;
+  }
+
+  /** Makes [head, head + need) fit in `buf`, keeping the held samples and the zeros around them. */
+  private room(need: number): void {
+    if (this.head + need <= this.buf.length) return;
+    if (need * 2 <= this.buf.length) {
+      this.buf.copyWithin(0, this.head, this.head + this.len);
+      this.buf.fill(0, this.len, this.head + this.len);
+    } else {
+      const grown = new Int16Array(Math.max(need * 2, 2 * REORDER_SAMPLES));
+      grown.set(this.buf.subarray(this.head, this.head + this.len));
+      this.buf = grown;
+    }
+    this.head = 0;
   }
 }
 

@@ -113,6 +113,7 @@ void Hedge::SetPriority(int priority) {
 // it. The spin is longer than the I/O thread's because this thread's wake-up is later (it starts cold).
 void Hedge::Run() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  prctl(PR_SET_NAME, "umphone-hedge", 0, 0, 0);
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(cpu_, &one);

@@ -115,6 +115,8 @@ int IoLoop::Realtime(int priority) {
 
 void IoLoop::Run() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);  // the default 50 us slack would make every wake-up late
+  // A name of its own, so that /proc/<pid>/task/*/comm and top -H tell its CPU from V8's threads.
+  prctl(PR_SET_NAME, "umphone-rtp", 0, 0, 0);
   epoll_event evs[256];
   for (;;) {
     if (!Drain()) break;
