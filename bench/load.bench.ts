@@ -135,9 +135,13 @@ function cpuPressure(): number {
   }
 }
 
+/** Ports handed out in this run: SIPp binds -mp and -mp + 2 (video) later, so blocks must not overlap. */
+const handedOut = new Set<number>();
+
 async function freeUdpPort(): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const p = 30000 + 2 * Math.floor(Math.random() * 5000);
+    if ([p, p + 1, p + 2, p + 3].some((q) => handedOut.has(q))) continue;
     const ok = await Promise.all(
       [p, p + 1, p + 2, p + 3].map(
         (q) =>
@@ -148,7 +152,10 @@ async function freeUdpPort(): Promise<number> {
           }),
       ),
     );
-    if (ok.every(Boolean)) return p;
+    if (ok.every(Boolean)) {
+      for (let q = p; q < p + 4; q++) handedOut.add(q);
+      return p;
+    }
   }
   throw new Error('no free UDP ports');
 }
