@@ -269,6 +269,21 @@ bool IoLoop::ProtectOutgoing(SocketPair* p, Packet& k) {
   return k.channel == kChannelRtcp ? p->srtp->ProtectRtcp(k.data) : p->srtp->ProtectRtp(k.data);
 }
 
+// The hedge thread may still be inside its send of the packet before this one (it claimed it, then the
+// scheduler took its CPU): sending now would put this packet on the wire first. So wait for that send
+// (microseconds, or as long as the preemption lasts) and report its error, as Offer does.
+void IoLoop::WaitForHedgeSend() {
+  if (!hedge_.running()) return;
+  uint32_t failedPair = 0;
+  int err = 0;
+  while (!hedge_.SlotFree(&failedPair, &err)) {
+  }
+  if (err) {
+    auto failed = pairs_.find(failedPair);
+    if (failed != pairs_.end()) ReportError(failed->second.get(), err);
+  }
+}
+
 bool IoLoop::SpinAllowed() const { return settings_.spinMs > 0 && pairs_.size() <= kSpinPairs; }
 
 // Sends what is due. It spins for the next packet at most once per turn of the loop, so receiving goes on
@@ -286,8 +301,12 @@ void IoLoop::SendDue() {
     }
     std::unique_ptr<Packet> owned = heap_.Pop();
     stats_.queued--;
-    if (hedge_.Claim(owned.get())) SendNow(*owned, now);
-    else CaptureOut(*owned);  // the hedge thread sent it, just now
+    if (hedge_.Claim(owned.get())) {
+      WaitForHedgeSend();
+      SendNow(*owned, now);
+    } else {
+      CaptureOut(*owned);  // the hedge thread sent it, just now
+    }
   }
 }
 

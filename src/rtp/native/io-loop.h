@@ -95,6 +95,7 @@ class IoLoop {
   // SRTP hooks: plain → protected before a packet is queued; protected → plain before it goes to JavaScript.
   bool ProtectOutgoing(SocketPair* p, Packet& k);
   long UnprotectIncoming(SocketPair* p, bool rtcp, uint8_t* d, size_t len);
+  void WaitForHedgeSend();
   bool SpinAllowed() const;
   void SendDue();
   void SendNow(const Packet& k, double now);
