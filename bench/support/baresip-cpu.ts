@@ -16,6 +16,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePortRange, freeSipPort, freeTcpPort, isPortBound } from '../../test/support/ports.js';
+import { writeSilentWav } from '../../test/support/baresip.js';
 import { procCpuSeconds } from './sipp-rtp.js';
 
 export interface BaresipCpu {
@@ -30,21 +31,7 @@ export interface BaresipCpu {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function silentWav(path: string, seconds: number): void {
-  const samples = 8000 * seconds;
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + samples * 2, 4);
-  h.write('WAVEfmt ', 8, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(8000, 24);
-  h.writeUInt32LE(16000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(samples * 2, 40);
-  writeFileSync(path, Buffer.concat([h, Buffer.alloc(samples * 2)]));
+  writeSilentWav(path, 8000 * seconds);
 }
 
 interface Instance {

@@ -238,7 +238,8 @@ async function startBaresipOnce(opts: BaresipOptions): Promise<BaresipHandle> {
   return handle;
 }
 
-function writeSilentWav(path: string, samples: number): void {
+/** A mono 8 kHz 16-bit WAV of `samples` zeros (baresip's audio source for calls that only need RTP). */
+export function writeSilentWav(path: string, samples: number): void {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0, 'ascii');
   h.writeUInt32LE(36 + samples * 2, 4);

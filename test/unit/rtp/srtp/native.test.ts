@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { RFC7714 } from './rfc7714-vectors.js';
 import { nativeRtpIoUnavailable, nativeSrtpContext, type NativeSrtpContext } from '../../../../src/rtp/io-native.js';
 import { writeRtpHeader } from '../../../../src/rtp/packet.js';
 import {
@@ -104,25 +105,8 @@ describe('libsrtp srtp_validate reference packet (RFC 3711 B.3 master key)', () 
 });
 
 describe('RFC 7714 AEAD_AES_128_GCM vectors through the native session', () => {
-  const keys = { encryption: hex('000102030405060708090a0b0c0d0e0f'), auth: Buffer.alloc(0), salt: Buffer.from('Quid pro quo', 'ascii') };
-  const rtpPacket = hex('8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976 69736120 696e2070 61727465 73207472 6573');
-  const rtpSealed = hex(
-    '8040f17b 8041f8d3 5501a0b2 f24de3a3 fb34de6c acba861c 9d7e4bca be633bd5 0d294e6f 42a5f47a 51c7d19b 36de3adf ' +
-      '8833899d 7f27beb1 6a9152cf 765ee439 0cce',
-  );
-  const rtpTagged = hex(
-    '8040f17b 8041f8d3 5501a0b2 47616c6c 69612065 7374206f 6d6e6973 20646976 69736120 696e2070 61727465 73207472 ' +
-      '65732249 3f82d2bc e397e9d7 9e3b19aa 4216',
-  );
-  const rtcpPacket = hex('81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61 deadbeef deadbeef deadbeef deadbeef deadbeef');
-  const rtcpSealed = hex(
-    '81c8000d 4d617273 63e94885 dcdab67c a727d766 2f6b7e99 7ff5c0f7 6c06f32d c676a5f1 730d6fda 4ce09b46 86303ded ' +
-      '0bb9275b c84aa458 96cf4d2f c5abf872 45d9eade 800005d4',
-  );
-  const rtcpTagged = hex(
-    '81c8000d 4d617273 4e545031 4e545032 52545020 0000042a 0000e930 4c756e61 deadbeef deadbeef deadbeef deadbeef ' +
-      'deadbeef 841dd968 3dd78ec9 2ae58790 125f62b3 000005d4',
-  );
+  const keys = { encryption: RFC7714.sessionKey, auth: Buffer.alloc(0), salt: RFC7714.salt };
+  const { rtp: rtpPacket, rtpSealed, rtpTagged, rtcp: rtcpPacket, rtcpSealed, rtcpTagged } = RFC7714;
 
   it('§16.1.1 seals the RTP packet, §16.1.2 opens it', () => {
     expect(nativeSrtpContext(rawConfig(2, keys)).protectRtp(rtpPacket)!.toString('hex')).toBe(rtpSealed.toString('hex'));
